@@ -1,0 +1,152 @@
+"""The attribution event: one JSON object with the documented fields.
+
+An event is built from form fields, from a dict, or from raw JSON text. Raw text is kept
+verbatim because the user's own spacing is what they asked to send; events built from
+fields are serialised as compact canonical JSON with a stable key order.
+
+Field values are typed ``Any`` on purpose: an event parsed from text may carry a number
+where a string belongs, and the rules (``rules.py``) must see it to say so.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+# The documented keys, in the order canonical JSON writes them.
+EVENT_TYPE = "event_type"
+PLATFORM = "platform"
+IOS_ID_FIELDS = ("idfa", "idfv")
+ANDROID_ID_FIELDS = ("adid", "android_app_set_id", "android_id")
+AD_ID_FIELDS = IOS_ID_FIELDS + ANDROID_ID_FIELDS
+KNOWN_FIELDS = (
+    EVENT_TYPE,
+    PLATFORM,
+    *IOS_ID_FIELDS,
+    *ANDROID_ID_FIELDS,
+    "time",
+    "user_properties",
+)
+PLATFORMS = ("ios", "android")
+
+
+@dataclass(frozen=True)
+class JsonProblem:
+    """Why event text is not a usable JSON object, with a 1-based position when known."""
+
+    message: str
+    line: int | None = None
+    column: int | None = None
+
+    def __str__(self) -> str:
+        if self.line is None:
+            return self.message
+        return f"{self.message} (line {self.line}, column {self.column})"
+
+
+@dataclass(frozen=True)
+class AttributionEvent:
+    """One attribution event. ``None`` means the key is absent."""
+
+    event_type: Any = None
+    platform: Any = None
+    idfa: Any = None
+    idfv: Any = None
+    adid: Any = None
+    android_app_set_id: Any = None
+    android_id: Any = None
+    time: Any = None
+    user_properties: Any = None
+    # Keys the docs do not list, in the order they were given.
+    extra: dict[str, Any] = field(default_factory=dict)
+    # The exact text to send, when the event came from raw JSON text.
+    raw_text: str | None = None
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> AttributionEvent:
+        known = {name: data[name] for name in KNOWN_FIELDS if name in data}
+        extra = {key: value for key, value in data.items() if key not in KNOWN_FIELDS}
+        return cls(**known, extra=extra)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The event as a dict in canonical key order, absent (None) fields left out."""
+        out: dict[str, Any] = {}
+        for name in KNOWN_FIELDS:
+            value = getattr(self, name)
+            if value is not None:
+                out[name] = value
+        for key, value in self.extra.items():
+            if key not in out:
+                out[key] = value
+        return out
+
+    def canonical_json(self) -> str:
+        return canonical_json(self.to_dict())
+
+    def wire_text(self) -> str:
+        """The event text that goes on the wire: raw text verbatim, else canonical JSON."""
+        return self.raw_text if self.raw_text is not None else self.canonical_json()
+
+    def with_fields(self, **changes: Any) -> AttributionEvent:
+        """A copy with fields changed; it is no longer the user's raw text."""
+        return replace(self, raw_text=None, **changes)
+
+    def ad_ids(self) -> dict[str, Any]:
+        """The advertising ID fields that are present, in canonical order."""
+        return {
+            name: getattr(self, name) for name in AD_ID_FIELDS if getattr(self, name) is not None
+        }
+
+
+def canonical_json(value: Any) -> str:
+    """Compact JSON, non-ASCII kept as is (the wire encoding percent-encodes UTF-8 anyway)."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+@dataclass(frozen=True)
+class ParsedText:
+    """Result of reading event text: the JSON value, the event (if it is an object), or why not."""
+
+    text: str
+    value: Any = None
+    event: AttributionEvent | None = None
+    problem: JsonProblem | None = None
+
+
+def parse_event_text(text: str) -> ParsedText:
+    """Parse raw event text; never raises. A JSON object becomes an event that keeps ``text``."""
+    if not text.strip():
+        return ParsedText(
+            text, problem=JsonProblem("The event text is empty; write a JSON object.")
+        )
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return ParsedText(
+            text,
+            problem=JsonProblem(f"The event is not valid JSON: {exc.msg}", exc.lineno, exc.colno),
+        )
+    except RecursionError:
+        return ParsedText(text, problem=JsonProblem("The event JSON is nested too deeply to read."))
+    if isinstance(value, list):
+        return ParsedText(
+            text,
+            value=value,
+            problem=JsonProblem(
+                "The event is a JSON array; the Attribution API takes ONE event object per "
+                "request. Send each element separately (or use batch)."
+            ),
+        )
+    if not isinstance(value, dict):
+        kind = type(value).__name__ if value is not None else "null"
+        kind = {"str": "string", "int": "number", "float": "number", "bool": "boolean"}.get(
+            kind, kind
+        )
+        return ParsedText(
+            text,
+            value=value,
+            problem=JsonProblem(f"The event is a JSON {kind}; it must be a JSON object {{...}}."),
+        )
+    event = replace(AttributionEvent.from_dict(value), raw_text=text)
+    return ParsedText(text, value=value, event=event)

@@ -1,0 +1,127 @@
+"""Where a request goes: Amplitude's US or EU hosts, the local sandbox, or a custom URL.
+
+Region is always ``us`` (standard) or ``eu`` (residency). The target decides the host:
+Amplitude's real hosts, the sandbox (``BASE/us/...`` or ``BASE/eu/...``) or a full custom
+``/attribution`` URL. Plain ``http`` is allowed only on loopback, because the API key
+travels in the request.
+"""
+
+from __future__ import annotations
+
+import enum
+import ipaddress
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import urlsplit, urlunsplit
+
+
+class Region(str, enum.Enum):
+    US = "us"
+    EU = "eu"
+
+    @property
+    def label(self) -> str:
+        return "US (standard)" if self is Region.US else "EU (residency)"
+
+
+class Target(str, enum.Enum):
+    AMPLITUDE = "amplitude"
+    SANDBOX = "sandbox"
+    CUSTOM = "custom"
+
+
+class Api(str, enum.Enum):
+    """The endpoint paths of the API family this tool talks to."""
+
+    ATTRIBUTION = "/attribution"
+    HTTP_V2 = "/2/httpapi"
+
+
+AMPLITUDE_BASE = {
+    Region.US: "https://api2.amplitude.com",
+    Region.EU: "https://api.eu.amplitude.com",
+}
+DEFAULT_SANDBOX_URL = "http://127.0.0.1:8787"
+SANDBOX_ENV_VAR = "ATTRIBUTION_SANDBOX_URL"
+
+
+class DestinationError(ValueError):
+    """A URL the tool refuses to send to; the message says why and what to do."""
+
+
+def is_loopback_host(host: str) -> bool:
+    """True for localhost, 127.0.0.0/8 and ::1 (the only hosts where plain http is allowed)."""
+    host = host.strip("[]").rstrip(".").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_url(url: str, what: str = "URL") -> str:
+    """Return ``url`` stripped if it is an absolute http(s) URL the key may be sent to."""
+    url = url.strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise DestinationError(
+            f"The {what} must be a full http:// or https:// address, "
+            f"e.g. https://example.com/attribution."
+        )
+    if parts.scheme == "http" and not is_loopback_host(parts.hostname):
+        raise DestinationError(
+            f"The {what} uses plain http:// to {parts.hostname}; the API key would travel "
+            "unencrypted. Use https://, or a loopback host (localhost, 127.0.0.1, ::1)."
+        )
+    try:
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
+    except ValueError as exc:
+        raise DestinationError(f"The {what} has an invalid port: {exc}.") from None
+    return url
+
+
+def sandbox_base_url(environ: Mapping[str, str] | None = None) -> str:
+    env = os.environ if environ is None else environ
+    return env.get(SANDBOX_ENV_VAR) or DEFAULT_SANDBOX_URL
+
+
+@dataclass(frozen=True)
+class Destination:
+    """A region plus a target; ``url`` is the sandbox base URL or the custom full URL."""
+
+    region: Region = Region.US
+    target: Target = Target.AMPLITUDE
+    url: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.target is not Target.AMPLITUDE:
+            if not self.url:
+                raise DestinationError(f"The {self.target.value} target needs a URL.")
+            what = "sandbox URL" if self.target is Target.SANDBOX else "custom URL"
+            object.__setattr__(self, "url", check_url(self.url, what))
+
+    def endpoint(self, api: Api = Api.ATTRIBUTION) -> str:
+        """The full URL of ``api`` for this destination."""
+        if self.target is Target.AMPLITUDE:
+            return AMPLITUDE_BASE[self.region] + api.value
+        assert self.url is not None
+        if self.target is Target.SANDBOX:
+            return self.url.rstrip("/") + "/" + self.region.value + api.value
+        return _custom_endpoint(self.url, api)
+
+    @property
+    def host(self) -> str:
+        return str(urlsplit(self.endpoint()).hostname or "")
+
+
+def _custom_endpoint(url: str, api: Api) -> str:
+    """A custom URL names the /attribution endpoint; other APIs sit beside it."""
+    if api is Api.ATTRIBUTION:
+        return url
+    parts = urlsplit(url)
+    path = parts.path
+    if path.endswith(Api.ATTRIBUTION.value):
+        path = path[: -len(Api.ATTRIBUTION.value)]
+    return str(urlunsplit((parts.scheme, parts.netloc, path.rstrip("/") + api.value, "", "")))

@@ -1,0 +1,319 @@
+"""The exact request: one PreparedRequest holds the bytes that are sent and every rendering.
+
+The preview pane, ``attribution-cli preview`` and the sender all use the same object, so what
+the user sees is what goes on the wire. The object remembers where the key sits inside the
+URL and the body (as character spans), so masking happens only when text is displayed: the
+bytes under the mask are the bytes that are sent.
+
+Percent-encoding follows the Attribution API docs: RFC 3986 style (``%20`` for a space,
+``%2B`` for ``+``), i.e. ``urllib.parse.quote(s, safe="")``. A literal ``+`` is never left
+unencoded, because a form decoder reads it as a space.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import shlex
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs, quote, urlsplit
+
+from attribution_workbench import __version__
+from attribution_workbench.core.event import AttributionEvent
+from attribution_workbench.core.regions import Api, Destination
+
+USER_AGENT = f"attribution-workbench/{__version__}"
+FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
+JSON_CONTENT_TYPE = "application/json"
+KEY_ENV_VAR = "AMPLITUDE_API_KEY"
+
+Span = tuple[int, int]
+
+
+class Transport(str, enum.Enum):
+    BODY = "body"  # form-encoded POST body (the docs' iOS example; the default)
+    QUERY = "query"  # parameters in the query string of a body-less POST (the "Android" example)
+    JSON = "json"  # HTTP API V2 JSON body
+
+
+class Format(str, enum.Enum):
+    BODY = "body"
+    QUERY = "query"
+    CURL = "curl"
+    PYTHON = "python"
+    JSON = "json"
+
+
+class KeyStyle(str, enum.Enum):
+    """How a rendering shows the key."""
+
+    MASK = "mask"  # bullets (the default on screen)
+    REVEAL = "reveal"  # the key itself
+    ENV = "env"  # a reference to $AMPLITUDE_API_KEY, so copied commands work without the secret
+
+
+class WireError(ValueError):
+    """The request cannot be encoded; the message says why."""
+
+
+def mask_key(key: str) -> str:
+    """Bullets, plus the last four characters of a long key so profiles can be told apart."""
+    return "•" * 8 + (key[-4:] if len(key) >= 20 else "")
+
+
+def encode_component(text: str) -> str:
+    """Percent-encode one parameter value exactly as the docs' example does."""
+    try:
+        return quote(text, safe="")
+    except UnicodeEncodeError:
+        raise WireError(
+            "The text contains an unpaired surrogate character that cannot be sent as UTF-8; "
+            "remove it (it often comes from a broken \\ud800-style escape)."
+        ) from None
+
+
+@dataclass(frozen=True)
+class PreparedRequest:
+    """Method, URL, headers and body bytes of one request, plus where the key sits in them."""
+
+    method: str
+    url: str = field(repr=False)
+    headers: tuple[tuple[str, str], ...]
+    body: bytes = field(repr=False)
+    transport: Transport
+    api: Api
+    event_text: str = field(repr=False)
+    api_key: str = field(repr=False)
+    url_key_spans: tuple[Span, ...] = field(repr=False, default=())
+    body_key_spans: tuple[Span, ...] = field(repr=False, default=())
+
+    @property
+    def content_length(self) -> int:
+        return len(self.body)
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.url).hostname or ""
+
+    def body_text(self) -> str:
+        return self.body.decode("utf-8", errors="replace")
+
+    def display_url(self, style: KeyStyle = KeyStyle.MASK) -> str:
+        return _join(_segments(self.url, self.url_key_spans), self.api_key, style)
+
+    def display_body(self, style: KeyStyle = KeyStyle.MASK) -> str:
+        return _join(_segments(self.body_text(), self.body_key_spans), self.api_key, style)
+
+    def header_lines(self) -> list[str]:
+        return [f"{name}: {value}" for name, value in self.headers]
+
+    def render(self, fmt: Format, style: KeyStyle = KeyStyle.MASK) -> str:
+        """The request as text in ``fmt``; only ``KeyStyle.REVEAL`` shows the key."""
+        if fmt is Format.BODY:
+            return self.display_body(style)
+        if fmt is Format.QUERY:
+            return self.display_url(style)
+        if fmt is Format.CURL:
+            return _render_curl(self, style)
+        if fmt is Format.PYTHON:
+            return _render_python(self, style)
+        return _render_decoded(self, style)
+
+
+def prepare(
+    event: AttributionEvent | str,
+    destination: Destination,
+    api_key: str,
+    transport: Transport = Transport.BODY,
+) -> PreparedRequest:
+    """Build the /attribution request. ``event`` text is sent verbatim."""
+    event_text = event if isinstance(event, str) else event.wire_text()
+    if transport is Transport.JSON:
+        raise WireError("The Attribution API takes form parameters, not a JSON body.")
+    key_part = encode_component(api_key)
+    params = "api_key=" + key_part + "&event=" + encode_component(event_text)
+    key_span = (len("api_key="), len("api_key=") + len(key_part))
+    endpoint = destination.endpoint(Api.ATTRIBUTION)
+    if transport is Transport.BODY:
+        body = params.encode("ascii")
+        return PreparedRequest(
+            method="POST",
+            url=endpoint,
+            headers=_headers(FORM_CONTENT_TYPE, len(body)),
+            body=body,
+            transport=transport,
+            api=Api.ATTRIBUTION,
+            event_text=event_text,
+            api_key=api_key,
+            body_key_spans=(key_span,),
+        )
+    separator = "&" if urlsplit(endpoint).query else "?"
+    offset = len(endpoint) + len(separator)
+    return PreparedRequest(
+        method="POST",
+        url=endpoint + separator + params,
+        headers=_headers(None, 0),
+        body=b"",
+        transport=transport,
+        api=Api.ATTRIBUTION,
+        event_text=event_text,
+        api_key=api_key,
+        url_key_spans=((key_span[0] + offset, key_span[1] + offset),),
+    )
+
+
+def prepare_v2(
+    events: Sequence[dict[str, Any]],
+    destination: Destination,
+    api_key: str,
+    options: dict[str, Any] | None = None,
+) -> PreparedRequest:
+    """Build an HTTP API V2 request (``/2/httpapi``, JSON body) with the same machinery."""
+    head = '{"api_key":'
+    key_json = json.dumps(api_key, ensure_ascii=False)
+    events_json = json.dumps(list(events), separators=(",", ":"), ensure_ascii=False)
+    tail = ',"events":' + events_json
+    if options:
+        tail += ',"options":' + json.dumps(options, separators=(",", ":"), ensure_ascii=False)
+    text = head + key_json + tail + "}"
+    try:
+        body = text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise WireError("The event contains an unpaired surrogate character; remove it.") from None
+    # The span covers the key inside its quotes, in characters of the decoded body text.
+    start = len(head) + 1
+    return PreparedRequest(
+        method="POST",
+        url=destination.endpoint(Api.HTTP_V2),
+        headers=_headers(JSON_CONTENT_TYPE, len(body)),
+        body=body,
+        transport=Transport.JSON,
+        api=Api.HTTP_V2,
+        event_text=events_json,
+        api_key=api_key,
+        body_key_spans=((start, start + len(key_json) - 2),),
+    )
+
+
+def _headers(content_type: str | None, length: int) -> tuple[tuple[str, str], ...]:
+    # Set explicitly (and the client sends only these) so the preview lists what is sent.
+    # identity: the response body size cap applies to bytes on the wire, and no decoding
+    # surprises hide what the server answered.
+    headers = [("User-Agent", USER_AGENT), ("Accept", "*/*"), ("Accept-Encoding", "identity")]
+    if content_type:
+        headers.append(("Content-Type", content_type))
+    headers.append(("Content-Length", str(length)))
+    return tuple(headers)
+
+
+# A text split into literal pieces and key pieces, so each format can quote them its own way.
+Segments = list[tuple[str, bool]]
+
+
+def _segments(text: str, spans: tuple[Span, ...]) -> Segments:
+    out: Segments = []
+    position = 0
+    for start, end in sorted(spans):
+        out.append((text[position:start], False))
+        out.append((text[start:end], True))
+        position = end
+    out.append((text[position:], False))
+    return [(piece, is_key) for piece, is_key in out if piece or is_key]
+
+
+def _key_text(key: str, style: KeyStyle) -> str:
+    if style is KeyStyle.REVEAL:
+        return key
+    if style is KeyStyle.ENV:
+        return "$" + KEY_ENV_VAR
+    return mask_key(key)
+
+
+def _join(segments: Segments, key: str, style: KeyStyle) -> str:
+    return "".join(_key_text(key, style) if is_key else piece for piece, is_key in segments)
+
+
+def _shell_word(segments: Segments, key: str, style: KeyStyle) -> str:
+    """One shell word; the key becomes "$AMPLITUDE_API_KEY" (expanded) in ENV style."""
+    if style is not KeyStyle.ENV:
+        return shlex.quote(_join(segments, key, style))
+    parts = []
+    for piece, is_key in segments:
+        if is_key:
+            parts.append('"${' + KEY_ENV_VAR + '}"')
+        else:
+            parts.append(shlex.quote(piece))
+    return "".join(parts) or "''"
+
+
+def _render_curl(request: PreparedRequest, style: KeyStyle) -> str:
+    lines = [
+        f"curl -X {request.method} "
+        + _shell_word(_segments(request.url, request.url_key_spans), request.api_key, style)
+    ]
+    for name, value in request.headers:
+        if name in ("Content-Type",) or (name == "Content-Length" and not request.body):
+            lines.append("-H " + shlex.quote(f"{name}: {value}"))
+    if request.body:
+        body_segments = _segments(request.body_text(), request.body_key_spans)
+        lines.append("--data-binary " + _shell_word(body_segments, request.api_key, style))
+    return " \\\n  ".join(lines)
+
+
+def _python_expr(segments: Segments, key: str, style: KeyStyle) -> str:
+    if style is not KeyStyle.ENV:
+        return repr(_join(segments, key, style))
+    parts = [
+        f'os.environ["{KEY_ENV_VAR}"]' if is_key else repr(piece) for piece, is_key in segments
+    ]
+    return " + ".join(parts) or "''"
+
+
+def _render_python(request: PreparedRequest, style: KeyStyle) -> str:
+    headers = {name: value for name, value in request.headers if name == "Content-Type"}
+    url = _python_expr(_segments(request.url, request.url_key_spans), request.api_key, style)
+    lines = ["import os", ""] if style is KeyStyle.ENV else []
+    lines += [
+        "import requests",
+        "",
+        "response = requests.post(",
+        f"    {url},",
+    ]
+    if headers:
+        lines.append(f"    headers={headers!r},")
+    if request.body:
+        body = _python_expr(
+            _segments(request.body_text(), request.body_key_spans), request.api_key, style
+        )
+        if style is KeyStyle.ENV:
+            body = f"({body})"
+        lines.append(f"    data={body}.encode('utf-8'),")
+    lines += ["    timeout=30,", ")", "print(response.status_code, response.text)"]
+    return "\n".join(lines)
+
+
+def _render_decoded(request: PreparedRequest, style: KeyStyle) -> str:
+    """The parameters decoded, the event pretty-printed: what the server will read."""
+    shown_key = _key_text(request.api_key, style)
+    decoded: dict[str, Any] = {
+        "method": request.method,
+        "url": urlsplit(request.url)._replace(query="").geturl(),
+        "transport": request.transport.value,
+    }
+    if request.transport is Transport.JSON:
+        payload = json.loads(request.body)
+        payload["api_key"] = shown_key
+        decoded["body"] = payload
+    else:
+        source = request.body_text() if request.body else urlsplit(request.url).query
+        params = parse_qs(source, keep_blank_values=True)
+        event_text = params.get("event", [""])[0]
+        try:
+            event_value: Any = json.loads(event_text)
+        except ValueError:
+            event_value = event_text
+        decoded["api_key"] = shown_key
+        decoded["event"] = event_value
+    return json.dumps(decoded, indent=2, ensure_ascii=False)
