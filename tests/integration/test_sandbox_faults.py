@@ -1,0 +1,389 @@
+"""Sandbox faults, lifecycle and hostile input, over real loopback sockets."""
+
+from __future__ import annotations
+
+import _thread
+import http.client
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+import requests
+
+from attribution_workbench.sandbox import DEMO_KEYS, SandboxServer
+
+US, EU = DEMO_KEYS["us"], DEMO_KEYS["eu"]
+EVENT = json.dumps({"event_type": "[Adjust] Install", "platform": "ios", "idfa": "ABC-123"})
+FORM = {"api_key": US, "event": EVENT}
+APP = {"api_key": US, "events": [{"event_type": "open", "device_id": "device-1"}]}
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[SandboxServer]:
+    with SandboxServer() as srv:
+        yield srv
+
+
+@pytest.fixture
+def sb(server: SandboxServer) -> SandboxServer:
+    server.reset()
+    server.state.reset_config()
+    return server
+
+
+def attribution(sb: SandboxServer, region: str = "us", **kw: Any) -> requests.Response:
+    return requests.post(f"{sb.base_url}/{region}/attribution", data=FORM, **kw)
+
+
+def httpapi(sb: SandboxServer, **kw: Any) -> requests.Response:
+    return requests.post(f"{sb.base_url}/2/httpapi", json=APP, **kw)
+
+
+def raw_exchange(sb: SandboxServer, data: bytes, *, read_timeout: float = 2.0) -> bytes:
+    """Send raw bytes, half-close, return everything the server sends back."""
+    with socket.create_connection(("127.0.0.1", sb.port), timeout=read_timeout) as sock:
+        sock.sendall(data)
+        sock.shutdown(socket.SHUT_WR)
+        chunks = []
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+
+def still_serving(sb: SandboxServer) -> bool:
+    return attribution(sb).text == "success"
+
+
+# -- fault modes --------------------------------------------------------------------------
+
+
+def test_delay_then_normal_answer(sb: SandboxServer) -> None:
+    sb.add_fault("delay", seconds=0.3)
+    start = time.monotonic()
+    r = attribution(sb)
+    assert time.monotonic() - start >= 0.3
+    assert r.text == "success" and len(sb.state.attributions()) == 1
+    assert sb.state.request()["fault"] == "delay"  # type: ignore[index]
+
+
+def test_hang_is_bounded_by_client_timeout(sb: SandboxServer) -> None:
+    sb.add_fault("hang")
+    start = time.monotonic()
+    with pytest.raises(requests.Timeout):
+        attribution(sb, timeout=0.5)
+    assert time.monotonic() - start < 2
+    assert sb.state.request()["fault"] == "hang"  # type: ignore[index]
+    assert sb.state.request()["status"] is None  # type: ignore[index]
+    assert sb.state.attributions() == []
+    assert still_serving(sb)
+
+
+@pytest.mark.parametrize("stage,error", [("body", requests.exceptions.ChunkedEncodingError),
+                                         ("headers", requests.ConnectionError),
+                                         ("none", requests.ConnectionError)])
+def test_reset_gives_connection_error(sb: SandboxServer, stage: str,
+                                      error: type[Exception]) -> None:
+    sb.add_fault("reset", stage=stage)
+    with pytest.raises(error) as caught:
+        attribution(sb)
+    assert "reset" in str(caught.value).lower() or "aborted" in str(caught.value).lower()
+    assert still_serving(sb)
+
+
+def test_reset_seen_by_http_client(sb: SandboxServer) -> None:
+    sb.add_fault("reset")
+    conn = http.client.HTTPConnection("127.0.0.1", sb.port, timeout=2)
+    conn.request("POST", "/attribution", "x")
+    response = conn.getresponse()
+    assert response.status == 200 and response.getheader("Content-Length") == "128"
+    with pytest.raises((ConnectionResetError, http.client.IncompleteRead)):
+        response.read()
+    conn.close()
+
+
+@pytest.mark.parametrize("code", [413, 429, 500, 502, 503, 504])
+def test_status_on_httpapi_is_json(sb: SandboxServer, code: int) -> None:
+    sb.add_fault("status", code=code, path="/2/httpapi")
+    r = httpapi(sb)
+    assert r.status_code == code and r.headers["Content-Type"] == "application/json"
+    body = r.json()
+    assert body["code"] == code
+    if code == 413:
+        assert body == {"code": 413, "error": "Payload too large"}
+    if code == 429:
+        assert body["eps_threshold"] == 30 and body["throttled_devices"] == {"device-1": 1}
+        assert body["error"] == "Too many requests for some devices and users"
+        assert "Retry-After" not in r.headers
+    assert sb.state.users() == []  # not processed
+
+
+def test_status_on_attribution_is_text_with_retry_after(sb: SandboxServer) -> None:
+    sb.add_fault("status", code=429, retry_after=30)
+    r = attribution(sb)
+    assert r.status_code == 429 and r.headers["Retry-After"] == "30"
+    assert r.headers["Content-Type"].startswith("text/plain") and r.text == "Too Many Requests"
+    assert sb.state.attributions() == []
+
+
+def test_accepted_then_500_can_duplicate(sb: SandboxServer) -> None:
+    sb.add_fault("status", code=500, accept=True)
+    assert attribution(sb).status_code == 500
+    assert attribution(sb).text == "success"  # the client's retry
+    assert len(sb.state.attributions()) == 2
+
+
+def test_html_error_page(sb: SandboxServer) -> None:
+    sb.add_fault("html")
+    sb.add_fault("html", code=504)
+    r = httpapi(sb)
+    assert r.status_code == 502 and r.headers["Content-Type"] == "text/html"
+    assert "<title>502 Bad Gateway</title>" in r.text
+    r = attribution(sb)
+    assert r.status_code == 504 and "<h1>504 Gateway Timeout</h1>" in r.text
+
+
+def test_huge_body_streams(sb: SandboxServer) -> None:
+    sb.add_fault("huge", size=3_000_000)
+    r = attribution(sb, stream=True)
+    assert r.status_code == 200 and r.headers["Content-Length"] == "3000000"
+    assert sum(len(c) for c in r.iter_content(65536)) == 3_000_000
+    sb.add_fault("huge")  # default 50 MB; a client that stops reading must not stall us
+    r = attribution(sb, stream=True)
+    assert r.headers["Content-Length"] == "50000000"
+    assert len(r.raw.read(1000)) == 1000
+    r.close()
+    assert still_serving(sb)
+
+
+def test_non_utf8_body(sb: SandboxServer) -> None:
+    sb.add_fault("non_utf8")
+    r = attribution(sb)
+    assert r.status_code == 200 and r.content == b"caf\xe9 \xff\xfe"
+    assert r.headers["Content-Type"] == "text/plain; charset=utf-8"
+    with pytest.raises(UnicodeDecodeError):
+        r.content.decode("utf-8")
+    sb.add_fault("non_utf8", charset="")
+    assert attribution(sb).headers["Content-Type"] == "text/plain"
+
+
+def test_empty_body(sb: SandboxServer) -> None:
+    sb.add_fault("empty")
+    r = httpapi(sb)
+    assert (r.status_code, r.content, r.headers["Content-Length"]) == (200, b"", "0")
+
+
+def test_redirect(sb: SandboxServer) -> None:
+    sb.add_fault("redirect", location="https://example.invalid/attribution")
+    r = attribution(sb, allow_redirects=False)
+    assert r.status_code == 302 and r.headers["Location"] == "https://example.invalid/attribution"
+    sb.add_fault("redirect", code=307)
+    r = attribution(sb, allow_redirects=False)
+    assert (r.status_code, r.headers["Location"]) == (307, "/us/attribution")
+    sb.add_fault("redirect")  # a followed 302 turns the POST into a body-less GET
+    r = attribution(sb)
+    assert (r.status_code, r.text) == (400, "invalid_api_key")
+    assert [q["method"] for q in sb.state.requests()][-2:] == ["POST", "GET"]
+
+
+# -- fault queue semantics ----------------------------------------------------------------
+
+
+def test_count_fifo_and_filters(sb: SandboxServer) -> None:
+    sb.add_fault("status", code=503, count=2)
+    sb.add_fault("status", code=504)
+    codes = [attribution(sb).status_code for _ in range(4)]
+    assert codes == [503, 503, 504, 200]
+    sb.add_fault("status", code=500, path="/2/httpapi", region="eu")
+    assert attribution(sb, region="eu").status_code == 400  # wrong path: EU key check
+    assert httpapi(sb).status_code == 200  # us: region filter
+    r = requests.post(f"{sb.base_url}/eu/2/httpapi", json=APP)
+    assert r.status_code == 500
+    assert sb.state.faults() == []
+
+
+def test_count_zero_until_cleared_and_inspection_exempt(sb: SandboxServer) -> None:
+    r = requests.post(sb.base_url + "/_sandbox/faults", json={"mode": "status", "code": 502,
+                                                              "count": 0})
+    assert r.status_code == 200 and r.json()["mode"] == "status"
+    assert [attribution(sb).status_code for _ in range(3)] == [502, 502, 502]
+    [listed] = requests.get(sb.base_url + "/_sandbox/faults").json()
+    assert listed["used"] == 3 and listed["count"] == 0 and listed["params"] == {"code": 502,
+                                                                               "accept": False}
+    assert requests.get(sb.base_url + "/_sandbox/health").status_code == 200
+    assert requests.delete(sb.base_url + "/_sandbox/faults").json() == {"cleared": 1}
+    assert still_serving(sb)
+    sb.add_fault("hang", count=0)
+    sb.clear_faults()
+    assert still_serving(sb)
+    modes = requests.get(sb.base_url + "/_sandbox/faults/modes").json()
+    assert set(modes) == {"delay", "hang", "reset", "status", "html", "huge", "non_utf8",
+                          "empty", "redirect"}
+
+
+def test_bad_fault_arguments(sb: SandboxServer) -> None:
+    cases: list[tuple[str, dict[str, Any]]] = [
+        ("nope", {}), ("delay", {"seconds": -1}), ("status", {"code": 99}),
+        ("hang", {"count": 1.5}), ("reset", {"stage": "later"}), ("empty", {"code": 200}),
+    ]
+    for mode, kw in cases:
+        with pytest.raises(ValueError):
+            sb.add_fault(mode, **kw)
+
+
+# -- lifecycle ----------------------------------------------------------------------------
+
+
+def test_stop_is_fast_with_hung_and_idle_connections() -> None:
+    srv = SandboxServer().start()
+    assert srv.base_url == f"http://127.0.0.1:{srv.port}" and srv.port > 0
+    with pytest.raises(RuntimeError):
+        srv.start()
+    session = requests.Session()
+    assert session.post(srv.base_url + "/attribution", data=FORM).text == "success"  # idle
+    srv.add_fault("delay", seconds=30)
+    srv.add_fault("hang", count=0)
+    errors: list[BaseException] = []
+
+    def hung_client() -> None:
+        try:
+            requests.post(srv.base_url + "/attribution", data=FORM, timeout=30)
+        except requests.RequestException as exc:
+            errors.append(exc)
+
+    clients = [threading.Thread(target=hung_client) for _ in range(3)]
+    for client in clients:
+        client.start()
+    deadline = time.monotonic() + 5
+    while len(srv.state.requests()) < 4 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    start = time.monotonic()
+    srv.stop()
+    assert time.monotonic() - start < 1.0
+    for client in clients:
+        client.join(timeout=2)
+    assert len(errors) == 3  # the hung clients saw the connection close, not a 30 s wait
+    srv.stop()  # idempotent
+    with pytest.raises(requests.ConnectionError):
+        requests.get(srv.base_url + "/_sandbox/health", timeout=1)
+
+
+def test_serve_forever_stops_on_ctrl_c_and_on_stop() -> None:
+    srv = SandboxServer()
+    timer = threading.Timer(0.3, _thread.interrupt_main)
+    timer.start()
+    start = time.monotonic()
+    srv.serve_forever()  # KeyboardInterrupt is swallowed: a clean stop
+    assert time.monotonic() - start < 2
+    timer.join()
+    other = SandboxServer()
+    runner = threading.Thread(target=other.serve_forever)
+    runner.start()
+    time.sleep(0.1)
+    assert requests.get(other.base_url + "/_sandbox/health").json()["ok"] is True
+    other.stop()
+    runner.join(timeout=1)
+    assert not runner.is_alive()
+
+
+def test_custom_keys() -> None:
+    with SandboxServer(keys={"eu": "only-eu-key-0000000000000000000000"}) as srv:
+        r = requests.post(srv.base_url + "/eu/attribution",
+                          data={"api_key": "only-eu-key-0000000000000000000000", "event": EVENT})
+        assert r.text == "success"
+        assert requests.post(srv.base_url + "/attribution", data=FORM).text == "invalid_api_key"
+    with pytest.raises(ValueError):
+        SandboxServer(keys={"mars": ["x"]})
+
+
+def test_keep_alive_reuses_one_connection(sb: SandboxServer) -> None:
+    conn = http.client.HTTPConnection("127.0.0.1", sb.port, timeout=2)
+    body = "api_key=" + US + "&event=" + quote(EVENT, safe="")
+    for _ in range(50):
+        conn.request("POST", "/attribution", body,
+                     {"Content-Type": "application/x-www-form-urlencoded"})
+        response = conn.getresponse()
+        assert response.read() == b"success"
+        assert response.getheader("Connection") is None
+    conn.close()
+    assert len({r["client"] for r in sb.state.requests()}) == 1
+
+
+# -- hostile input ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "data,status",
+    [
+        (b"POST /attribution HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n", b"400"),
+        (b"POST /attribution HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n", b"400"),
+        (b"POST /attribution HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd",
+         b"400"),
+        (b"POST /attribution HTTP/1.1\r\nContent-Length: 999999999\r\n\r\n", b"413"),
+        (b"POST /2/httpapi HTTP/1.1\r\nContent-Length: 30000000\r\n\r\n", b"413"),
+        (b"POST /_sandbox/config HTTP/1.1\r\nContent-Length: 30000000\r\n\r\n", b"413"),
+        (b"POST /attribution HTTP/1.1\r\nContent-Length: 100\r\n\r\nshort", b"400"),
+        (b"POST /attribution HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n", b"501"),
+        (b"POST /attribution HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", b"400"),
+        (b"GET /" + b"a" * 70_000 + b" HTTP/1.1\r\n\r\n", b"414"),
+        (b"GET / HTTP/1.1\r\nX: " + b"a" * 70_000 + b"\r\n\r\n", b"431"),
+        (b"GET / HTTP/1.1\r\n" + b"X: a\r\n" * 200 + b"\r\n", b"431"),
+        (b"\x00\xff\xfe garbage \x80\r\n\r\n", b"400"),
+        (b"BREW /attribution HTTP/1.1\r\n\r\n", b"501"),
+        (b"GET /caf\xe9/\xff HTTP/1.1\r\n\r\n", b"404"),
+        (b"POST /attribution?event=%ff%fe&api_key=%00 HTTP/1.1\r\nContent-Length: 0\r\n\r\n",
+         b"400"),
+    ],
+)
+def test_garbage_gets_an_answer_and_server_survives(sb: SandboxServer, data: bytes,
+                                                    status: bytes) -> None:
+    reply = raw_exchange(sb, data)
+    assert reply.split(b" ", 2)[1] == status, reply[:200]
+    assert still_serving(sb)
+    assert sb.state.summary()["internal_errors"] == 0
+
+
+def test_random_bytes_and_abrupt_disconnects(sb: SandboxServer) -> None:
+    import random
+
+    rng = random.Random(1234)
+    for _ in range(30):
+        blob = bytes(rng.randrange(256) for _ in range(rng.randrange(1, 400)))
+        with socket.create_connection(("127.0.0.1", sb.port), timeout=2) as sock:
+            sock.sendall(blob)
+            sock.shutdown(socket.SHUT_WR)
+            sock.recv(65536)
+    for size in (10, 1000):  # announce a body, send part, vanish
+        with socket.create_connection(("127.0.0.1", sb.port), timeout=2) as sock:
+            sock.sendall(b"POST /2/httpapi HTTP/1.1\r\nContent-Length: 100000\r\n\r\n"
+                         + b"{" * size)
+    assert still_serving(sb)
+    assert sb.state.summary()["internal_errors"] == 0
+
+
+def test_chunked_pipelined_and_expect_continue(sb: SandboxServer) -> None:
+    body = ("api_key=" + US + "&event=" + quote(EVENT, safe="")).encode()
+    chunked = (b"POST /attribution HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+               b"Content-Type: application/x-www-form-urlencoded\r\n\r\n"
+               + f"{len(body[:10]):x}\r\n".encode() + body[:10] + b"\r\n"
+               + f"{len(body[10:]):x}\r\n".encode() + body[10:] + b"\r\n0\r\n\r\n")
+    plain = (b"POST /attribution HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+             + f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
+    reply = raw_exchange(sb, chunked + plain)
+    assert reply.count(b"HTTP/1.1 200 OK") == 2 and reply.endswith(b"success")
+    assert sb.state.requests()[0]["body_text"] == body.decode()
+    expect = (b"POST /attribution HTTP/1.1\r\nExpect: 100-continue\r\n"
+              b"Content-Length: 50000000\r\n\r\n")
+    reply = raw_exchange(sb, expect)
+    assert reply.startswith(b"HTTP/1.1 413") and b"100 Continue" not in reply
+
+
+def test_http10_client(sb: SandboxServer) -> None:
+    reply = raw_exchange(sb, b"GET /_sandbox/clock HTTP/1.0\r\n\r\n")
+    head, _, body = reply.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200") and b"Content-Length" in head
+    assert "now_ms" in json.loads(body)
