@@ -53,7 +53,7 @@ class DestinationError(ValueError):
 def is_loopback_host(host: str) -> bool:
     """True for localhost, 127.0.0.0/8 and ::1 (the only hosts where plain http is allowed)."""
     host = host.strip("[]").rstrip(".").lower()
-    if host == "localhost" or host.endswith(".localhost"):
+    if host == "localhost":
         return True
     try:
         return ipaddress.ip_address(host).is_loopback
@@ -74,6 +74,10 @@ def check_url(url: str, what: str = "URL") -> str:
         raise DestinationError(
             f"The {what} uses plain http:// to {parts.hostname}; the API key would travel "
             "unencrypted. Use https://, or a loopback host (localhost, 127.0.0.1, ::1)."
+        )
+    if parts.fragment or url.endswith("#"):
+        raise DestinationError(
+            f"The {what} has a #fragment; everything after # is never sent. Remove it."
         )
     try:
         parts.port  # noqa: B018 - raises ValueError for a port out of range

@@ -60,7 +60,10 @@ class WireError(ValueError):
 
 def mask_key(key: str) -> str:
     """Bullets, plus the last four characters of a long key so profiles can be told apart."""
-    return "•" * 8 + (key[-4:] if len(key) >= 20 else "")
+    tail = key[-4:]
+    # Only a plain tail is shown: it then reads the same in a URL, a form body and JSON.
+    shown = len(key) >= 20 and tail.isascii() and tail.isalnum()
+    return "•" * 8 + (tail if shown else "")
 
 
 def encode_component(text: str) -> str:
@@ -232,7 +235,12 @@ def _key_text(key: str, style: KeyStyle) -> str:
 
 
 def _join(segments: Segments, key: str, style: KeyStyle) -> str:
-    return "".join(_key_text(key, style) if is_key else piece for piece, is_key in segments)
+    # Revealed, the key shows as it sits on the wire (percent-encoded in a form body or URL,
+    # escaped in JSON), so the revealed text is exactly the bytes that are sent.
+    return "".join(
+        _key_text(key, style) if is_key and style is not KeyStyle.REVEAL else piece
+        for piece, is_key in segments
+    )
 
 
 def _shell_word(segments: Segments, key: str, style: KeyStyle) -> str:
