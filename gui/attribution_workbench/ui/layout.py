@@ -1,0 +1,78 @@
+"""Small layout helpers and the spacing every panel shares.
+
+Panels are built in code; these keep that code short and the spacing consistent:
+``hbox``/``vbox`` take widgets, layouts, ``STRETCH`` or an int (fixed space) in order, and
+``annotate`` gives a widget its accessible name, description and tooltip in one call.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QBoxLayout, QHBoxLayout, QLabel, QLayout, QVBoxLayout, QWidget
+
+# Named spacings (pixels). Qt's defaults vary by style; a tool people screenshot should not.
+NO_SPACING = 0
+TIGHT_SPACING = 2  # between a field and its note
+SPACING = 6  # between widgets in a row
+GROUP_SPACING = 12  # between groups of fields
+NO_MARGIN = 0
+MARGIN = 9  # inside a panel
+
+
+class _Stretch:
+    """Marker for ``hbox``/``vbox``: take the free space here."""
+
+
+STRETCH = _Stretch()
+
+Item = QWidget | QLayout | _Stretch | int | None
+
+
+def _fill(layout: QBoxLayout, items: tuple[Item, ...], spacing: int, margin: int) -> None:
+    layout.setSpacing(spacing)
+    layout.setContentsMargins(margin, margin, margin, margin)
+    for item in items:
+        if item is None:
+            continue
+        if isinstance(item, _Stretch):
+            layout.addStretch(1)
+        elif isinstance(item, int):
+            layout.addSpacing(item)
+        elif isinstance(item, QLayout):
+            layout.addLayout(item)
+        else:
+            layout.addWidget(item)
+
+
+def hbox(*items: Item, spacing: int = SPACING, margin: int = NO_MARGIN) -> QHBoxLayout:
+    """A horizontal layout holding ``items`` in order (None is skipped)."""
+    layout = QHBoxLayout()
+    _fill(layout, items, spacing, margin)
+    return layout
+
+
+def vbox(*items: Item, spacing: int = SPACING, margin: int = NO_MARGIN) -> QVBoxLayout:
+    """A vertical layout holding ``items`` in order (None is skipped)."""
+    layout = QVBoxLayout()
+    _fill(layout, items, spacing, margin)
+    return layout
+
+
+def container(layout: QLayout, parent: QWidget | None = None) -> QWidget:
+    """A plain widget that holds ``layout`` (for putting a layout where a widget goes)."""
+    widget = QWidget(parent)
+    widget.setLayout(layout)
+    return widget
+
+
+def buddy_label(text: str, buddy: QWidget) -> QLabel:
+    """A label whose ``&`` mnemonic moves the keyboard focus to ``buddy``."""
+    label = QLabel(text)
+    label.setBuddy(buddy)
+    return label
+
+
+def annotate(widget: QWidget, name: str, description: str, tooltip: str | None = None) -> None:
+    """Accessible name and description (for screen readers) and a tooltip (for everyone)."""
+    widget.setAccessibleName(name)
+    widget.setAccessibleDescription(description)
+    widget.setToolTip(tooltip if tooltip is not None else description)

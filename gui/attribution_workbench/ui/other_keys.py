@@ -1,0 +1,104 @@
+"""Keys of the event that the form has no field for ("Other keys").
+
+They come from raw JSON text (``user_id``, a typo such as ``evnt_type``, ...). The form must
+not lose them: they are listed read-only here, kept, and sent; the Raw JSON tab edits them.
+The list carries the findings about each key (an icon per item, the messages in the note).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtGui import QIcon, QKeySequence
+from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QToolButton, QWidget
+
+from attribution_workbench.core.event import canonical_json
+from attribution_workbench.core.rules import Finding
+from attribution_workbench.ui.findings import ICON_SIZE, FieldNote, level_icon, worst
+from attribution_workbench.ui.keys import bind_keys
+from attribution_workbench.ui.layout import GROUP_SPACING, TIGHT_SPACING, annotate, hbox, vbox
+from attribution_workbench.ui.signals import emit
+
+VALUE_LIMIT = 120
+VISIBLE_ROWS = 5
+
+
+class OtherKeys(QWidget):
+    """The ``other_keys`` list, a Remove button and a note; hidden while there are none."""
+
+    removed = Signal(str)  # the user removed this key
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._keys: list[str] = []
+        self.list = QListWidget()
+        self.list.setObjectName("other_keys")
+        self.list.setIconSize(ICON_SIZE)
+        self.list.setMaximumHeight(self.fontMetrics().height() * VISIBLE_ROWS)
+        annotate(
+            self.list,
+            "Other keys",
+            "Keys in the event that the form has no field for. They are kept and sent; edit "
+            "them in the Raw JSON tab. Delete removes the selected key.",
+        )
+        self.remove_button = QToolButton()
+        self.remove_button.setObjectName("remove_other_key")
+        self.remove_button.setText("Remove key")
+        self.remove_button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        annotate(
+            self.remove_button,
+            "Remove other key",
+            "Remove the selected key from the event (Delete in the list)",
+        )
+        self.remove_button.clicked.connect(self.remove_current)
+        bind_keys(self.list, (QKeySequence.StandardKey.Delete, self.remove_current))
+        self.note = FieldNote("other_keys")
+        label = QLabel("Other keys (kept and sent; edit them as raw JSON):")
+        label.setBuddy(self.list)
+        self.setLayout(
+            vbox(
+                GROUP_SPACING,
+                label,
+                hbox(self.list, self.remove_button),
+                self.note,
+                spacing=TIGHT_SPACING,
+            )
+        )
+        self.hide()
+
+    def set_keys(self, extra: dict[str, Any]) -> None:
+        row = self.list.currentRow()
+        self._keys = list(extra)
+        self.list.clear()
+        for key, value in extra.items():
+            text = canonical_json(value)
+            if len(text) > VALUE_LIMIT:
+                text = text[: VALUE_LIMIT - 1] + "…"
+            self.list.addItem(QListWidgetItem(f"{key}: {text}"))
+        if self._keys:
+            self.list.setCurrentRow(max(0, min(row, len(self._keys) - 1)))
+        self.setVisible(bool(self._keys))
+
+    def show_findings(self, findings: list[Finding]) -> None:
+        """The note shows them all; each key's item gets the icon of its worst finding."""
+        self.note.set_findings(findings)
+        for row, key in enumerate(self._keys):
+            mine = [f for f in findings if f.field == key]
+            level = worst(mine)
+            item = self.list.item(row)
+            item.setIcon(level_icon(level, self) if level is not None else QIcon())
+            item.setToolTip("\n".join(f.message for f in mine))
+
+    def focus_key(self, key: str) -> bool:
+        if key not in self._keys:
+            return False
+        self.list.setCurrentRow(self._keys.index(key))
+        self.list.setFocus(Qt.FocusReason.OtherFocusReason)
+        return True
+
+    @Slot()
+    def remove_current(self) -> None:
+        row = self.list.currentRow()
+        if 0 <= row < len(self._keys):
+            emit(self.removed, self._keys[row])

@@ -1,0 +1,327 @@
+"""The user properties editor: a table (``user_properties``) and its row actions.
+
+Keyboard, while the table has focus: Insert adds a row, Delete removes the selected rows,
+Alt+Up / Alt+Down move the current row, Ctrl+V pastes ``key<TAB>value`` lines copied from a
+spreadsheet (one cell without tabs pastes into the current cell), Ctrl+C copies the selected
+rows the same way. F2 or typing edits a cell; Tab moves from key to value to type.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractItemModel,
+    QItemSelection,
+    QItemSelectionModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+    Slot,
+)
+from PySide6.QtGui import QGuiApplication, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHeaderView,
+    QLabel,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTableView,
+    QToolButton,
+    QWidget,
+)
+
+from attribution_workbench.core.rules import Finding, Level
+from attribution_workbench.core.typed_values import ValueType, parse_tsv, to_tsv
+from attribution_workbench.ui.findings import FieldNote, level_icon
+from attribution_workbench.ui.keys import bind_keys
+from attribution_workbench.ui.layout import STRETCH, TIGHT_SPACING, annotate, hbox, vbox
+from attribution_workbench.ui.properties_model import KEY, TYPE, TYPE_HELP, VALUE, PropertiesModel
+from attribution_workbench.ui.signals import emit
+
+TYPE_LABELS = {
+    ValueType.AUTO: "auto (JSON literal or text)",
+    ValueType.STRING: "string",
+    ValueType.NUMBER: "number",
+    ValueType.BOOLEAN: "boolean",
+    ValueType.NULL: "null",
+    ValueType.JSON: "json (object, array, …)",
+}
+ROW_HEIGHT_PADDING = 6
+
+
+class TypeDelegate(QStyledItemDelegate):
+    """A combo box for the type column; the model follows each choice at once (arrow keys
+    or the popup), and Enter, Tab or Escape close the editor as usual."""
+
+    def createEditor(  # noqa: N802
+        self,
+        parent: QWidget,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> QWidget:
+        combo = QComboBox(parent)
+        for kind, label in TYPE_LABELS.items():
+            combo.addItem(label, kind.value)
+        combo.setAccessibleName("Value type")
+        combo.setToolTip(TYPE_HELP)
+        combo.currentIndexChanged.connect(lambda _i: emit(self.commitData, combo))
+        return combo
+
+    def setEditorData(  # noqa: N802
+        self, editor: QWidget, index: QModelIndex | QPersistentModelIndex
+    ) -> None:
+        assert isinstance(editor, QComboBox)
+        editor.setCurrentIndex(max(0, editor.findData(index.data(Qt.ItemDataRole.EditRole))))
+
+    def setModelData(  # noqa: N802
+        self,
+        editor: QWidget,
+        model: QAbstractItemModel,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> None:
+        assert isinstance(editor, QComboBox)
+        model.setData(index, editor.currentData(), Qt.ItemDataRole.EditRole)
+
+
+class PropertiesTable(QWidget):
+    """Table + Add/Remove/Up/Down/Paste buttons + the findings note for user_properties."""
+
+    edited = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = PropertiesModel({level: level_icon(level, self) for level in Level}, self)
+        self.model.edited.connect(self.edited)
+
+        self.view = QTableView()
+        self.view.setObjectName("user_properties")
+        self.view.setModel(self.model)
+        self.view.setItemDelegateForColumn(TYPE, TypeDelegate(self.view))
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.view.setEditTriggers(
+            QAbstractItemView.EditTrigger.DoubleClicked
+            | QAbstractItemView.EditTrigger.EditKeyPressed
+            | QAbstractItemView.EditTrigger.AnyKeyPressed
+        )
+        self.view.setTabKeyNavigation(False)  # Tab leaves the table; arrows move inside it
+        self.view.setWordWrap(False)
+        # Fixed sizes: "resize to contents" would measure all 1,000 rows on every change.
+        header = self.view.horizontalHeader()
+        header.setSectionResizeMode(KEY, QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(VALUE, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(TYPE, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(KEY, 200)
+        header.resizeSection(TYPE, 110)
+        rows = self.view.verticalHeader()
+        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        rows.setDefaultSectionSize(self.fontMetrics().height() + ROW_HEIGHT_PADDING)
+        annotate(
+            self.view,
+            "User properties",
+            "Key, value and type of each user property, in the order they are sent. "
+            "Insert adds a row, Delete removes, Alt+Up and Alt+Down move, Ctrl+V pastes "
+            "key-tab-value lines from a spreadsheet, Ctrl+C copies rows.",
+            "User properties, sent in this order.\n"
+            "Insert: add row · Delete: remove · Alt+Up/Alt+Down: move\n"
+            "Ctrl+V: paste key⇥value[⇥type] lines from a spreadsheet · Ctrl+C: copy rows\n"
+            "F2 or typing edits a cell. " + TYPE_HELP,
+        )
+
+        style = self.style()
+        self.add_button = self._button(
+            "Add",
+            "add_property",
+            "Add a row below the current one (Insert)",
+            style.standardIcon(QStyle.StandardPixmap.SP_FileDialogNewFolder),
+            self.add_row,
+        )
+        self.remove_button = self._button(
+            "Remove",
+            "remove_property",
+            "Remove the selected rows (Delete)",
+            style.standardIcon(QStyle.StandardPixmap.SP_DialogDiscardButton),
+            self.remove_rows,
+        )
+        self.up_button = self._button(
+            "Up",
+            "move_property_up",
+            "Move the current row up (Alt+Up)",
+            style.standardIcon(QStyle.StandardPixmap.SP_ArrowUp),
+            lambda: self.move_row(-1),
+        )
+        self.down_button = self._button(
+            "Down",
+            "move_property_down",
+            "Move the current row down (Alt+Down)",
+            style.standardIcon(QStyle.StandardPixmap.SP_ArrowDown),
+            lambda: self.move_row(1),
+        )
+        self.paste_button = self._button(
+            "Paste rows",
+            "paste_properties",
+            "Paste key⇥value lines copied from a spreadsheet (Ctrl+V in the table); a third "
+            "column may name the type; a key/value header line is skipped",
+            style.standardIcon(QStyle.StandardPixmap.SP_DialogOpenButton),
+            self.paste,
+        )
+        bind_keys(
+            self.view,
+            ("Ins", self.add_row),
+            (QKeySequence.StandardKey.Delete, self.remove_rows),
+            ("Alt+Up", lambda: self.move_row(-1)),
+            ("Alt+Down", lambda: self.move_row(1)),
+            (QKeySequence.StandardKey.Paste, self.paste),
+            (QKeySequence.StandardKey.Copy, self.copy),
+        )
+
+        self.opaque_label = QLabel()
+        self.opaque_label.setObjectName("user_properties_opaque")
+        self.opaque_label.setWordWrap(True)
+        self.opaque_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.opaque_label.hide()
+        self.note = FieldNote("user_properties")
+        self.count_label = QLabel()
+        self.count_label.setObjectName("user_properties_count")
+        self.model.modelReset.connect(self._update_count)
+        self.model.rowsInserted.connect(self._update_count)
+        self.model.rowsRemoved.connect(self._update_count)
+        self._update_count()
+
+        buttons = hbox(
+            self.add_button,
+            self.remove_button,
+            self.up_button,
+            self.down_button,
+            self.paste_button,
+            STRETCH,
+            self.count_label,
+        )
+        self.setLayout(
+            vbox(buttons, self.opaque_label, self.view, self.note, spacing=TIGHT_SPACING)
+        )
+
+    def _button(self, text: str, name: str, tip: str, icon: Any, slot: Any) -> QToolButton:
+        button = QToolButton()
+        button.setObjectName(name)
+        button.setText(text)
+        button.setIcon(icon)
+        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        annotate(button, text if text != "Up" and text != "Down" else f"Move {text.lower()}", tip)
+        button.clicked.connect(slot)
+        return button
+
+    @Slot()
+    def _update_count(self) -> None:
+        count = self.model.rowCount()
+        self.count_label.setText(f"{count} row{'s' if count != 1 else ''}")
+        self._update_opaque()
+
+    def _update_opaque(self) -> None:
+        if self.model.is_opaque():
+            kind = type(self.model.opaque_value()).__name__
+            kind = {
+                "str": "a string",
+                "int": "a number",
+                "float": "a number",
+                "bool": "a boolean",
+                "list": "an array",
+            }.get(kind, kind)
+            self.opaque_label.setText(
+                f"user_properties in the raw JSON is {kind}, not an object, so the table "
+                "cannot show it. It is kept as it is; fix it in the Raw JSON tab, or add a "
+                "row here to replace it with a table."
+            )
+        self.opaque_label.setVisible(self.model.is_opaque())
+
+    # -- actions ---------------------------------------------------------------------------
+
+    def selected_rows(self) -> list[int]:
+        rows = {index.row() for index in self.view.selectionModel().selectedIndexes()}
+        if not rows and self.view.currentIndex().isValid():
+            rows = {self.view.currentIndex().row()}
+        return sorted(rows)
+
+    def _select(self, row: int, column: int = KEY, count: int = 1) -> None:
+        """Make ``row`` current and select it and the ``count - 1`` rows below it."""
+        if not 0 <= row < self.model.rowCount():
+            return
+        index = self.model.index(row, column)
+        self.view.setCurrentIndex(index)
+        last = min(row + count, self.model.rowCount()) - 1
+        self.view.selectionModel().select(
+            QItemSelection(self.model.index(row, KEY), self.model.index(last, TYPE)),
+            QItemSelectionModel.SelectionFlag.ClearAndSelect,
+        )
+        self.view.scrollTo(index)
+
+    @Slot()
+    def add_row(self) -> None:
+        """Insert an empty row after the current one and start editing its key."""
+        current = self.view.currentIndex()
+        position = current.row() + 1 if current.isValid() else self.model.rowCount()
+        self.model.insert(position, [("", ValueType.AUTO, "")])
+        self._select(position)
+        self.view.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.view.edit(self.model.index(position, KEY))
+
+    @Slot()
+    def remove_rows(self) -> None:
+        rows = self.selected_rows()
+        if not rows:
+            return
+        self.model.remove(rows)
+        self._select(min(rows[0], self.model.rowCount() - 1))
+
+    def move_row(self, delta: int) -> None:
+        current = self.view.currentIndex()
+        if not current.isValid():
+            return
+        row = self.model.move(current.row(), delta)
+        self._select(row, current.column())
+
+    @Slot()
+    def paste(self) -> None:
+        self.paste_text(QGuiApplication.clipboard().text())
+
+    def paste_text(self, text: str) -> None:
+        """Paste spreadsheet rows after the current row (replacing it if it is empty)."""
+        current = self.view.currentIndex()
+        if "\t" not in text and "\n" not in text.rstrip("\r\n") and current.isValid():
+            # One cell: paste into the current cell, as a spreadsheet would.
+            if self.model.flags(current) & Qt.ItemFlag.ItemIsEditable:
+                self.model.setData(current, text.rstrip("\r\n"))
+            return
+        rows = parse_tsv(text)
+        if not rows:
+            return
+        position = current.row() + 1 if current.isValid() else self.model.rowCount()
+        if current.isValid() and self.model.rows()[current.row()].is_placeholder():
+            position -= 1
+            self.model.remove([position])
+        self.model.insert(position, rows)
+        self._select(position, KEY, len(rows))
+
+    @Slot()
+    def copy(self) -> None:
+        rows = self.model.rows()
+        picked = [rows[r] for r in self.selected_rows()]
+        if picked:
+            QGuiApplication.clipboard().setText(to_tsv([(r.key, r.text) for r in picked]))
+
+    def focus_key(self, key: str | None) -> None:
+        """Select the row of ``key`` (if given) and focus the table."""
+        if key is not None:
+            row = self.model.row_of(key)
+            if row >= 0:
+                self._select(row)
+        self.view.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def show_findings(self, findings: list[Finding]) -> None:
+        self.note.set_findings(findings)
+        self.model.set_marks(findings)
