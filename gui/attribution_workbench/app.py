@@ -1,0 +1,205 @@
+"""Start the GUI: parse the few arguments, install the excepthook, build the services and window.
+
+Start-up speed is a budget (DESIGN.md: first paint within 1.3 x a bare PySide6 window), so
+nothing here imports ``requests``, ``keyring`` or the sandbox's HTTP server at module level:
+the services below import them inside the functions the window calls from a worker thread
+after its first paint.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from attribution_workbench import __version__
+
+if TYPE_CHECKING:
+    from attribution_workbench.core.regions import Region
+    from attribution_workbench.core.wire import PreparedRequest
+    from attribution_workbench.ui.error_dialog import ErrorReporter
+    from attribution_workbench.ui.main_window import MainWindow
+    from attribution_workbench.ui.services import SandboxHandle, Services
+    from attribution_workbench.ui.settings import Settings
+    from attribution_workbench.ui.tasks import CancelRelay
+
+PROFILE = "default"
+APP_ID = "io.github.attribution_workbench.AttributionWorkbench"
+# smoke.py's switches (AW_SMOKE_TEST, AW_STARTUP_PROBE): only then is it imported at all.
+SELF_CHECK_ENV = ("AW_SMOKE_TEST", "AW_STARTUP_PROBE")
+MAX_RESPONSE_BYTES = 2_000_000
+CONNECT_TIMEOUT_S = 5.0
+
+
+def parse_args(argv: Sequence[str] | None = None) -> tuple[argparse.Namespace, list[str]]:
+    """Our options, and whatever is left for Qt (``-platform``, ``-style``, ...)."""
+    parser = argparse.ArgumentParser(
+        prog="attribution-workbench",
+        description="Compose, preview and send Amplitude attribution events.",
+    )
+    parser.add_argument(
+        "--sandbox",
+        action="store_true",
+        help="start with the local sandbox as the target (nothing leaves this computer)",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    return parser.parse_known_args(list(sys.argv[1:] if argv is None else argv))
+
+
+# --- services (each import happens in a worker thread, after the first paint) -----------------
+class ClientSender:
+    """``core.client.Client`` behind the window's Sender protocol."""
+
+    def __init__(self) -> None:
+        from attribution_workbench.core.client import Client
+
+        self._client = Client(connect_timeout=CONNECT_TIMEOUT_S, max_body_bytes=MAX_RESPONSE_BYTES)
+
+    def send(self, request: PreparedRequest, timeout: float, cancel: CancelRelay) -> Any:
+        from attribution_workbench.core.client import CancelToken
+
+        token = CancelToken()
+        cancel.link(token.cancel)
+        return self._client.send(request, timeout=timeout, cancel=token)
+
+    def close(self) -> None:
+        self._client.close()
+
+
+class LocalSandbox:
+    """A SandboxServer started in this process, with its demo keys."""
+
+    def __init__(self, server: Any, keys: Mapping[str, str]) -> None:
+        self.server = server
+        self._keys = dict(keys)
+
+    @property
+    def base_url(self) -> str:
+        return str(self.server.base_url)
+
+    @property
+    def keys(self) -> Mapping[str, str]:
+        return self._keys
+
+    def stop(self) -> None:
+        self.server.stop()
+
+
+def start_sandbox() -> SandboxHandle:
+    from attribution_workbench.sandbox import DEMO_KEYS, SandboxServer
+
+    return LocalSandbox(SandboxServer(port=0).start(), DEMO_KEYS)
+
+
+def lookup_key(region: Region) -> tuple[str, str] | None:
+    """$AMPLITUDE_API_KEY, else the keyring slot (profile "default", region)."""
+    from attribution_workbench.core.credentials import KeyStore, resolve_api_key
+
+    return resolve_api_key(KeyStore(), PROFILE, region.value)
+
+
+def open_url(url: str) -> bool:
+    from PySide6.QtCore import QUrl
+    from PySide6.QtGui import QDesktopServices
+
+    return bool(QDesktopServices.openUrl(QUrl(url)))
+
+
+def build_services(settings: Settings) -> Services:
+    from attribution_workbench.ui.services import Services
+
+    return Services(
+        settings=settings,
+        sender_factory=ClientSender,
+        key_lookup=lookup_key,
+        sandbox_starter=start_sandbox,
+        open_url=open_url,
+    )
+
+
+# --- errors -------------------------------------------------------------------------------------
+Hook = Callable[[type[BaseException], BaseException, "TracebackType | None"], Any]
+
+
+def install_excepthook(reporter: ErrorReporter) -> Callable[[], None]:
+    """Route uncaught exceptions (GUI thread and others) to the error dialog; returns undo."""
+    previous_sys = sys.excepthook
+    previous_threading = threading.excepthook
+
+    def hook(exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+        if issubclass(exc_type, KeyboardInterrupt):
+            previous_sys(exc_type, exc, tb)
+            return
+        try:
+            reporter.report(exc_type, exc, tb)
+        except Exception:  # the dialog itself failed: at least the terminal shows it
+            sys.__excepthook__(exc_type, exc, tb)
+
+    def thread_hook(args: threading.ExceptHookArgs) -> None:
+        if args.exc_value is not None:
+            hook(args.exc_type, args.exc_value, args.exc_traceback)
+
+    sys.excepthook = hook
+    threading.excepthook = thread_hook
+
+    def restore() -> None:
+        sys.excepthook = previous_sys
+        threading.excepthook = previous_threading
+
+    return restore
+
+
+# --- main -----------------------------------------------------------------------------------------
+def run(
+    argv: Sequence[str] | None = None,
+    *,
+    on_window: Callable[[MainWindow], None] | None = None,
+) -> int:
+    """Build and run the app; returns the exit code. ``on_window`` is for benches and tools."""
+    args, qt_args = parse_args(argv)
+
+    from PySide6.QtWidgets import QApplication
+
+    from attribution_workbench import assets
+    from attribution_workbench.core.regions import Target
+    from attribution_workbench.ui.error_dialog import ErrorReporter
+    from attribution_workbench.ui.main_window import MainWindow
+    from attribution_workbench.ui.menus import APP_NAME
+    from attribution_workbench.ui.settings import APPLICATION, ORGANIZATION, Settings
+
+    if on_window is None and any(name in os.environ for name in SELF_CHECK_ENV):
+        from attribution_workbench import smoke  # the bundle's self-checks (packaging)
+
+        on_window = smoke.on_window_hook()
+
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication([sys.argv[0], *qt_args])
+    app.setOrganizationName(ORGANIZATION)
+    app.setApplicationName(APPLICATION)
+    app.setApplicationDisplayName(APP_NAME)
+    app.setApplicationVersion(__version__)
+    app.setDesktopFileName(APP_ID)  # lets Wayland/X11 shells match the .desktop file and icon
+    app.setWindowIcon(assets.qicon(assets.Icon.APP))
+
+    reporter = ErrorReporter()
+    restore_hook = install_excepthook(reporter)
+    try:
+        window = MainWindow(build_services(Settings()), reporter)
+        reporter.set_parent_widget(lambda: window)
+        if args.sandbox:
+            window.destination.set_target(Target.SANDBOX)
+        app.aboutToQuit.connect(window.shutdown)
+        window.show()
+        if on_window is not None:
+            on_window(window)
+        return int(app.exec())
+    finally:
+        restore_hook()
+
+
+def main() -> None:
+    sys.exit(run())

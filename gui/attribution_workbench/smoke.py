@@ -1,0 +1,236 @@
+"""Checks a built app runs on itself: the bundle smoke test and the start-up probe.
+
+A frozen bundle cannot be driven by pytest, so the app carries these few checks and runs
+them when an environment variable asks; otherwise nothing here does anything.
+
+``AW_SMOKE_TEST=1`` (packaging/smoke_test.sh): after the window's first paint, open every
+file under ``resources/`` (images through Qt's image and icon plugins, so a plugin missing
+from the bundle shows up), point the window at its in-process sandbox, put a valid event
+in the raw JSON editor, press Send and wait for the answer. Prints
+``smoke: window shown, sent, status 200`` and quits with 0, or ``smoke: FAILED: ...`` and
+quits with 1; gives up after ``AW_SMOKE_TIMEOUT_S`` (20) seconds.
+
+``AW_STARTUP_PROBE=1`` (bench/bench_bundle.py): speaks bench/bench_startup.py's child
+protocol, so a frozen app is timed exactly like the venv app and a bare window: prints
+``painted <time.monotonic_ns()>`` (one clock for every process on the machine, so the
+parent subtracts its own start time) when the window's first paint starts, ``idle`` after
+``AW_STARTUP_PROBE_IDLE_MS`` (1000) ms more (the parent then reads the idle RSS from
+/proc), and quits 500 ms later with 0.
+
+Only what DESIGN.md publishes is used: the object names ``target``, ``event_json``,
+``send``, ``response_status``; no window internals.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import TypeVar
+
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtGui import QIcon, QImage
+from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QPlainTextEdit, QPushButton, QWidget
+
+from attribution_workbench import assets
+
+SMOKE_ENV = "AW_SMOKE_TEST"
+PROBE_ENV = "AW_STARTUP_PROBE"
+DEFAULT_TIMEOUT_S = 20.0
+DEFAULT_IDLE_MS = 1000
+QUIT_AFTER_IDLE_MS = 500  # time for the parent to read /proc/<pid>/status
+POLL_MS = 50
+IMAGE_SUFFIXES = {".svg", ".png"}
+# A valid iOS install event; the sandbox answers 200 with its demo key.
+SMOKE_EVENT = {
+    "event_type": "[Smoke] Install",
+    "platform": "ios",
+    "idfa": "AEBE52E7-03EE-455A-B3C4-E57283966239",
+    "user_properties": {"[Smoke] media source": "bundle smoke test"},
+}
+_STATUS_CODE = re.compile(r"\b([1-5]\d\d)\b")
+W = TypeVar("W", bound=QObject)
+
+
+def say(text: str) -> None:
+    # A windowed Windows executable has no stdout at all.
+    if sys.stdout is not None:
+        print(text, flush=True)
+
+
+def requested(environ: Mapping[str, str] = os.environ) -> bool:
+    return environ.get(SMOKE_ENV) == "1" or environ.get(PROBE_ENV) == "1"
+
+
+def on_window_hook(
+    environ: Mapping[str, str] = os.environ,
+) -> Callable[[QWidget], None] | None:
+    """For ``app.run(on_window=...)``: None (no hook at all) unless a check is asked for."""
+    if not requested(environ):
+        return None
+
+    def hook(window: QWidget) -> None:
+        app = QApplication.instance()
+        assert isinstance(app, QApplication)
+        schedule_smoke_test(window, app, environ)
+
+    return hook
+
+
+def schedule_smoke_test(
+    window: QWidget, app: QApplication, environ: Mapping[str, str] = os.environ
+) -> None:
+    """Call right after ``window.show()``; a no-op unless AW_SMOKE_TEST/AW_STARTUP_PROBE=1."""
+    if environ.get(SMOKE_ENV) == "1":
+        timeout = float(environ.get("AW_SMOKE_TIMEOUT_S") or DEFAULT_TIMEOUT_S)
+        SmokeTest(window, app, timeout).setParent(window)
+    elif environ.get(PROBE_ENV) == "1":
+        idle_ms = int(environ.get("AW_STARTUP_PROBE_IDLE_MS") or DEFAULT_IDLE_MS)
+        StartupProbe(window, app, idle_ms).setParent(window)
+
+
+# --- resources ------------------------------------------------------------------------------
+def check_resources() -> tuple[int, list[str]]:
+    """Open every file under resources/ the way the app would; (files checked, problems)."""
+    problems: list[str] = []
+    root = assets.resources_dir()
+    files = sorted(path for path in root.rglob("*") if path.is_file())
+    for path in files:
+        name = path.relative_to(root).as_posix()
+        try:
+            problem = _check_file(path)
+        except (OSError, ValueError) as exc:
+            problem = f"cannot be read: {exc}"
+        if problem:
+            problems.append(f"{name}: {problem}")
+    for icon in assets.Icon:
+        try:
+            assets.icon_path(icon)
+        except assets.ResourceError as exc:
+            problems.append(str(exc))
+    return len(files), problems
+
+
+def _check_file(path: Path) -> str | None:
+    data = path.read_bytes()
+    if not data:
+        return "is empty"
+    suffix = path.suffix.lower()
+    if suffix in IMAGE_SUFFIXES:
+        if QImage(str(path)).isNull():
+            return "Qt cannot read this image (image format plugin missing?)"
+        if QIcon(str(path)).pixmap(32, 32).isNull():
+            return "Qt cannot make an icon of it (icon engine plugin missing?)"
+    elif suffix == ".json":
+        json.loads(data.decode("utf-8"))
+    else:
+        data.decode("utf-8")  # .desktop, metainfo, styles: text
+    return None
+
+
+# --- the smoke test -------------------------------------------------------------------------
+class SmokeTest(QObject):
+    """Waits for the first paint, checks resources, sends to the sandbox, quits 0 or 1."""
+
+    def __init__(self, window: QWidget, app: QApplication, timeout_s: float) -> None:
+        super().__init__()
+        self._window = window
+        self._app = app
+        self._deadline = time.monotonic() + timeout_s
+        self._phase = "waiting for the window's first paint"
+        self._clicked = False
+        self._done = False
+        window.installEventFilter(self)
+        self._timer = QTimer(self)
+        self._timer.setInterval(POLL_MS)
+        self._timer.timeout.connect(self._poll)
+        self._timer.start()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self._window and event.type() == QEvent.Type.Paint:
+            self._window.removeEventFilter(self)
+            QTimer.singleShot(0, self._on_first_paint)
+        return False
+
+    def _on_first_paint(self) -> None:
+        window = self._window
+        say(
+            f"smoke: window shown ({window.width()}x{window.height()}, "
+            f"platform {self._app.platformName()})"
+        )
+        count, problems = check_resources()
+        if problems:
+            self._finish(1, f"{len(problems)} resource problem(s): " + "; ".join(problems))
+            return
+        say(f"smoke: {count} resource files load")
+        target = self._child(QComboBox, "target")
+        index = target.findData("sandbox")
+        if index < 0:
+            self._finish(1, "the target box has no 'sandbox' entry")
+            return
+        target.setCurrentIndex(index)
+        self._child(QPlainTextEdit, "event_json").setPlainText(json.dumps(SMOKE_EVENT))
+        self._phase = "waiting for the sandbox and an enabled Send button"
+
+    def _poll(self) -> None:
+        if self._done:
+            return
+        if time.monotonic() > self._deadline:
+            blockers = self._window.findChild(QLabel, "send_blockers")
+            why = f" (the window says: {blockers.text()!r})" if blockers and blockers.text() else ""
+            self._finish(1, f"timed out {self._phase}{why}")
+            return
+        if self._phase.startswith("waiting for the sandbox"):
+            send = self._child(QPushButton, "send")
+            if send.isEnabled():
+                send.click()
+                self._phase = "waiting for the answer"
+        elif self._phase == "waiting for the answer":
+            status = self._child(QLabel, "response_status").text()
+            if status.startswith("✓") or status.startswith("✗"):
+                match = _STATUS_CODE.search(status)
+                if match and match.group(1) == "200":
+                    self._finish(0, "window shown, sent, status 200")
+                else:
+                    message = self._window.findChild(QLabel, "response_message")
+                    detail = message.text() if message is not None else ""
+                    self._finish(1, f"the answer was {status!r}: {detail}")
+
+    def _child(self, kind: type[W], name: str) -> W:
+        widget = self._window.findChild(kind, name)
+        if widget is None:
+            raise LookupError(f"the window has no {kind.__name__} named {name!r}")
+        return widget
+
+    def _finish(self, code: int, text: str) -> None:
+        self._done = True
+        self._timer.stop()
+        say(f"smoke: {text}" if code == 0 else f"smoke: FAILED: {text}")
+        self._app.exit(code)
+
+
+# --- the start-up probe ---------------------------------------------------------------------
+class StartupProbe(QObject):
+    """bench_startup.py's child protocol: ``painted <ns>``, ``idle``, quit."""
+
+    def __init__(self, window: QWidget, app: QApplication, idle_ms: int) -> None:
+        super().__init__()
+        self._window = window
+        self._app = app
+        self._idle_ms = idle_ms
+        window.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self._window and event.type() == QEvent.Type.Paint:
+            say(f"painted {time.monotonic_ns()}")
+            self._window.removeEventFilter(self)
+            QTimer.singleShot(self._idle_ms, self._report_idle)
+        return False
+
+    def _report_idle(self) -> None:
+        say("idle")
+        QTimer.singleShot(QUIT_AFTER_IDLE_MS, lambda: self._app.exit(0))

@@ -1,0 +1,228 @@
+"""The window's link to the outside world: the in-process sandbox, API keys, the HTTP sender.
+
+Every call into ``Services`` may block, so each runs on the ``TaskRunner``'s pool and reports
+back on the GUI thread. Nothing starts before ``start()``, which the window calls after its
+first paint: until then no keyring is touched, no port is bound and the HTTP client is not
+even imported.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from attribution_workbench.core.regions import Region, Target
+from attribution_workbench.core.wire import KEY_ENV_VAR, PreparedRequest
+from attribution_workbench.ui.error_dialog import ErrorReporter
+from attribution_workbench.ui.services import SandboxHandle, Sender, Services
+from attribution_workbench.ui.tasks import CancelRelay, Task, TaskRunner
+
+SendCallback = Callable[[PreparedRequest, Any, "BaseException | None"], None]
+
+
+@dataclass
+class KeyChoice:
+    """The key a request would carry, the words shown next to "API key:", and why none."""
+
+    key: str | None
+    note: str
+    problem: str | None = None
+
+
+@dataclass
+class _KeyState:
+    pending: bool = True
+    key: str | None = None
+    source: str = ""
+    problem: str | None = None
+
+
+@dataclass
+class _Flight:
+    request: PreparedRequest
+    relay: CancelRelay
+    task: Task
+
+
+class Backend(QObject):
+    """Owns the sandbox, the looked-up keys and the sender; ``changed`` when any of them moves."""
+
+    changed = Signal()
+
+    def __init__(self, services: Services, reporter: ErrorReporter, parent: QObject) -> None:
+        super().__init__(parent)
+        self._services = services
+        self._reporter = reporter
+        self._runner = TaskRunner(self)
+        self._lock = threading.Lock()
+        self._started = False
+        self._closed = False
+        self._keys: dict[Region, _KeyState] = {}
+        self._sender: Sender | None = None
+        self._sandbox: SandboxHandle | None = None
+        self._sandbox_problem: str | None = None
+        self._sandbox_task: Task | None = None
+        # Every sandbox a worker started, including one whose result is not delivered yet,
+        # so shutdown can stop it even then.
+        self._started_sandboxes: list[SandboxHandle] = []
+        self._flight: _Flight | None = None
+
+    # --- lifecycle ---------------------------------------------------------------------------
+    @property
+    def started(self) -> bool:
+        return self._started
+
+    def start(self) -> None:
+        """Allow background work from now on (called after the first paint); idempotent."""
+        if not self._started and not self._closed:
+            self._started = True
+            self.changed.emit()
+
+    def shutdown(self) -> None:
+        """Cancel a send, wait briefly for workers, stop the sandbox; idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._flight is not None:
+            self._flight.relay.cancel()
+        self._runner.wait(3000)
+        with self._lock:
+            sandboxes, self._started_sandboxes = self._started_sandboxes, []
+        for handle in sandboxes:
+            handle.stop()
+        self._sandbox = None
+        close = getattr(self._sender, "close", None)
+        if callable(close):
+            close()
+
+    # --- sandbox -------------------------------------------------------------------------------
+    @property
+    def sandbox(self) -> SandboxHandle | None:
+        return self._sandbox
+
+    @property
+    def sandbox_problem(self) -> str | None:
+        return self._sandbox_problem
+
+    def ensure_sandbox(self) -> None:
+        """Start the local sandbox (in a worker) unless it runs, is starting or failed."""
+        if not self._started or self._closed or self._sandbox_problem:
+            return
+        if self._sandbox is not None or self._sandbox_task is not None:
+            return
+        starter = self._services.sandbox_starter
+        if starter is None:
+            self._sandbox_problem = "this build has no sandbox"
+            self.changed.emit()
+            return
+
+        def start() -> SandboxHandle:
+            handle = starter()
+            with self._lock:
+                self._started_sandboxes.append(handle)
+            return handle
+
+        self._sandbox_task = self._runner.run(start, self._on_sandbox_started, "sandbox")
+
+    def _on_sandbox_started(self, handle: Any, error: BaseException | None) -> None:
+        self._sandbox_task = None
+        if self._closed:
+            return
+        if error is not None:
+            self._sandbox_problem = str(error) or type(error).__name__
+        else:
+            self._sandbox = handle
+        self.changed.emit()
+
+    # --- keys ----------------------------------------------------------------------------------
+    def reload_keys(self) -> None:
+        self._keys.clear()
+        self.changed.emit()
+
+    def key_for(self, target: Target, region: Region) -> KeyChoice:
+        if target is Target.SANDBOX:
+            if self._sandbox is None:
+                return KeyChoice(None, "the sandbox's demo key (once it runs)")
+            key = self._sandbox.keys.get(region.value)
+            return KeyChoice(key, f"the sandbox's built-in demo key for {region.value.upper()}")
+        state = self._key_state(region)
+        if state.pending:
+            return KeyChoice(None, "looking up…", "Looking up the API key…")
+        if state.key is None:
+            return KeyChoice(None, "none found", state.problem)
+        if state.source == "environment":
+            return KeyChoice(state.key, f"from ${KEY_ENV_VAR} (it wins over the keyring)")
+        return KeyChoice(state.key, f"from the OS keyring (profile default, {region.value})")
+
+    def _key_state(self, region: Region) -> _KeyState:
+        state = self._keys.get(region)
+        if state is not None:
+            return state
+        state = _KeyState()
+        if not self._started or self._closed:
+            return state  # the keyring is not touched before the first paint
+        self._keys[region] = state
+        lookup = self._services.key_lookup
+        self._runner.run(
+            lambda: lookup(region),
+            lambda result, error: self._on_key_found(region, state, result, error),
+            f"key lookup {region.value}",
+        )
+        return state
+
+    def _on_key_found(
+        self, region: Region, state: _KeyState, result: Any, error: BaseException | None
+    ) -> None:
+        if self._keys.get(region) is not state:
+            return  # reloaded meanwhile
+        state.pending = False
+        if error is not None:
+            state.problem = str(error) or type(error).__name__
+            if not hasattr(error, "kind"):  # not a CredentialError: a bug worth reporting
+                self._reporter.report(type(error), error, error.__traceback__)
+        elif result is None:
+            state.problem = (
+                f"No API key for {region.label}: set ${KEY_ENV_VAR}, or store one with "
+                f"`attribution-cli key set --region {region.value}`. The Local sandbox "
+                "target works without one."
+            )
+        else:
+            state.key, state.source = result
+            self._services.settings.forbid(state.key)
+            self._reporter.forbid(state.key)
+        self.changed.emit()
+
+    # --- send ----------------------------------------------------------------------------------
+    def is_sending(self) -> bool:
+        return self._flight is not None
+
+    def send(self, request: PreparedRequest, timeout: float, callback: SendCallback) -> None:
+        """Send ``request`` in a worker; ``callback(request, outcome, error)`` afterwards."""
+        if self._flight is not None:
+            raise RuntimeError("a request is already in flight")
+        relay = CancelRelay()
+
+        def done(result: Any, error: BaseException | None) -> None:
+            self._flight = None
+            if not self._closed:
+                callback(request, result, error)
+
+        task = self._runner.run(
+            lambda: self._sender_instance().send(request, timeout, relay), done, "send"
+        )
+        self._flight = _Flight(request, relay, task)
+
+    def cancel(self) -> None:
+        if self._flight is not None:
+            self._flight.relay.cancel()
+
+    def _sender_instance(self) -> Sender:
+        # Runs in the worker: the first call imports the HTTP client off the GUI thread.
+        with self._lock:
+            if self._sender is None:
+                self._sender = self._services.sender_factory()
+            return self._sender

@@ -1,0 +1,250 @@
+"""The destination bar: region, target, custom URL, the full endpoint URL and a region badge.
+
+Sending to the wrong region is a data-residency mistake, so the region is shown twice: in
+its combo box and as a badge whose colour AND words differ (``US · standard`` in blue,
+``EU · residency`` in amber). The endpoint the request goes to is always spelled out in
+full, selectable, below the choices.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QFrame,
+    QGroupBox,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QWidget,
+)
+
+from attribution_workbench import assets
+from attribution_workbench.core.regions import Destination, DestinationError, Region, Target
+from attribution_workbench.ui.layout import annotate, buddy_label, hbox
+
+BADGES = {
+    Region.US: ("US · standard", "#1d4ed8"),
+    Region.EU: ("EU · residency", "#b45309"),
+}
+REGION_ITEMS = ((Region.US, "US — standard"), (Region.EU, "EU — data residency"))
+TARGET_ITEMS = (
+    (Target.AMPLITUDE, "Amplitude"),
+    (Target.SANDBOX, "Local sandbox (offline)"),
+    (Target.CUSTOM, "Custom URL"),
+)
+ERROR_STYLE = "color: #b91c1c;"
+
+
+class DestinationBar(QGroupBox):
+    """Choices for where a request goes; ``destination()`` is None while it cannot be sent."""
+
+    changed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Destination", parent)
+        self._sandbox_url: str | None = None
+        self._sandbox_problem: str | None = None
+        self._problem: str | None = None
+        self._destination: Destination | None = None
+
+        self.region = QComboBox()
+        self.region.setObjectName("region")
+        for region, text in REGION_ITEMS:
+            self.region.addItem(text, region.value)
+        self.region.setAccessibleName("Region")
+        self.region.setAccessibleDescription(
+            "Which Amplitude data center receives the event: US (standard) or EU "
+            "(data residency). A key only works in its own region."
+        )
+        self.region.setToolTip("US (standard) or EU (data residency); a key works in one only")
+
+        self.badge = QLabel()
+        self.badge.setObjectName("region_badge")
+        self.badge.setAccessibleName("Region badge")
+
+        self.target = QComboBox()
+        self.target.setObjectName("target")
+        for target, text in TARGET_ITEMS:
+            self.target.addItem(text, target.value)
+        self.target.setAccessibleName("Target")
+        self.target.setAccessibleDescription(
+            "Where the request goes: Amplitude's servers, the local sandbox on this computer "
+            "(nothing leaves it), or a custom URL."
+        )
+
+        self.custom_url = QLineEdit()
+        self.custom_url.setObjectName("custom_url")
+        self.custom_url.setPlaceholderText("https://example.com/attribution")
+        self.custom_url.setClearButtonEnabled(True)
+        self.custom_url.setAccessibleName("Custom URL")
+        self.custom_url.setAccessibleDescription(
+            "The full /attribution URL to send to. https:// is required unless the host is "
+            "this computer (localhost, 127.0.0.1, ::1)."
+        )
+
+        self.url_error = QLabel()
+        self.url_error.setObjectName("custom_url_error")
+        self.url_error.setWordWrap(True)
+        self.url_error.setStyleSheet(ERROR_STYLE)
+        self.url_error.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        self.endpoint = QLabel()
+        self.endpoint.setObjectName("endpoint")
+        self.endpoint.setWordWrap(True)
+        self.endpoint.setTextFormat(Qt.TextFormat.PlainText)
+        self.endpoint.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByMouse
+            | Qt.TextInteractionFlag.TextSelectableByKeyboard
+        )
+        self.endpoint.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.endpoint.setAccessibleName("Endpoint URL")
+
+        self.key_note = QLabel()
+        self.key_note.setObjectName("key_source")
+        self.key_note.setWordWrap(True)
+        self.key_note.setTextFormat(Qt.TextFormat.PlainText)
+        self.key_note.setAccessibleName("API key source")
+
+        region_row = hbox(self.region, self.badge)
+        region_row.setStretch(0, 1)
+        self._form = QFormLayout(self)
+        self._form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self._form.addRow(buddy_label("&Region:", self.region), region_row)
+        self._form.addRow(buddy_label("&Target:", self.target), self.target)
+        self._form.addRow(buddy_label("&URL:", self.custom_url), self.custom_url)
+        self._form.addRow("", self.url_error)
+        self._form.addRow("Endpoint:", self.endpoint)
+        self._form.addRow("API key:", self.key_note)
+        self.setTabOrder(self.region, self.target)
+        self.setTabOrder(self.target, self.custom_url)
+
+        self.region.currentIndexChanged.connect(self._on_edited)
+        self.target.currentIndexChanged.connect(self._on_edited)
+        self.custom_url.textChanged.connect(self._on_edited)
+        self._refresh()
+
+    # --- state -------------------------------------------------------------------------
+    def current_region(self) -> Region:
+        return Region(self.region.currentData())
+
+    def current_target(self) -> Target:
+        return Target(self.target.currentData())
+
+    def set_region(self, region: Region) -> None:
+        self.region.setCurrentIndex(self.region.findData(region.value))
+
+    def set_target(self, target: Target) -> None:
+        self.target.setCurrentIndex(self.target.findData(target.value))
+
+    def set_custom_url(self, url: str) -> None:
+        self.custom_url.setText(url)
+
+    def set_sandbox(self, base_url: str | None, problem: str | None = None) -> None:
+        """The running sandbox's base URL; (None, None) while it starts; a problem if it failed."""
+        self._sandbox_url = base_url
+        self._sandbox_problem = problem
+        self._refresh()
+        self.changed.emit()
+
+    def set_key_note(self, text: str) -> None:
+        self.key_note.setText(text)
+
+    def destination(self) -> Destination | None:
+        return self._destination
+
+    def problem(self) -> str | None:
+        """Why there is no usable destination (None when there is one)."""
+        return self._problem
+
+    # --- updates -----------------------------------------------------------------------
+    @Slot()
+    def _on_edited(self) -> None:
+        self._refresh()
+        self.changed.emit()
+
+    def _refresh(self) -> None:
+        region = self.current_region()
+        target = self.current_target()
+        text, colour = BADGES[region]
+        if self.badge.text() != text:  # a style sheet change repolishes: only when needed
+            self.badge.setText(text)
+            self.badge.setStyleSheet(
+                f"background-color: {colour}; color: white; border-radius: 4px;"
+                " padding: 2px 8px; font-weight: 600;"
+            )
+            self.badge.setToolTip(f"Requests go to {region.label}")
+        self._form.setRowVisible(self.custom_url, target is Target.CUSTOM)
+        self._destination, self._problem = self._resolve(region, target)
+        url_problem = self._problem if target is Target.CUSTOM else None
+        self._form.setRowVisible(self.url_error, bool(url_problem))
+        self.url_error.setText(f"⚠ {url_problem}" if url_problem else "")
+        if self._destination is not None:
+            self.endpoint.setText(self._destination.endpoint())
+            self.endpoint.setStyleSheet("")
+        else:
+            # A bad custom URL is explained right under the field; no need to say it twice.
+            self.endpoint.setText("—" if url_problem else self._problem or "")
+
+    def _resolve(self, region: Region, target: Target) -> tuple[Destination | None, str | None]:
+        if target is Target.AMPLITUDE:
+            return Destination(region, target), None
+        if target is Target.SANDBOX:
+            if self._sandbox_problem:
+                return None, f"The local sandbox could not start: {self._sandbox_problem}"
+            if self._sandbox_url is None:
+                return None, "The local sandbox is starting…"
+            return Destination(region, target, self._sandbox_url), None
+        url = self.custom_url.text().strip()
+        if not url:
+            return None, "Enter the full /attribution URL to send to."
+        try:
+            return Destination(region, target, url), None
+        except DestinationError as exc:
+            return None, str(exc)
+
+
+BANNER_STYLE = (
+    "QFrame#sandbox_banner { background: #ebfbee; border: 1px solid #8ce99a;"
+    " border-radius: 4px; } QFrame#sandbox_banner QLabel { color: #1b4d2b; }"
+)
+
+
+class SandboxBanner(QFrame):
+    """The unmistakable note that the sandbox is the target, and the way out of it."""
+
+    switch_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("sandbox_banner")
+        self.setStyleSheet(BANNER_STYLE)
+        icon = QLabel()
+        icon.setPixmap(assets.qpixmap(assets.Icon.SANDBOX, 20))
+        self.text = QLabel()
+        self.text.setObjectName("sandbox_banner_text")
+        self.text.setWordWrap(True)
+        self.switch = QPushButton("Send to Amplitude instead")
+        self.switch.setObjectName("sandbox_switch")
+        annotate(
+            self.switch,
+            "Switch to Amplitude",
+            "Change the target from the local sandbox to Amplitude's servers",
+        )
+        self.switch.clicked.connect(self.switch_requested)
+        layout = hbox(icon, self.text, self.switch, margin=6)
+        layout.setStretch(1, 1)
+        self.setLayout(layout)
+        self.set_sandbox_url(None)
+
+    def set_sandbox_url(self, base_url: str | None, problem: str | None = None) -> None:
+        if problem:
+            where = f"it could not start: {problem}"
+        else:
+            where = base_url or "starting…"
+        self.text.setText(
+            "<b>Sandbox — nothing leaves this computer.</b> Requests go to a local stand-in "
+            f"for Amplitude ({where}) with its built-in demo keys. To reach Amplitude, choose "
+            "Target ▸ Amplitude."
+        )

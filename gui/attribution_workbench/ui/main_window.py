@@ -1,0 +1,387 @@
+"""The main window: compose (EventEditor), choose a destination, preview, send, read the answer.
+
+The one data flow of DESIGN.md, in one place: every editor or destination change rebuilds
+ONE ``PreparedRequest`` (coalesced to once per event-loop turn); the preview renders that
+object and Send sends that very object from a worker thread (``Backend``). Everything that
+may block (keyring, the first import of the HTTP client, starting the sandbox) waits until
+after the first paint, so start-up costs about what a bare window costs.
+"""
+
+from __future__ import annotations
+
+from itertools import pairwise
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QByteArray, QEvent, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QCloseEvent, QShowEvent
+from PySide6.QtWidgets import QMainWindow, QSplitter, QWidget
+
+from attribution_workbench import assets
+from attribution_workbench.core.event import PLATFORMS, AttributionEvent
+from attribution_workbench.core.regions import Region, Target
+from attribution_workbench.core.rules import errors
+from attribution_workbench.core.wire import (
+    KEY_ENV_VAR,
+    Format,
+    PreparedRequest,
+    Transport,
+    WireError,
+    prepare,
+)
+from attribution_workbench.ui import event_files
+from attribution_workbench.ui import settings as S
+from attribution_workbench.ui.backend import Backend
+from attribution_workbench.ui.destination import DestinationBar, SandboxBanner
+from attribution_workbench.ui.error_dialog import ErrorReporter, summary_of
+from attribution_workbench.ui.event_editor import EventEditor
+from attribution_workbench.ui.layout import container, vbox
+from attribution_workbench.ui.menus import APP_NAME, build_menus
+from attribution_workbench.ui.preview_pane import PreviewPane, shortcut_text
+from attribution_workbench.ui.response_pane import ResponsePane
+from attribution_workbench.ui.send_bar import SendBar
+from attribution_workbench.ui.services import Services
+
+MAX_REASONS = 3
+DEFAULT_SIZE = (1200, 800)
+
+
+class MainWindow(QMainWindow):
+    """The product window. ``sent``/``failed`` fire after each answer (tests, history)."""
+
+    sent = Signal(object)
+    failed = Signal(object)
+    # A class attribute: Qt delivers events (see event()) before __init__ has finished.
+    _painted = False
+    editor: EventEditor
+    banner: SandboxBanner
+    destination: DestinationBar
+    preview: PreviewPane
+    send_bar: SendBar
+    response: ResponsePane
+
+    def __init__(self, services: Services, reporter: ErrorReporter | None = None) -> None:
+        super().__init__()
+        self.setObjectName("main_window")
+        self.setWindowTitle(APP_NAME)
+        self.setWindowIcon(assets.qicon(assets.Icon.APP))
+        self._services = services
+        self._settings = services.settings
+        self.reporter = reporter or ErrorReporter(lambda: self, self)
+        self.backend = Backend(services, self.reporter, self)
+        self._prepared: PreparedRequest | None = None
+        self._blockers: list[str] = []
+        self._closed = False
+        self._rebuild_timer = QTimer(self)
+        self._rebuild_timer.setSingleShot(True)
+        self._rebuild_timer.setInterval(0)
+        self._rebuild_timer.timeout.connect(self.rebuild_now)
+
+        self._build_widgets()
+        self.window_actions = build_menus(self, self.preview)
+        self._restore_settings()
+        self.editor.event_changed.connect(self.schedule_rebuild)
+        self.editor.findings_changed.connect(self.schedule_rebuild)
+        self.destination.changed.connect(self._on_destination_changed)
+        self.preview.transport_changed.connect(self.schedule_rebuild)
+        self.preview.status_message.connect(self.show_status)
+        self.backend.changed.connect(self._on_backend_changed)
+        self._on_destination_changed()
+        self.rebuild_now()
+
+    # --- construction ----------------------------------------------------------------------
+    def _build_widgets(self) -> None:
+        self.editor = EventEditor()
+        self.banner = SandboxBanner()
+        self.banner.switch_requested.connect(lambda: self.destination.set_target(Target.AMPLITUDE))
+        self.destination = DestinationBar()
+        self.preview = PreviewPane()
+        self.send_bar = SendBar()
+        self.send_bar.clicked.connect(self._on_send_clicked)
+        self.timeout = self.send_bar.timeout
+        self.send_button = self.send_bar.button
+        self.response = ResponsePane()
+
+        self.right_splitter = QSplitter(Qt.Orientation.Vertical)
+        self.right_splitter.setObjectName("right_splitter")
+        self.right_splitter.addWidget(container(vbox(self.destination, self.preview)))
+        self.right_splitter.addWidget(container(vbox(self.send_bar, self.response)))
+        self.right_splitter.setStretchFactor(0, 1)
+        self.right_splitter.setStretchFactor(1, 1)
+        self.main_splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.main_splitter.setObjectName("main_splitter")
+        self.main_splitter.addWidget(self.editor)
+        self.main_splitter.addWidget(self.right_splitter)
+        self.main_splitter.setChildrenCollapsible(False)
+        layout = vbox(self.banner, self.main_splitter, margin=6)
+        layout.setStretch(1, 1)
+        self.setCentralWidget(container(layout))
+        self.statusBar().setObjectName("status_bar")
+        # The editor keeps its own order (creation order); the right side goes top to bottom.
+        chain: list[QWidget] = [
+            self.destination.region,
+            self.destination.target,
+            self.destination.custom_url,
+            self.destination.endpoint,
+            self.preview.tabs,
+            self.preview.preview,
+            self.preview.transport,
+            self.preview.reveal_key,
+            self.preview.copy,
+            self.timeout,
+            self.send_button,
+            self.response.tabs,
+        ]
+        for first, second in pairwise(chain):
+            QWidget.setTabOrder(first, second)
+
+    # --- settings --------------------------------------------------------------------------
+    def _restore_settings(self) -> None:
+        s = self._settings
+        if geometry := s.get(S.WINDOW_GEOMETRY):
+            self.restoreGeometry(QByteArray(geometry))
+        else:
+            self.resize(*DEFAULT_SIZE)
+        if state := s.get(S.WINDOW_STATE):
+            self.restoreState(QByteArray(state))
+        # Until the user drags them: editor | right side half and half; on the right, the
+        # destination and preview get 60 %, send bar and response 40 %.
+        for splitter, setting, sizes in (
+            (self.main_splitter, S.MAIN_SPLITTER, [500, 500]),
+            (self.right_splitter, S.RIGHT_SPLITTER, [600, 400]),
+        ):
+            if state := s.get(setting):
+                splitter.restoreState(QByteArray(state))
+            else:
+                splitter.setSizes(sizes)
+        if editor_state := s.get(S.EDITOR_STATE):
+            try:
+                self.editor.restore_state(editor_state)
+            except Exception:  # a stale or hand-edited form state must not stop start-up
+                self.editor.set_event(AttributionEvent())
+        if prefix := s.get(S.COMPANY_PREFIX):
+            self.editor.set_company_prefix(prefix)
+        self.destination.set_region(Region(s.get(S.REGION)))
+        self.destination.set_custom_url(s.get(S.CUSTOM_URL))
+        target = s.get(S.TARGET)
+        if not target:
+            # First start: without a key in the environment, the offline sandbox works at once.
+            has_env_key = bool(self._services.environ.get(KEY_ENV_VAR, "").strip())
+            target = Target.AMPLITUDE.value if has_env_key else Target.SANDBOX.value
+        self.destination.set_target(Target(target))
+        self.timeout.setValue(s.get(S.TIMEOUT_S))
+        self.preview.set_format(Format(s.get(S.PREVIEW_FORMAT)))
+        self.preview.set_transport(Transport(s.get(S.TRANSPORT)))
+        self.response.pretty.setChecked(s.get(S.PRETTY_JSON))
+
+    def save_settings(self) -> None:
+        s = self._settings
+        s.set(S.WINDOW_GEOMETRY, bytes(self.saveGeometry().data()))
+        s.set(S.WINDOW_STATE, bytes(self.saveState().data()))
+        s.set(S.MAIN_SPLITTER, bytes(self.main_splitter.saveState().data()))
+        s.set(S.RIGHT_SPLITTER, bytes(self.right_splitter.saveState().data()))
+        if (state := S.json_object(self.editor.save_state())) is not None:
+            s.set(S.EDITOR_STATE, state)
+        s.set(S.COMPANY_PREFIX, self.editor.company_prefix())
+        s.set(S.REGION, self.destination.current_region().value)
+        s.set(S.TARGET, self.destination.current_target().value)
+        s.set(S.CUSTOM_URL, self.destination.custom_url.text().strip())
+        s.set(S.TIMEOUT_S, self.timeout.value())
+        s.set(S.PREVIEW_FORMAT, self.preview.current_format().value)
+        s.set(S.TRANSPORT, self.preview.current_transport().value)
+        s.set(S.PRETTY_JSON, self.response.pretty.isChecked())
+        s.sync()
+
+    # --- start-up work after the first paint -------------------------------------------------
+    def event(self, event: QEvent) -> bool:
+        if not self._painted and event.type() == QEvent.Type.Paint:
+            self._painted = True
+            QTimer.singleShot(0, self.start_background_work)
+        return super().event(event)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        # In case no paint reaches the window itself (a start minimised or off-screen).
+        QTimer.singleShot(500, self.start_background_work)
+
+    @Slot()
+    def start_background_work(self) -> None:
+        """Start what the destination needs (sandbox, key lookup); idempotent."""
+        if not self._closed:
+            self.backend.start()
+
+    # --- the request -----------------------------------------------------------------------
+    @Slot()
+    def schedule_rebuild(self) -> None:
+        self._rebuild_timer.start()
+
+    @Slot()
+    def _on_destination_changed(self) -> None:
+        is_sandbox = self.destination.current_target() is Target.SANDBOX
+        self.banner.setVisible(is_sandbox)
+        if is_sandbox:
+            self.backend.ensure_sandbox()
+        self.schedule_rebuild()
+
+    @Slot()
+    def _on_backend_changed(self) -> None:
+        sandbox = self.backend.sandbox
+        url = sandbox.base_url if sandbox is not None else None
+        self.destination.set_sandbox(url, self.backend.sandbox_problem)
+        self.banner.set_sandbox_url(url, self.backend.sandbox_problem)
+        self._on_destination_changed()
+
+    @Slot()
+    def rebuild_now(self) -> None:
+        """Rebuild the PreparedRequest, the preview and Send's state from the inputs."""
+        self._rebuild_timer.stop()
+        destination = self.destination.destination()
+        choice = self.backend.key_for(
+            self.destination.current_target(), self.destination.current_region()
+        )
+        self.destination.set_key_note(choice.note)
+        text = self.editor.wire_text()
+        prepared: PreparedRequest | None = None
+        problem = ""
+        if destination is None:
+            problem = self.destination.problem() or "Choose where to send the request."
+        elif text is None:
+            problem = "The raw JSON cannot be read; fix it (see the findings)."
+        else:
+            transport = self.preview.current_transport()
+            try:
+                prepared = prepare(text, destination, choice.key or "", transport)
+            except WireError as exc:
+                problem = str(exc)
+        self._prepared = prepared
+        self.preview.set_request(prepared, problem)
+        reasons = [problem] if problem else []
+        if choice.problem:
+            reasons.append(choice.problem)
+        blocking = errors(self.editor.findings())
+        reasons += [finding.message for finding in blocking[:MAX_REASONS]]
+        if len(blocking) > MAX_REASONS:
+            reasons.append(f"…and {len(blocking) - MAX_REASONS} more error(s) in the findings.")
+        self._blockers = reasons
+        self._update_send_controls()
+
+    def prepared_request(self) -> PreparedRequest | None:
+        """The object the preview shows and Send sends."""
+        return self._prepared
+
+    def send_blockers(self) -> list[str]:
+        return list(self._blockers)
+
+    def _update_send_controls(self) -> None:
+        actions = self.window_actions
+        sending = self.backend.is_sending()
+        actions.cancel.setEnabled(sending)
+        actions.send.setEnabled(not sending and not self._blockers)
+        if sending:
+            self.send_bar.show_in_flight(shortcut_text(actions.cancel))
+        else:
+            self.send_bar.show_idle(self._blockers, shortcut_text(actions.send))
+
+    # --- send -------------------------------------------------------------------------------
+    @Slot()
+    def _on_send_clicked(self) -> None:
+        if self.backend.is_sending():
+            self.cancel_send()
+        else:
+            self.send()
+
+    @Slot()
+    def send(self) -> None:
+        """Send the current PreparedRequest (the one in the preview) in a worker thread."""
+        if self.backend.is_sending():
+            self.show_status("A request is already on its way; press Esc to cancel it.")
+            return
+        self.rebuild_now()  # a pending rebuild must not leave Send with a stale request
+        request = self._prepared
+        if self._blockers or request is None:
+            self.show_status("Can't send: " + (self._blockers or ["there is no request"])[0])
+            return
+        self.backend.send(request, float(self.timeout.value()), self._on_send_done)
+        self.response.show_in_flight(request)
+        self.show_status(f"Sending to {request.host}…")
+        self._update_send_controls()
+
+    @Slot()
+    def cancel_send(self) -> None:
+        if self.backend.is_sending():
+            self.backend.cancel()
+            self.show_status("Cancelling…")
+
+    def is_sending(self) -> bool:
+        return self.backend.is_sending()
+
+    def _on_send_done(
+        self, request: PreparedRequest, result: Any, error: BaseException | None
+    ) -> None:
+        if error is None:
+            self.response.show_outcome(result, request)
+            self.show_status(f"HTTP {result.status} from {request.host}.")
+            self.sent.emit(result)
+        elif hasattr(error, "kind") and hasattr(error, "message"):  # core.client.SendError
+            self.response.show_error(error, request)  # type: ignore[arg-type]
+            self.show_status(str(error.message))
+            self.failed.emit(error)
+        else:
+            self.response.show_failure(summary_of(error), request)
+            self.reporter.report(type(error), error, error.__traceback__)
+            self.failed.emit(error)
+        self._update_send_controls()
+
+    # --- file menu ----------------------------------------------------------------------------
+    @Slot()
+    def new_event(self) -> None:
+        platform = self.editor.current_event().platform
+        self.editor.set_event(
+            AttributionEvent(platform=platform if platform in PLATFORMS else "ios")
+        )
+        self.response.clear()
+        self.show_status("New event.")
+
+    def open_event_file(self, path: Path) -> bool:
+        try:
+            text = event_files.read_event_file(path)
+        except event_files.EventFileError as exc:
+            self.show_status(str(exc))
+            return False
+        self.editor.set_text(text)
+        self.show_status(f"Opened {path}.")
+        return True
+
+    def save_event_file(self, path: Path) -> bool:
+        text = self.editor.wire_text()
+        if text is None:
+            self.show_status("The raw JSON has an error; fix it before saving.")
+            return False
+        try:
+            event_files.write_event_file(path, text, self.editor.current_event().raw_text)
+        except event_files.EventFileError as exc:
+            self.show_status(str(exc))
+            return False
+        self.show_status(f"Saved {path}.")
+        return True
+
+    # --- misc ----------------------------------------------------------------------------------
+    @Slot(str)
+    def show_status(self, text: str) -> None:
+        self.statusBar().showMessage(text, 10_000)
+
+    def open_url(self, url: str) -> None:
+        self._services.open_url(url)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.shutdown()
+        super().closeEvent(event)
+
+    def shutdown(self) -> None:
+        """Save settings, stop waiting for answers, stop the sandbox; idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        self._rebuild_timer.stop()
+        self.save_settings()
+        self.backend.shutdown()

@@ -1,0 +1,126 @@
+"""The menu bar: File, Edit, View, Request, Help, with every shortcut shown in its menu.
+
+Actions live on the window, so their shortcuts work wherever the focus is in it. Edit and
+View reuse the preview pane's own actions (copy, reveal, formats), so a menu item and the
+button beside the preview are one and the same action.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Qt, Slot
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QMenu
+
+from attribution_workbench import __version__, assets
+from attribution_workbench.ui.event_files import FILE_FILTER
+from attribution_workbench.ui.preview_pane import PreviewPane
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QMessageBox
+
+    from attribution_workbench.ui.main_window import MainWindow
+
+APP_NAME = "Attribution Workbench"
+DOCS_URL = "https://amplitude.com/docs/apis/analytics/attribution"
+
+
+class WindowActions(QObject):
+    """The window's own actions (the preview pane owns copy, reveal and the formats)."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self._window = window
+        self.about_box: QMessageBox | None = None
+        self.new = self._make("&New event", "Ctrl+N", window.new_event)
+        self.open = self._make("&Open event…", "Ctrl+O", self.ask_open)
+        self.save = self._make("&Save event as…", "Ctrl+S", self.ask_save)
+        self.quit = self._make("&Quit", "Ctrl+Q", window.close)
+        self.send = self._make("&Send", "Ctrl+Return", window.send)
+        # Ctrl+Return on the main keyboard, Ctrl+Enter on the keypad.
+        self.send.setShortcuts([QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter")])
+        self.send.setIcon(assets.qicon(assets.Icon.SEND))
+        self.cancel = self._make("&Cancel send", "Esc", window.cancel_send)
+        self.cancel.setIcon(assets.qicon(assets.Icon.STOP))
+        self.cancel.setEnabled(False)
+        self.reload_keys = self._make("&Reload API keys", "F5", window.backend.reload_keys)
+        self.docs = self._make("Attribution API &docs", "F1", self.open_docs)
+        self.about = self._make(f"&About {APP_NAME}", "", self.show_about)
+
+    def _make(self, text: str, shortcut: str, slot: Callable[[], object]) -> QAction:
+        action = QAction(text, self._window)
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        return action
+
+    @Slot()
+    def ask_open(self) -> None:
+        from PySide6.QtWidgets import QFileDialog  # dialogs load on first use, not at start-up
+
+        path, _filter = QFileDialog.getOpenFileName(self._window, "Open event", "", FILE_FILTER)
+        if path:
+            self._window.open_event_file(Path(path))
+
+    @Slot()
+    def ask_save(self) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
+        path, _filter = QFileDialog.getSaveFileName(
+            self._window, "Save event as", "event.json", FILE_FILTER
+        )
+        if path:
+            self._window.save_event_file(Path(path))
+
+    @Slot()
+    def open_docs(self) -> None:
+        self._window.open_url(DOCS_URL)
+
+    @Slot()
+    def show_about(self) -> QMessageBox:
+        if self.about_box is None:
+            from PySide6.QtWidgets import QMessageBox
+
+            box = QMessageBox(self._window)
+            box.setObjectName("about")
+            box.setWindowTitle(f"About {APP_NAME}")
+            box.setIconPixmap(assets.qpixmap(assets.Icon.APP, 64))
+            box.setTextFormat(Qt.TextFormat.RichText)
+            box.setText(
+                f"<h3>{APP_NAME} {__version__}</h3>"
+                "<p>Compose, preview and send test events to Amplitude's Attribution API, "
+                "and see exactly what goes on the wire.</p>"
+                f'<p><a href="{DOCS_URL}">Attribution API documentation</a></p>'
+            )
+            box.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
+            box.setWindowModality(Qt.WindowModality.NonModal)
+            self.about_box = box
+        self.about_box.show()
+        return self.about_box
+
+
+def build_menus(window: MainWindow, preview: PreviewPane) -> WindowActions:
+    actions = WindowActions(window)
+    bar = window.menuBar()
+
+    def menu(title: str, *items: QAction | None) -> QMenu:
+        m = bar.addMenu(title)
+        for item in items:
+            if item is None:
+                m.addSeparator()
+            else:
+                m.addAction(item)
+        return m
+
+    menu("&File", actions.new, actions.open, actions.save, None, actions.quit)
+    menu("&Edit", preview.copy_action, preview.copy_env_action, None, preview.reveal_action)
+    view = menu("&View")
+    view.addSection("Preview format")
+    for action in preview.format_actions.values():
+        view.addAction(action)
+    menu("&Request", actions.send, actions.cancel, None, actions.reload_keys)
+    menu("&Help", actions.docs, None, actions.about)
+    return actions

@@ -1,0 +1,274 @@
+"""The answer: status badge, body (verbatim or pretty JSON), headers, and the request sent.
+
+The body is shown as the server sent it (decoded with its charset); a JSON body is
+pretty-printed by default with a toggle back to the raw text. Failures without an HTTP
+answer (timeout, refused, ...) show the SendError's own sentence and its kind, never a
+traceback. The "Request" tab shows what produced the answer, with the key masked.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Protocol
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtGui import QFontDatabase
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPlainTextEdit,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from attribution_workbench.core.wire import KeyStyle, PreparedRequest
+
+OK_STYLE = "background-color: #2b8a3e; color: white;"
+FAIL_STYLE = "background-color: #c92a2a; color: white;"
+BUSY_STYLE = "background-color: #495057; color: white;"
+IDLE_STYLE = "background-color: #e9ecef; color: #343a40;"
+BADGE_SHAPE = " border-radius: 4px; padding: 4px 10px; font-weight: 600;"
+
+
+# What the Attribution API's bare-text errors mean (API-FACTS.md), said next to the answer.
+HINTS = {
+    "invalid_api_key": (
+        "The key was refused: check that it is this project's key and that it belongs to "
+        "the chosen region (a US key does not work in the EU, and the other way round)."
+    ),
+    "missing_event": "The server found no usable event parameter in the request.",
+}
+
+
+class OutcomeLike(Protocol):
+    """What the pane reads from ``core.client.Outcome`` (kept structural: no import)."""
+
+    status: int
+    reason: str
+    headers: tuple[tuple[str, str], ...]
+    truncated: bool
+    text: str
+    charset: str
+    elapsed_ms: float
+    body: bytes
+
+    @property
+    def ok(self) -> bool: ...
+
+    def json(self) -> Any | None: ...
+
+
+class SendErrorLike(Protocol):
+    kind: Any
+    message: str
+    elapsed_ms: float
+
+
+def request_text(request: PreparedRequest) -> str:
+    """The request as an HTTP-like listing with the key masked."""
+    lines = [f"{request.method} {request.display_url(KeyStyle.MASK)}", *request.header_lines()]
+    if request.body:
+        lines += ["", request.display_body(KeyStyle.MASK)]
+    return "\n".join(lines)
+
+
+def _kind_text(kind: Any) -> str:
+    return str(getattr(kind, "value", kind))
+
+
+class ResponsePane(QGroupBox):
+    """Shows the last answer; ``pretty_changed`` lets the window persist the JSON toggle."""
+
+    pretty_changed = Signal(bool)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Response", parent)
+        self._outcome: OutcomeLike | None = None
+        self._pretty_text: str | None = None
+        mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+
+        self.status = QLabel()
+        self.status.setObjectName("response_status")
+        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.status.setAccessibleName("Response status")
+
+        self.message = QLabel()
+        self.message.setObjectName("response_message")
+        self.message.setWordWrap(True)
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.message.setAccessibleName("Response message")
+
+        self.pretty = QCheckBox("Pretty-print JSON")
+        self.pretty.setObjectName("response_pretty")
+        self.pretty.setChecked(True)
+        self.pretty.hide()  # shown only for a JSON answer
+        self.pretty.setAccessibleName("Pretty-print JSON")
+        self.pretty.setToolTip("Indent a JSON answer; off shows the body exactly as received")
+        self.pretty.toggled.connect(self._on_pretty_toggled)
+
+        self.body = QPlainTextEdit()
+        self.body.setObjectName("response_body")
+        self.body.setReadOnly(True)
+        self.body.setFont(mono)
+        self.body.setAccessibleName("Response body")
+        self.body.setPlaceholderText("The server's answer appears here after Send.")
+
+        self.truncated = QLabel()
+        self.truncated.setObjectName("response_truncated")
+        self.truncated.setWordWrap(True)
+        self.truncated.hide()
+
+        self.headers = QTableWidget(0, 2)
+        self.headers.setObjectName("response_headers")
+        self.headers.setHorizontalHeaderLabels(["Header", "Value"])
+        self.headers.verticalHeader().hide()
+        self.headers.horizontalHeader().setSectionResizeMode(
+            0, QHeaderView.ResizeMode.ResizeToContents
+        )
+        self.headers.horizontalHeader().setStretchLastSection(True)
+        self.headers.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.headers.setAccessibleName("Response headers")
+
+        self.request = QPlainTextEdit()
+        self.request.setObjectName("response_request")
+        self.request.setReadOnly(True)
+        self.request.setFont(mono)
+        self.request.setAccessibleName("The request that produced this response (key masked)")
+
+        body_page = QWidget()
+        body_layout = QVBoxLayout(body_page)
+        body_layout.setContentsMargins(0, 0, 0, 0)
+        body_layout.addWidget(self.body, 1)
+        body_layout.addWidget(self.truncated)
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("response_tabs")
+        self.tabs.addTab(body_page, "&Body")
+        self.tabs.addTab(self.headers, "&Headers")
+        self.tabs.addTab(self.request, "Re&quest sent")
+
+        top = QHBoxLayout()
+        top.addWidget(self.status)
+        top.addStretch(1)
+        top.addWidget(self.pretty)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.message)
+        layout.addWidget(self.tabs, 1)
+        self.clear()
+
+    # --- states --------------------------------------------------------------------------
+    def clear(self) -> None:
+        self._set_status("No request sent yet", IDLE_STYLE)
+        self._set_message("")
+        self._set_body_text("")
+        self._outcome = None
+        self.pretty.hide()
+        self.truncated.hide()
+        self.headers.setRowCount(0)
+        self.request.setPlainText("")
+
+    def show_in_flight(self, request: PreparedRequest) -> None:
+        self._set_status("⋯ Sending…", BUSY_STYLE)
+        self._set_message(f"Waiting for {request.host}. Press Esc or Cancel to stop waiting.")
+        self._outcome = None
+        self._set_body_text("")
+        self.pretty.hide()
+        self.truncated.hide()
+        self.headers.setRowCount(0)
+        self.request.setPlainText(request_text(request))
+
+    def show_outcome(self, outcome: OutcomeLike, request: PreparedRequest) -> None:
+        mark = "✓" if outcome.ok else "✗"
+        words = "success" if outcome.ok else "failure"
+        reason = f" {outcome.reason}" if outcome.reason else ""
+        self._set_status(
+            f"{mark} {outcome.status}{reason} · {outcome.elapsed_ms:,.0f} ms",
+            OK_STYLE if outcome.ok else FAIL_STYLE,
+        )
+        self.status.setAccessibleDescription(f"HTTP {outcome.status}, {words}")
+        size = len(outcome.body)
+        hint = HINTS.get(outcome.text.strip()) if not outcome.ok else None
+        self._set_message(
+            f"The server answered with HTTP {outcome.status} ({words}); "
+            f"{size:,} byte{'s' if size != 1 else ''} of body, {outcome.charset}."
+            + (f" {hint}" if hint else "")
+        )
+        self._outcome = outcome
+        parsed = outcome.json()
+        self._pretty_text = (
+            json.dumps(parsed, indent=2, ensure_ascii=False) if parsed is not None else None
+        )
+        self.pretty.setVisible(self._pretty_text is not None)
+        self._show_body()
+        if outcome.truncated:
+            self.truncated.setText(
+                f"⚠ The body was cut off after {size:,} bytes: the server sent more than the "
+                "app keeps. What is shown is the beginning, verbatim."
+            )
+        self.truncated.setVisible(outcome.truncated)
+        self.headers.setRowCount(len(outcome.headers))
+        for row, (name, value) in enumerate(outcome.headers):
+            self.headers.setItem(row, 0, QTableWidgetItem(name))
+            self.headers.setItem(row, 1, QTableWidgetItem(value))
+        self.request.setPlainText(request_text(request))
+
+    def show_error(self, error: SendErrorLike, request: PreparedRequest) -> None:
+        kind = _kind_text(error.kind)
+        title = "Cancelled" if kind == "cancelled" else "No answer"
+        self._set_status(f"✗ {title} · {kind} · {error.elapsed_ms:,.0f} ms", FAIL_STYLE)
+        self.status.setAccessibleDescription(f"failure: {kind}")
+        self._set_message(error.message)
+        self._outcome = None
+        self._set_body_text("")
+        self.body.setPlaceholderText(f"No response body: {error.message}")
+        self.pretty.hide()
+        self.truncated.hide()
+        self.headers.setRowCount(0)
+        self.request.setPlainText(request_text(request))
+
+    def show_failure(self, summary: str, request: PreparedRequest) -> None:
+        """An unexpected error in the app itself (the details go to the error dialog)."""
+        self._set_status("✗ Not sent · internal error", FAIL_STYLE)
+        self._set_message(summary)
+        self._outcome = None
+        self._set_body_text("")
+        self.headers.setRowCount(0)
+        self.request.setPlainText(request_text(request))
+
+    # --- helpers -------------------------------------------------------------------------
+    def status_text(self) -> str:
+        return self.status.text()
+
+    def _set_status(self, text: str, style: str) -> None:
+        self.status.setText(text)
+        self.status.setStyleSheet(style + BADGE_SHAPE)
+
+    def _set_message(self, text: str) -> None:
+        self.message.setText(text)
+        self.message.setVisible(bool(text))
+
+    def _set_body_text(self, text: str) -> None:
+        self.body.setPlaceholderText("The server's answer appears here after Send.")
+        self.body.setPlainText(text)
+
+    def _show_body(self) -> None:
+        if self._outcome is None:
+            return
+        if self.pretty.isChecked() and self._pretty_text is not None:
+            self._set_body_text(self._pretty_text)
+        else:
+            self._set_body_text(self._outcome.text)
+            if not self._outcome.text:
+                self.body.setPlaceholderText("(The answer has an empty body.)")
+
+    @Slot(bool)
+    def _on_pretty_toggled(self, checked: bool) -> None:
+        self._show_body()
+        self.pretty_changed.emit(checked)

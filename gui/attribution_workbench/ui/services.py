@@ -1,0 +1,55 @@
+"""What the main window needs from the outside world, passed in (git-cola's ApplicationContext).
+
+Everything here may block (network, keyring, binding a port), so the window only ever calls
+these from a worker thread, and none of them is imported before the first paint: ``app.py``
+builds them with lazy imports, tests build them around the sandbox and a memory keyring.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from attribution_workbench.core.regions import Region
+from attribution_workbench.core.wire import PreparedRequest
+from attribution_workbench.ui.settings import Settings
+from attribution_workbench.ui.tasks import CancelRelay
+
+
+class Sender(Protocol):
+    """Sends one request; returns an ``Outcome`` or raises ``SendError`` (core.client)."""
+
+    def send(self, request: PreparedRequest, timeout: float, cancel: CancelRelay) -> Any: ...
+
+
+class SandboxHandle(Protocol):
+    """A running local sandbox: where it listens and its demo key per region."""
+
+    @property
+    def base_url(self) -> str: ...
+
+    @property
+    def keys(self) -> Mapping[str, str]: ...
+
+    def stop(self) -> None: ...
+
+
+# (key, source) with source "environment" or "keyring"; None when there is no key.
+# Raises CredentialError (its message is shown) when the keyring fails.
+KeyLookup = Callable[[Region], "tuple[str, str] | None"]
+
+
+def _no_url_opener(url: str) -> bool:
+    return False
+
+
+@dataclass
+class Services:
+    settings: Settings
+    sender_factory: Callable[[], Sender]  # called once, in a worker, at the first send
+    key_lookup: KeyLookup  # called in a worker
+    sandbox_starter: Callable[[], SandboxHandle] | None  # called in a worker, after paint
+    open_url: Callable[[str], object] = _no_url_opener
+    environ: Mapping[str, str] = field(default_factory=lambda: os.environ)

@@ -1,0 +1,63 @@
+"""Fixtures for the main-window tests, loaded by test modules with ``pytest_plugins``.
+
+The window is built exactly as ``app.py`` builds it, except that its sandbox is one the
+fixture owns (so a test can add faults and read what it recorded) and its URL opener records
+instead of starting a browser. Keys come from the real lookup: ``$AMPLITUDE_API_KEY`` or the
+per-test in-memory keyring that ``tests/conftest.py`` installs. (``tests/ui/conftest.py``
+belongs to the event editor's tests; these fixtures live here so the two do not collide.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from pytestqt.qtbot import QtBot
+from window_helpers import IOS_EVENT, FixtureSandbox, UrlRecorder, open_window, settle
+
+from attribution_workbench.app import ClientSender, lookup_key
+from attribution_workbench.sandbox import SandboxServer
+from attribution_workbench.ui.main_window import MainWindow
+from attribution_workbench.ui.services import SandboxHandle, Services
+from attribution_workbench.ui.settings import Settings
+
+
+@pytest.fixture
+def sandbox() -> Iterator[SandboxServer]:
+    server = SandboxServer(port=0).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def url_recorder() -> UrlRecorder:
+    return UrlRecorder()
+
+
+@pytest.fixture
+def services(sandbox: SandboxServer, url_recorder: UrlRecorder) -> Services:
+    handle = FixtureSandbox(sandbox)
+
+    def start() -> SandboxHandle:
+        return handle
+
+    return Services(
+        settings=Settings(),
+        sender_factory=ClientSender,
+        key_lookup=lookup_key,
+        sandbox_starter=start,
+        open_url=url_recorder,
+    )
+
+
+@pytest.fixture
+def window(qtbot: QtBot, services: Services) -> MainWindow:
+    """A first-run window on the sandbox target, sandbox running, a valid iOS event in it."""
+    win = open_window(qtbot, services)
+    qtbot.waitUntil(lambda: win.backend.sandbox is not None)
+    win.editor.set_event(IOS_EVENT)
+    settle(qtbot, win)
+    assert win.send_blockers() == []
+    return win

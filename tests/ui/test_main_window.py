@@ -1,0 +1,455 @@
+"""The main window as a user meets it: first run, destination, preview, menus, settings."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from pytestqt.qtbot import QtBot
+from window_helpers import IOS_EVENT, OFFSCREEN_NOISE, UrlRecorder, open_window, settle
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QComboBox,
+    QLineEdit,
+    QPlainTextEdit,
+    QSpinBox,
+    QToolButton,
+    QWidget,
+)
+
+from attribution_workbench.core.regions import Region, Target
+from attribution_workbench.core.wire import KEY_ENV_VAR, Format, Transport
+from attribution_workbench.sandbox import DEMO_KEYS, SandboxServer
+from attribution_workbench.ui import settings as S
+from attribution_workbench.ui.main_window import MainWindow
+from attribution_workbench.ui.menus import DOCS_URL
+from attribution_workbench.ui.services import Services
+from attribution_workbench.ui.settings import Settings
+
+pytest_plugins = ["conftest_window"]  # the window fixtures
+pytestmark = pytest.mark.qt_log_ignore(*OFFSCREEN_NOISE)
+
+SENTINEL_KEY = "5e171ne1c0ffee5e171ne1c0ffee5e17"
+
+
+def wait_key_note(qtbot: QtBot, window: MainWindow, words: str) -> None:
+    """Wait for the key lookup (a worker) to report, then for the rebuild it triggers."""
+    qtbot.waitUntil(lambda: words in window.destination.key_note.text())
+    settle(qtbot, window)
+
+
+def action(window: MainWindow, text: str) -> object:
+    for menu_action in window.menuBar().actions():
+        menu = menu_action.menu()
+        for item in menu.actions() if menu else []:
+            if item.text().replace("&", "") == text:
+                return item
+    raise AssertionError(f"no menu item {text!r}")
+
+
+# --- first run -----------------------------------------------------------------------------------
+def test_first_run_targets_the_sandbox_with_a_banner(window: MainWindow) -> None:
+    assert window.destination.target.currentData() == "sandbox"
+    assert window.banner.isVisible()
+    assert "Sandbox — nothing leaves this computer" in window.banner.text.text()
+    assert window.backend.sandbox is not None
+    assert window.backend.sandbox.base_url in window.banner.text.text()
+    endpoint = window.destination.endpoint.text()
+    assert endpoint == window.backend.sandbox.base_url + "/us/attribution"
+    assert "demo key" in window.destination.key_note.text()
+
+
+def test_banner_button_switches_to_amplitude(qtbot: QtBot, window: MainWindow) -> None:
+    qtbot.mouseClick(window.banner.switch, Qt.MouseButton.LeftButton)
+    settle(qtbot, window)
+    assert window.destination.target.currentData() == "amplitude"
+    assert not window.banner.isVisible()
+    assert window.destination.endpoint.text() == "https://api2.amplitude.com/attribution"
+
+
+def test_a_key_in_the_environment_makes_amplitude_the_first_target(
+    qtbot: QtBot, services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(KEY_ENV_VAR, SENTINEL_KEY)
+    services.environ = {KEY_ENV_VAR: SENTINEL_KEY}
+    window = open_window(qtbot, services)
+    assert window.destination.target.currentData() == "amplitude"
+    assert not window.banner.isVisible()
+    window.editor.set_event(IOS_EVENT)
+    wait_key_note(qtbot, window, "$AMPLITUDE_API_KEY")
+    assert window.send_button.isEnabled()
+    assert SENTINEL_KEY not in window.preview.preview.toPlainText()
+
+
+def test_no_key_for_amplitude_disables_send_and_says_how_to_add_one(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    window.destination.set_target(Target.AMPLITUDE)
+    qtbot.waitUntil(lambda: "none found" in window.destination.key_note.text())
+    settle(qtbot, window)
+    assert not window.send_button.isEnabled()
+    tip = window.send_button.toolTip()
+    assert "No API key for US (standard)" in tip and "attribution-cli key set" in tip
+    assert window.send_bar.blockers.text().startswith("Can't send: No API key")
+    assert not window.window_actions.send.isEnabled()
+
+
+def test_a_key_in_the_keyring_is_used(
+    qtbot: QtBot, window: MainWindow, memory_keyring: object
+) -> None:
+    from attribution_workbench.core.credentials import KeyStore
+
+    KeyStore().set("default", "eu", SENTINEL_KEY)
+    window.destination.set_region(Region.EU)
+    window.destination.set_target(Target.AMPLITUDE)
+    wait_key_note(qtbot, window, "OS keyring")
+    assert window.send_button.isEnabled()
+    request = window.prepared_request()
+    assert request is not None and request.api_key == SENTINEL_KEY
+    assert request.url == "https://api.eu.amplitude.com/attribution"
+
+
+# --- findings and Send ---------------------------------------------------------------------------
+def test_send_is_disabled_with_the_reasons_until_the_event_is_valid(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)  # File ▸ New
+    settle(qtbot, window)
+    assert not window.send_button.isEnabled()
+    tip = window.send_button.toolTip()
+    assert tip.startswith("Can't send yet:")
+    assert "event_type" in tip and "idfa" in tip
+
+    qtbot.keyClicks(window.editor.form.event_type, "[Adjust] Install")
+    settle(qtbot, window)
+    assert "event_type" not in window.send_button.toolTip()
+    assert not window.send_button.isEnabled()
+
+    idfa = window.findChild(QLineEdit, "idfa")
+    qtbot.keyClicks(idfa, "6D0B3A4F-5C1E-4B8A-9D2F-7E3C1A0B9F84")
+    settle(qtbot, window)
+    assert window.send_button.isEnabled()
+    assert "Ctrl+Return" in window.send_button.toolTip()
+    assert window.send_bar.blockers.text() == ""
+
+
+def test_preview_follows_typing(qtbot: QtBot, window: MainWindow) -> None:
+    qtbot.keyClicks(window.editor.form.event_type, " v2")
+    settle(qtbot, window)
+    assert "Install%20v2" in window.preview.preview.toPlainText()
+    assert window.prepared_request() is not None
+    assert window.prepared_request().event_text == window.editor.wire_text()
+
+
+def test_unreadable_raw_json_blocks_send_and_the_preview_says_why(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    window.editor.set_text('{"event_type": "[A] Install", ')
+    settle(qtbot, window)
+    assert window.prepared_request() is None
+    assert not window.send_button.isEnabled()
+    assert window.preview.preview.toPlainText() == ""
+    assert "raw JSON" in window.preview.preview.placeholderText()
+
+
+# --- destination ---------------------------------------------------------------------------------
+def test_region_badge_text_and_colour_follow_the_region(qtbot: QtBot, window: MainWindow) -> None:
+    badge = window.destination.badge
+    assert badge.text() == "US · standard"
+    us_style = badge.styleSheet()
+    window.destination.region.setFocus()
+    qtbot.keyClick(window.destination.region, Qt.Key.Key_Down)
+    settle(qtbot, window)
+    assert window.destination.region.currentData() == "eu"
+    assert badge.text() == "EU · residency"
+    assert badge.styleSheet() != us_style
+    assert window.destination.endpoint.text().endswith("/eu/attribution")
+    assert DEMO_KEYS["eu"][-4:] in window.preview.preview.toPlainText()
+
+
+def test_custom_plain_http_url_is_refused(qtbot: QtBot, window: MainWindow) -> None:
+    window.destination.set_target(Target.CUSTOM)
+    assert window.destination.custom_url.isVisible()
+    qtbot.keyClicks(window.destination.custom_url, "http://example.com/attribution")
+    settle(qtbot, window)
+    error = window.destination.url_error
+    assert error.isVisible()
+    assert "plain http:// to example.com" in error.text()
+    assert not window.send_button.isEnabled()
+    assert "plain http://" in window.send_button.toolTip()
+    assert window.prepared_request() is None
+
+    window.destination.custom_url.clear()
+    qtbot.keyClicks(window.destination.custom_url, "https://example.com/attribution")
+    settle(qtbot, window)
+    assert not error.isVisible()
+    assert window.destination.endpoint.text() == "https://example.com/attribution"
+
+
+def test_custom_url_field_shows_only_for_custom(qtbot: QtBot, window: MainWindow) -> None:
+    assert not window.destination.custom_url.isVisible()
+    window.destination.set_target(Target.CUSTOM)
+    assert window.destination.custom_url.isVisible()
+    window.destination.set_target(Target.AMPLITUDE)
+    assert not window.destination.custom_url.isVisible()
+
+
+# --- preview -------------------------------------------------------------------------------------
+def test_preview_masks_the_key_until_revealed(qtbot: QtBot, window: MainWindow) -> None:
+    key = DEMO_KEYS["us"]
+    text = window.preview.preview.toPlainText()
+    assert key not in text and text.startswith("api_key=••••••••")
+    assert window.preview.preview.isReadOnly()
+    assert "key masked" in window.preview.info.text()
+    qtbot.keyClick(
+        window,
+        Qt.Key.Key_R,
+        Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
+    )
+    assert window.preview.reveal_key.isChecked()
+    assert window.preview.preview.toPlainText().startswith(f"api_key={key}&event=")
+    qtbot.mouseClick(window.preview.reveal_key, Qt.MouseButton.LeftButton)
+    assert key not in window.preview.preview.toPlainText()
+
+
+def test_copy_copies_what_is_shown_and_never_the_hidden_key(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    clipboard = QGuiApplication.clipboard()
+    qtbot.mouseClick(window.preview.copy, Qt.MouseButton.LeftButton)
+    assert clipboard.text() == window.preview.preview.toPlainText()
+    assert DEMO_KEYS["us"] not in clipboard.text()
+    assert "masked" in window.statusBar().currentMessage()
+
+    window.preview.set_format(Format.CURL)
+    assert window.preview.copy_env_action.isEnabled()
+    window.preview.copy_env_action.trigger()
+    assert '"${AMPLITUDE_API_KEY}"' in clipboard.text()
+    assert DEMO_KEYS["us"] not in clipboard.text()
+
+    window.preview.reveal_action.setChecked(True)
+    window.preview.copy_action.trigger()
+    assert DEMO_KEYS["us"] in clipboard.text()
+    window.preview.set_format(Format.BODY)
+    assert not window.preview.copy_env_action.isEnabled()
+
+
+@pytest.mark.parametrize(
+    ("key", "fmt", "start"),
+    [
+        (Qt.Key.Key_1, Format.BODY, "api_key="),
+        (Qt.Key.Key_2, Format.QUERY, "http://127.0.0.1:"),
+        (Qt.Key.Key_3, Format.CURL, "curl -X POST"),
+        (Qt.Key.Key_4, Format.PYTHON, "import requests"),
+        (Qt.Key.Key_5, Format.JSON, "{"),
+    ],
+)
+def test_view_shortcuts_switch_the_preview_format(
+    qtbot: QtBot, window: MainWindow, key: Qt.Key, fmt: Format, start: str
+) -> None:
+    qtbot.keyClick(window, key, Qt.KeyboardModifier.ControlModifier)
+    assert window.preview.current_format() is fmt
+    assert window.preview.tabs.tabData(window.preview.tabs.currentIndex()) == fmt.value
+    assert window.preview.preview.toPlainText().startswith(start)
+
+
+@pytest.mark.parametrize("fmt", [Format.BODY, Format.JSON, Format.PYTHON])
+def test_preview_stays_exact_through_many_small_edits(
+    qtbot: QtBot, window: MainWindow, fmt: Format
+) -> None:
+    # The pane patches only the changed part of its text; emoji (two UTF-16 units each),
+    # line breaks and edits at either end must all land in the right place.
+    window.preview.set_format(fmt)
+    values = ["a", "a😀", "😀a😀", "x\ny", "", "Ω" * 40, "+&=%#", "a😀"]
+    for number, value in enumerate(values * 2):
+        props = {"[A] first": value, "[A] n": number, "[A] last": value[::-1]}
+        window.editor.set_event(IOS_EVENT.with_fields(user_properties=props))
+        settle(qtbot, window)
+        assert window.preview.preview.toPlainText() == window.preview.shown_text()
+        request = window.prepared_request()
+        assert request is not None
+        assert window.preview.shown_text() == request.render(fmt, window.preview.key_style())
+
+
+def test_query_transport_shows_no_body_and_a_long_url(qtbot: QtBot, window: MainWindow) -> None:
+    window.preview.transport.setFocus()
+    qtbot.keyClick(window.preview.transport, Qt.Key.Key_Down)
+    settle(qtbot, window)
+    assert window.preview.current_transport() is Transport.QUERY
+    assert window.preview.preview.toPlainText() == ""
+    assert "No body" in window.preview.preview.placeholderText()
+    assert "query string" in window.preview.info.text()
+    assert "Content-Length: 0 bytes" in window.preview.info.text()
+
+
+# --- menus, keyboard, accessibility --------------------------------------------------------------
+def test_menus_show_their_shortcuts(window: MainWindow) -> None:
+    expected = {
+        "New event": "Ctrl+N",
+        "Open event…": "Ctrl+O",
+        "Save event as…": "Ctrl+S",
+        "Quit": "Ctrl+Q",
+        "Copy preview": "Ctrl+Shift+C",
+        "Reveal key": "Ctrl+Shift+R",
+        "Send": "Ctrl+Return",
+        "Form body": "Ctrl+1",
+        "Decoded JSON": "Ctrl+5",
+    }
+    for text, shortcut in expected.items():
+        assert action(window, text).shortcut().toString() == shortcut, text  # type: ignore[attr-defined]
+    sequences = [s.toString() for s in window.window_actions.send.shortcuts()]
+    assert sequences == ["Ctrl+Return", "Ctrl+Enter"]
+    menus = [a.text().replace("&", "") for a in window.menuBar().actions()]
+    assert menus == ["File", "Edit", "View", "Request", "Help"]
+
+
+def test_every_input_outside_the_editor_has_an_accessible_name(window: MainWindow) -> None:
+    kinds = (QLineEdit, QComboBox, QSpinBox, QPlainTextEdit, QAbstractButton)
+    for area in (window.destination, window.preview, window.send_bar, window.response):
+        for widget in area.findChildren(QWidget):
+            if isinstance(widget, kinds):
+                name = widget.objectName()
+                if name.startswith("qt_") or (isinstance(widget, QToolButton) and not name):
+                    continue  # Qt's own parts (a spin box's line edit, tab scroll arrows)
+                assert widget.accessibleName(), f"{widget!r} has no accessible name"
+
+
+def test_tab_order_runs_down_the_right_side(qtbot: QtBot, window: MainWindow) -> None:
+    window.destination.set_target(Target.CUSTOM)
+    window.activateWindow()
+    window.destination.region.setFocus()
+    qtbot.waitUntil(lambda: window.destination.region.hasFocus())
+    names = [window.focusWidget().objectName()]
+    for _ in range(10):
+        qtbot.keyClick(window.focusWidget(), Qt.Key.Key_Tab)
+        names.append(window.focusWidget().objectName())
+    expected = ["region", "target", "custom_url", "endpoint", "preview_format", "preview"]
+    expected += ["transport", "reveal_key", "copy_preview", "timeout", "send"]
+    assert names == expected
+
+
+def test_help_menu_opens_the_docs_and_about_shows_the_version(
+    window: MainWindow, url_recorder: UrlRecorder
+) -> None:
+    window.window_actions.docs.trigger()
+    assert url_recorder.opened == [DOCS_URL]
+    box = window.window_actions.show_about()
+    assert box.isVisible() and not box.isModal()
+    from attribution_workbench import __version__
+
+    assert __version__ in box.text()
+    assert not box.iconPixmap().isNull()
+    box.close()
+
+
+def test_open_and_save_event_files(qtbot: QtBot, window: MainWindow, tmp_path: Path) -> None:
+    source = tmp_path / "in.json"
+    text = '{ "event_type": "[Branch] Install", "platform": "android", "adid": "x" }'
+    source.write_text(text, encoding="utf-8")
+    assert window.open_event_file(source)
+    settle(qtbot, window)
+    assert window.editor.wire_text() == text
+    saved = tmp_path / "out.json"
+    assert window.save_event_file(saved)
+    assert saved.read_text(encoding="utf-8") == text  # raw text stays verbatim
+
+    window.editor.set_event(IOS_EVENT)
+    assert window.save_event_file(saved)
+    assert json.loads(saved.read_text(encoding="utf-8")) == IOS_EVENT.to_dict()
+
+    (tmp_path / "bad.json").write_bytes(b"\xff\xfe\x00")
+    assert not window.open_event_file(tmp_path / "bad.json")
+    assert "not UTF-8" in window.statusBar().currentMessage()
+    assert not window.open_event_file(tmp_path / "missing.json")
+
+
+def test_open_action_uses_the_file_dialog(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "e.json"
+    path.write_text('{"event_type": "[A] B", "platform": "ios", "idfv": "x"}', encoding="utf-8")
+    monkeypatch.setattr(
+        "PySide6.QtWidgets.QFileDialog.getOpenFileName",
+        lambda *args, **kwargs: (str(path), ""),
+    )
+    qtbot.keyClick(window, Qt.Key.Key_O, Qt.KeyboardModifier.ControlModifier)
+    assert '"[A] B"' in (window.editor.wire_text() or "")
+
+
+# --- settings ------------------------------------------------------------------------------------
+def test_settings_are_restored_and_never_hold_the_key(
+    qtbot: QtBot, services: Services, sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(KEY_ENV_VAR, SENTINEL_KEY)
+    first = open_window(qtbot, services)
+    first.editor.set_event(IOS_EVENT)
+    first.editor.set_company_prefix("[Adjust]")
+    first.destination.set_region(Region.EU)
+    first.destination.set_target(Target.CUSTOM)
+    first.destination.set_custom_url(sandbox.base_url + "/eu/attribution")
+    first.timeout.setValue(42)
+    first.preview.set_format(Format.CURL)
+    first.preview.set_transport(Transport.QUERY)
+    first.preview.reveal_action.setChecked(True)
+    qtbot.waitUntil(lambda: first.prepared_request() is not None)
+    qtbot.waitUntil(lambda: SENTINEL_KEY in first.preview.preview.toPlainText())
+    first.resize(760, 560)  # inside the offscreen screen (800 x 600), so nothing is clamped
+    size = (first.width(), first.height())
+    first.close()
+
+    path = Path(services.settings.path)
+    assert path.is_file() and str(path).startswith(str(Path.home()))
+    assert SENTINEL_KEY.encode() not in path.read_bytes()
+
+    services.settings = Settings()
+    second = open_window(qtbot, services)
+    assert second.destination.current_region() is Region.EU
+    assert second.destination.current_target() is Target.CUSTOM
+    assert second.destination.custom_url.text() == sandbox.base_url + "/eu/attribution"
+    assert second.timeout.value() == 42
+    assert second.preview.current_format() is Format.CURL
+    assert second.preview.current_transport() is Transport.QUERY
+    assert not second.preview.reveal_key.isChecked()  # the key is masked on every start
+    assert second.editor.company_prefix() == "[Adjust]"
+    assert second.editor.wire_text() == IOS_EVENT.canonical_json()
+    assert (second.width(), second.height()) == size
+
+
+def test_a_key_typed_into_the_event_is_not_saved_either(
+    qtbot: QtBot, window: MainWindow, services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(KEY_ENV_VAR, SENTINEL_KEY)
+    window.destination.set_target(Target.AMPLITUDE)
+    wait_key_note(qtbot, window, "$AMPLITUDE_API_KEY")
+    window.editor.set_event(IOS_EVENT.with_fields(user_properties={"[A] oops": SENTINEL_KEY}))
+    window.close()
+    assert SENTINEL_KEY.encode() not in Path(services.settings.path).read_bytes()
+
+
+def test_garbage_settings_fall_back_to_defaults(qtbot: QtBot, services: Services) -> None:
+    path = Path(services.settings.path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        "[destination]\nregion=mars\ntarget=42\ncustom_url=@Invalid()\n"
+        "[send]\ntimeout_seconds=-7\n[preview]\nformat=xml\ntransport=pigeon\n"
+        "[editor]\nstate={not json\n[window]\ngeometry=garbage\n",
+        encoding="utf-8",
+    )
+    services.settings = Settings()
+    window = open_window(qtbot, services)
+    assert window.destination.current_region() is Region.US
+    assert window.destination.current_target() is Target.SANDBOX
+    assert window.timeout.value() == S.TIMEOUT_S.default
+    assert window.preview.current_format() is Format.BODY
+    assert window.preview.current_transport() is Transport.BODY
+
+
+def test_settings_file_lives_under_the_org_and_app_name(services: Services) -> None:
+    path = Path(services.settings.path)
+    assert path.parent.name == S.ORGANIZATION
+    assert path.name == S.APPLICATION + ".ini"
+    assert path.parent.parent == Path.home() / ".config"
