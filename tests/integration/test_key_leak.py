@@ -1,0 +1,186 @@
+"""No file the app writes and no log line it prints contains a key.
+
+A scripted session with a sentinel key: store it through the credentials dialog (keyring and
+session-only), verify it against the sandbox (whose V2 answer echoes a rejected key back),
+send an event with it from the main window, save the event, close everything. HOME and
+XDG_* point into tmp_path (tests/conftest.py), the settings file is given an explicit path
+inside that XDG_CONFIG_HOME, and every log record, stdout/stderr and Qt message is kept.
+Then every file under tmp_path and every captured line is searched for the sentinel.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from PySide6.QtCore import Qt
+
+from attribution_workbench.app import ClientSender
+from attribution_workbench.core.credentials import KeyStore
+from attribution_workbench.core.event import AttributionEvent
+from attribution_workbench.core.profiles import Credentials
+from attribution_workbench.core.regions import Region, Target
+from attribution_workbench.sandbox import DEMO_KEYS, SandboxServer
+from attribution_workbench.ui.credentials_dialog import CredentialsDialog
+from attribution_workbench.ui.main_window import MainWindow
+from attribution_workbench.ui.services import Services
+from attribution_workbench.ui.settings import Settings
+from attribution_workbench.ui.settings_store import SettingsRegistryStorage
+
+pytestmark = pytest.mark.qt_log_ignore(
+    r"This plugin does not support propagateSizeHints\(\)",
+    r"This plugin does not support raise\(\)",
+)
+
+SENTINEL = "0badc0de5e471e1f00d5eed1dea15ca7"  # a plausible 32-hex key
+SESSION_SENTINEL = "5e551011dead0000beef000011115e55"
+
+
+class Handle:
+    def __init__(self, server: SandboxServer) -> None:
+        self.server = server
+
+    @property
+    def base_url(self) -> str:
+        return self.server.base_url
+
+    @property
+    def keys(self) -> dict[str, str]:
+        return DEMO_KEYS
+
+    def stop(self) -> None:
+        pass  # the test owns the server
+
+
+class Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))
+
+
+@pytest.fixture
+def all_logs() -> Iterator[Collect]:
+    handler = Collect()
+    handler.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s %(args)s"))
+    root = logging.getLogger()
+    previous = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    try:
+        yield handler
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(previous)
+
+
+def files_containing(root: Path, needles: list[bytes]) -> list[str]:
+    hits = []
+    for dirpath, _dirs, filenames in os.walk(root):
+        for filename in filenames:
+            path = Path(dirpath) / filename
+            try:
+                data = path.read_bytes()
+            except OSError:
+                continue
+            if any(needle in data for needle in needles):
+                hits.append(str(path))
+    return hits
+
+
+def test_no_key_in_any_file_or_log(
+    qtbot: QtBot,
+    tmp_path: Path,
+    isolated_home: Path,
+    caplog: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture[str],
+    all_logs: Collect,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    config = Path(os.environ["XDG_CONFIG_HOME"])
+    settings_path = str(config / "attribution-workbench" / "workbench.ini")
+    credentials = Credentials(KeyStore(), SettingsRegistryStorage(settings_path), environ={})
+
+    with SandboxServer() as server:
+        # 1. Keys in through the dialog: the sentinel into the keyring, another session-only.
+        dialog = CredentialsDialog(credentials)
+        qtbot.addWidget(dialog)
+        qtbot.waitSignal(dialog.idle, timeout=10_000).wait()
+        dialog.select_slot("default", Region.US)
+        qtbot.keyClicks(dialog.key_input, f" {SENTINEL} ")
+        qtbot.mouseClick(dialog.show_key, Qt.MouseButton.LeftButton)  # shown on screen only
+        with qtbot.waitSignal(dialog.idle, timeout=10_000):
+            qtbot.mouseClick(dialog.save_key, Qt.MouseButton.LeftButton)
+        dialog.select_slot("default", Region.EU)
+        dialog.session_only.setChecked(True)
+        qtbot.keyClicks(dialog.key_input, SESSION_SENTINEL)
+        with qtbot.waitSignal(dialog.idle, timeout=10_000):
+            qtbot.mouseClick(dialog.save_key, Qt.MouseButton.LeftButton)
+
+        # 2. Verify: both keys go on the wire; the V2 API answers "Invalid API key: <key>".
+        dialog.verify_panel.set_destination(Target.SANDBOX, server.base_url)
+        with qtbot.waitSignal(dialog.verify_panel.finished, timeout=15_000):
+            qtbot.mouseClick(dialog.verify_profile, Qt.MouseButton.LeftButton)
+        qtbot.keyClicks(dialog.key_input, SENTINEL)
+        with qtbot.waitSignal(dialog.verify_panel.finished, timeout=15_000):
+            qtbot.mouseClick(dialog.verify_pasted, Qt.MouseButton.LeftButton)
+        shown = dialog.verify_panel.summary.text() + dialog.verify_panel.scope.text()
+        for region in Region:
+            for column in range(3):
+                item = dialog.verify_panel.cell(region, column)
+                shown += item.text() + item.toolTip()
+        assert "rejected" in shown
+        assert SENTINEL not in shown and SESSION_SENTINEL not in shown
+        dialog.key_input.clear()
+
+        # 3. The main window sends with the profile's key to the sandbox (as a custom URL,
+        # so the sentinel, not a demo key, travels), saves the event and closes.
+        services = Services(
+            settings=Settings(settings_path),
+            sender_factory=ClientSender,
+            key_lookup=lambda region: credentials.key_for("default", region),
+            sandbox_starter=lambda: Handle(server),  # type: ignore[arg-type, return-value]
+            open_url=lambda url: True,
+        )
+        window = MainWindow(services)
+        qtbot.addWidget(window)
+        window.show()
+        qtbot.waitExposed(window)
+        window.destination.set_region(Region.US)
+        window.destination.set_target(Target.CUSTOM)
+        window.destination.set_custom_url(server.base_url + "/us/attribution")
+        window.editor.set_event(
+            AttributionEvent(
+                event_type="[Leak] Install",
+                platform="ios",
+                idfa="6D0B3A4F-5C1E-4B8A-9D2F-7E3C1A0B9F84",
+            )
+        )
+        qtbot.waitUntil(lambda: window.send_blockers() == [], timeout=10_000)
+        prepared = window.prepared_request()
+        assert prepared is not None and SENTINEL.encode() in prepared.body
+        with qtbot.waitSignal(window.sent, timeout=10_000):
+            window.send()
+        assert window.save_event_file(isolated_home / "event.json")
+        window.close()
+        dialog.close()
+        dialog.shutdown()
+        # The test means something only if the sentinel really travelled.
+        on_the_wire = json.dumps(server.state.requests())
+        assert SENTINEL in on_the_wire and SESSION_SENTINEL in on_the_wire
+
+    # 4. Search everything.
+    assert Path(settings_path).exists()  # the settings really were written here
+    needles = [SENTINEL.encode(), SESSION_SENTINEL.encode()]
+    assert files_containing(tmp_path, needles) == []
+    captured = capsys.readouterr()
+    logs = "\n".join([caplog.text, captured.out, captured.err, *all_logs.lines])
+    assert SENTINEL not in logs and SESSION_SENTINEL not in logs
