@@ -99,6 +99,23 @@ class AttributionEvent:
         }
 
 
+def json_kind(value: Any) -> str:
+    """The JSON name of a value's type, for messages: string, number, boolean, null, ..."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, (list, tuple)):
+        return "array"
+    if isinstance(value, dict):
+        return "object"
+    return type(value).__name__
+
+
 def canonical_json(value: Any) -> str:
     """Compact JSON, non-ASCII kept as is (the wire encoding percent-encodes UTF-8 anyway)."""
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
@@ -139,10 +156,7 @@ def parse_event_text(text: str) -> ParsedText:
             ),
         )
     if not isinstance(value, dict):
-        kind = type(value).__name__ if value is not None else "null"
-        kind = {"str": "string", "int": "number", "float": "number", "bool": "boolean"}.get(
-            kind, kind
-        )
+        kind = json_kind(value)
         return ParsedText(
             text,
             value=value,

@@ -32,6 +32,7 @@ from attribution_workbench.core.event import (
     PLATFORM,
     PLATFORMS,
     AttributionEvent,
+    json_kind,
     parse_event_text,
 )
 
@@ -128,23 +129,6 @@ OLD_BEFORE_MS = 365 * 24 * 3600 * 1000
 _TYPOGRAPHIC_QUOTES = "\u201c\u201d\u2018\u2019"
 
 
-def _json_kind(value: Any) -> str:
-    """The JSON name of a value's type, for messages."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, (int, float)):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, (list, tuple)):
-        return "array"
-    if isinstance(value, dict):
-        return "object"
-    return type(value).__name__
-
-
 def _show(value: Any, limit: int = 60) -> str:
     """A value as JSON for a message, shortened."""
     try:
@@ -224,7 +208,7 @@ class _Checker:
             self.add(
                 EVENT_TYPE,
                 Level.ERROR,
-                f"It is {_a(_json_kind(value))} ({_show(value)}) but must be a string. {example}",
+                f"It is {_a(json_kind(value))} ({_show(value)}) but must be a string. {example}",
             )
             return
         name = value.strip()
@@ -275,7 +259,7 @@ class _Checker:
             self.add(
                 PLATFORM,
                 Level.ERROR,
-                f'It is {_a(_json_kind(value))} ({_show(value)}) but must be the string "ios" or '
+                f'It is {_a(json_kind(value))} ({_show(value)}) but must be the string "ios" or '
                 '"android".',
             )
             return None
@@ -325,7 +309,7 @@ class _Checker:
                 self.add(
                     name,
                     Level.ERROR,
-                    f"It is {_a(_json_kind(value))} ({_show(value)}) but IDs must be strings. "
+                    f"It is {_a(json_kind(value))} ({_show(value)}) but IDs must be strings. "
                     "Write it in quotes.",
                 )
                 continue
@@ -470,8 +454,7 @@ class _Checker:
             self.add(
                 "time",
                 Level.ERROR,
-                f"It is {_a(_json_kind(value))} ({_show(value)}) but must be an integer: "
-                f"{ms_hint}.",
+                f"It is {_a(json_kind(value))} ({_show(value)}) but must be an integer: {ms_hint}.",
             )
         else:
             self.check_time_range(value)
@@ -536,7 +519,7 @@ class _Checker:
                 )
             else:
                 sentence = (
-                    f"It is {_a(_json_kind(props))} ({_show(props)}) but must be an object, "
+                    f"It is {_a(json_kind(props))} ({_show(props)}) but must be an object, "
                     f"e.g. {example}."
                 )
             self.add(field, Level.ERROR, sentence)

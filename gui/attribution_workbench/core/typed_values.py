@@ -16,7 +16,7 @@ import enum
 import json
 from typing import Any
 
-from attribution_workbench.core.event import canonical_json
+from attribution_workbench.core.event import canonical_json, json_kind
 
 
 class ValueType(str, enum.Enum):
@@ -35,21 +35,6 @@ def _reject_constant(name: str) -> Any:
 
 def _loads(text: str) -> Any:
     return json.loads(text, parse_constant=_reject_constant)
-
-
-def json_kind(value: Any) -> str:
-    """The JSON name of a value's type: string, number, boolean, null, object, array."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, (int, float)):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, dict):
-        return "object"
-    return "array"
 
 
 def convert(kind: ValueType, text: str) -> tuple[Any, str | None]:
