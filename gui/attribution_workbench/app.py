@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from attribution_workbench import __version__
 
 if TYPE_CHECKING:
+    from attribution_workbench.core.profiles import Credentials
     from attribution_workbench.core.regions import Region
     from attribution_workbench.core.wire import PreparedRequest
     from attribution_workbench.ui.error_dialog import ErrorReporter
@@ -109,6 +110,19 @@ def open_url(url: str) -> bool:
     return bool(QDesktopServices.openUrl(QUrl(url)))
 
 
+def credentials_factory(settings_path: str) -> Callable[[], Credentials]:
+    """Makes the profiles store on first use (after the first paint: it loads keyring code)."""
+
+    def make() -> Credentials:
+        from attribution_workbench.core.credentials import KeyStore
+        from attribution_workbench.core.profiles import Credentials
+        from attribution_workbench.ui.settings_store import SettingsRegistryStorage
+
+        return Credentials(KeyStore(), SettingsRegistryStorage(settings_path))
+
+    return make
+
+
 def build_services(settings: Settings) -> Services:
     from attribution_workbench.ui.services import Services
 
@@ -118,6 +132,7 @@ def build_services(settings: Settings) -> Services:
         key_lookup=lookup_key,
         sandbox_starter=start_sandbox,
         open_url=open_url,
+        credentials=credentials_factory(settings.path),
     )
 
 

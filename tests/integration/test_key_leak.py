@@ -141,19 +141,38 @@ def test_no_key_in_any_file_or_log(
         assert SENTINEL not in shown and SESSION_SENTINEL not in shown
         dialog.key_input.clear()
 
-        # 3. The main window sends with the profile's key to the sandbox (as a custom URL,
-        # so the sentinel, not a demo key, travels), saves the event and closes.
+        # 3. The main window: Ctrl+K opens its own dialog, where the sentinel becomes the US
+        # key of a new profile; the profile selector picks it; Send carries it to the
+        # sandbox (as a custom URL, so the sentinel, not a demo key, travels); the Verify
+        # button checks it; the event is saved and the window closed.
         services = Services(
             settings=Settings(settings_path),
             sender_factory=ClientSender,
-            key_lookup=lambda region: credentials.key_for("default", region),
+            key_lookup=lambda region: None,  # unused: the profiles store answers
             sandbox_starter=lambda: Handle(server),  # type: ignore[arg-type, return-value]
             open_url=lambda url: True,
+            credentials=lambda: credentials,
         )
         window = MainWindow(services)
         qtbot.addWidget(window)
         window.show()
         qtbot.waitExposed(window)
+        qtbot.waitUntil(lambda: window.backend.credentials() is not None)
+        window.activateWindow()
+        qtbot.waitUntil(window.isActiveWindow)
+        qtbot.keyClick(window, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)
+        keys_dialog = window.key_profiles.dialog
+        assert keys_dialog is not None and keys_dialog.isVisible()
+        qtbot.waitUntil(lambda: not keys_dialog.is_busy() and keys_dialog.table.rowCount() > 0)
+        qtbot.keyClicks(keys_dialog.profile_name, "leak")
+        qtbot.mouseClick(keys_dialog.add_profile, Qt.MouseButton.LeftButton)
+        keys_dialog.select_slot("leak", Region.US)
+        qtbot.keyClicks(keys_dialog.key_input, SENTINEL)
+        with qtbot.waitSignal(keys_dialog.idle, timeout=10_000):
+            qtbot.mouseClick(keys_dialog.save_key, Qt.MouseButton.LeftButton)
+        keys_dialog.close()
+        profile = window.destination.profile
+        profile.setCurrentIndex(profile.findText("leak"))
         window.destination.set_region(Region.US)
         window.destination.set_target(Target.CUSTOM)
         window.destination.set_custom_url(server.base_url + "/us/attribution")
@@ -167,8 +186,17 @@ def test_no_key_in_any_file_or_log(
         qtbot.waitUntil(lambda: window.send_blockers() == [], timeout=10_000)
         prepared = window.prepared_request()
         assert prepared is not None and SENTINEL.encode() in prepared.body
+        assert "profile 'leak', US" in window.destination.key_note.text()
         with qtbot.waitSignal(window.sent, timeout=10_000):
             window.send()
+        window.destination.set_target(Target.SANDBOX)
+        qtbot.waitUntil(lambda: window.backend.sandbox is not None)
+        with qtbot.waitSignal(keys_dialog.verify_panel.finished, timeout=15_000) as verified:
+            qtbot.mouseClick(window.destination.verify, Qt.MouseButton.LeftButton)
+        assert (
+            verified.args[0] is not None
+            and "rejected" in keys_dialog.verify_panel.cell(Region.US, 0).text()
+        )
         assert window.save_event_file(isolated_home / "event.json")
         window.close()
         dialog.close()

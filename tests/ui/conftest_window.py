@@ -2,9 +2,10 @@
 
 The window is built exactly as ``app.py`` builds it, except that its sandbox is one the
 fixture owns (so a test can add faults and read what it recorded) and its URL opener records
-instead of starting a browser. Keys come from the real lookup: ``$AMPLITUDE_API_KEY`` or the
-per-test in-memory keyring that ``tests/conftest.py`` installs. (``tests/ui/conftest.py``
-belongs to the event editor's tests; these fixtures live here so the two do not collide.)
+instead of starting a browser. Keys come from the app's own profiles store:
+``$AMPLITUDE_API_KEY`` or the per-test in-memory keyring that ``tests/conftest.py``
+installs. (``tests/ui/conftest.py`` belongs to the event editor's tests; these fixtures live
+here so the two do not collide.)
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import pytest
 from pytestqt.qtbot import QtBot
 from window_helpers import IOS_EVENT, FixtureSandbox, UrlRecorder, open_window, settle
 
-from attribution_workbench.app import ClientSender, lookup_key
+from attribution_workbench.app import ClientSender, credentials_factory, lookup_key
 from attribution_workbench.sandbox import SandboxServer
 from attribution_workbench.ui.main_window import MainWindow
 from attribution_workbench.ui.services import SandboxHandle, Services
@@ -43,12 +44,14 @@ def services(sandbox: SandboxServer, url_recorder: UrlRecorder) -> Services:
     def start() -> SandboxHandle:
         return handle
 
+    settings = Settings()
     return Services(
-        settings=Settings(),
+        settings=settings,
         sender_factory=ClientSender,
         key_lookup=lookup_key,
         sandbox_starter=start,
         open_url=url_recorder,
+        credentials=credentials_factory(settings.path),  # the memory keyring underneath
     )
 
 

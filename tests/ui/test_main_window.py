@@ -324,11 +324,12 @@ def test_tab_order_runs_down_the_right_side(qtbot: QtBot, window: MainWindow) ->
     window.destination.region.setFocus()
     qtbot.waitUntil(lambda: window.destination.region.hasFocus())
     names = [window.focusWidget().objectName()]
-    for _ in range(10):
+    for _ in range(12):
         qtbot.keyClick(window.focusWidget(), Qt.Key.Key_Tab)
         names.append(window.focusWidget().objectName())
-    expected = ["region", "target", "custom_url", "endpoint", "preview_format", "preview"]
-    expected += ["transport", "reveal_key", "copy_preview", "timeout", "send"]
+    expected = ["region", "target", "custom_url", "endpoint", "profile", "verify"]
+    expected += ["preview_format", "preview", "transport", "reveal_key", "copy_preview"]
+    expected += ["timeout", "send"]
     assert names == expected
 
 

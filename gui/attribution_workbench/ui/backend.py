@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
@@ -21,7 +21,21 @@ from attribution_workbench.ui.error_dialog import ErrorReporter
 from attribution_workbench.ui.services import SandboxHandle, Sender, Services
 from attribution_workbench.ui.tasks import CancelRelay, Task, TaskRunner
 
+if TYPE_CHECKING:
+    from attribution_workbench.core.profiles import Credentials
+
 SendCallback = Callable[[PreparedRequest, Any, "BaseException | None"], None]
+DEFAULT_PROFILE = "default"  # core.profiles.DEFAULT_PROFILE (not imported before first paint)
+
+
+def _source_label(source: str) -> str:
+    """Where a key came from, in words (core.profiles.KeySource.label)."""
+    from attribution_workbench.core.profiles import KeySource
+
+    try:
+        return KeySource(source).label
+    except ValueError:
+        return str(source)
 
 
 @dataclass
@@ -31,6 +45,7 @@ class KeyChoice:
     key: str | None
     note: str
     problem: str | None = None
+    hint: Region | None = None  # the slot is empty but this region has a key
 
 
 @dataclass
@@ -39,6 +54,7 @@ class _KeyState:
     key: str | None = None
     source: str = ""
     problem: str | None = None
+    hint: Region | None = None
 
 
 @dataclass
@@ -62,6 +78,8 @@ class Backend(QObject):
         self._started = False
         self._closed = False
         self._keys: dict[Region, _KeyState] = {}
+        self._profile = DEFAULT_PROFILE
+        self._credentials: Credentials | None = None
         self._sender: Sender | None = None
         self._sandbox: SandboxHandle | None = None
         self._sandbox_problem: str | None = None
@@ -139,24 +157,49 @@ class Backend(QObject):
         self.changed.emit()
 
     # --- keys ----------------------------------------------------------------------------------
+    @property
+    def profile(self) -> str:
+        """The profile whose keys a send uses."""
+        return self._profile
+
+    def set_profile(self, name: str) -> None:
+        if name and name != self._profile:
+            self._profile = name
+            self.reload_keys()
+
+    def credentials(self) -> Credentials | None:
+        """The profiles store; None before the first paint or when the services have none."""
+        factory = self._services.credentials
+        if self._credentials is None and factory is not None and self._started:
+            self._credentials = factory()
+        return self._credentials
+
     def reload_keys(self) -> None:
         self._keys.clear()
         self.changed.emit()
 
     def key_for(self, target: Target, region: Region) -> KeyChoice:
         if target is Target.SANDBOX:
+            # The Sandbox target always carries the sandbox's demo keys; a profile's key
+            # reaches the sandbox through the Custom URL target.
             if self._sandbox is None:
                 return KeyChoice(None, "the sandbox's demo key (once it runs)")
             key = self._sandbox.keys.get(region.value)
-            return KeyChoice(key, f"the sandbox's built-in demo key for {region.value.upper()}")
+            return KeyChoice(
+                key,
+                f"the sandbox's built-in demo key for {region.value.upper()} (the Local sandbox"
+                " target ignores profiles; use Custom URL to send a profile's key to it)",
+            )
         state = self._key_state(region)
         if state.pending:
             return KeyChoice(None, "looking up…", "Looking up the API key…")
         if state.key is None:
-            return KeyChoice(None, "none found", state.problem)
+            return KeyChoice(None, "none found", state.problem, state.hint)
+        label = _source_label(state.source)
         if state.source == "environment":
-            return KeyChoice(state.key, f"from ${KEY_ENV_VAR} (it wins over the keyring)")
-        return KeyChoice(state.key, f"from the OS keyring (profile default, {region.value})")
+            return KeyChoice(state.key, f"from {label} (it wins over every profile)")
+        where = f"profile '{self._profile}', {region.value.upper()}"
+        return KeyChoice(state.key, f"from {label} ({where})")
 
     def _key_state(self, region: Region) -> _KeyState:
         state = self._keys.get(region)
@@ -167,10 +210,18 @@ class Backend(QObject):
             return state  # the keyring is not touched before the first paint
         self._keys[region] = state
         lookup = self._services.key_lookup
+        credentials = self.credentials()
+        profile = self._profile
+
+        def find() -> tuple[Any, Region | None]:
+            if credentials is None:
+                return lookup(region), None
+            return credentials.key_or_hint(profile, region)
+
         self._runner.run(
-            lambda: lookup(region),
+            find,
             lambda result, error: self._on_key_found(region, state, result, error),
-            f"key lookup {region.value}",
+            f"key lookup {profile}@{region.value}",
         )
         return state
 
@@ -184,14 +235,22 @@ class Backend(QObject):
             state.problem = str(error) or type(error).__name__
             if not hasattr(error, "kind"):  # not a CredentialError: a bug worth reporting
                 self._reporter.report(type(error), error, error.__traceback__)
-        elif result is None:
-            state.problem = (
-                f"No API key for {region.label}: set ${KEY_ENV_VAR}, or store one with "
-                f"`attribution-cli key set --region {region.value}`. The Local sandbox "
-                "target works without one."
-            )
+        elif result[0] is None:
+            state.hint = result[1]
+            if state.hint is not None:
+                from attribution_workbench.core.profiles import hint_text
+
+                state.problem = hint_text(self._profile, region, state.hint)
+            else:
+                option = "" if self._profile == DEFAULT_PROFILE else f" --profile {self._profile}"
+                state.problem = (
+                    f"No API key for {region.label} in profile '{self._profile}': add one "
+                    f"under Request ▸ API keys and profiles (Ctrl+K), set ${KEY_ENV_VAR}, or run "
+                    f"`attribution-cli key set --region {region.value}{option}`. The Local "
+                    "sandbox target works without one."
+                )
         else:
-            state.key, state.source = result
+            state.key, state.source = result[0]
             self._services.settings.forbid(state.key)
             self._reporter.forbid(state.key)
         self.changed.emit()

@@ -22,7 +22,9 @@ from PySide6.QtWidgets import (
 
 from attribution_workbench import assets
 from attribution_workbench.core.regions import Destination, DestinationError, Region, Target
-from attribution_workbench.ui.layout import annotate, buddy_label, hbox
+from attribution_workbench.ui.layout import annotate, buddy_label, container, hbox
+
+DEFAULT_PROFILE = "default"  # core.profiles.DEFAULT_PROFILE (not imported before first paint)
 
 BADGES = {
     Region.US: ("US · standard", "#1d4ed8"),
@@ -38,9 +40,15 @@ ERROR_STYLE = "color: #b91c1c;"
 
 
 class DestinationBar(QGroupBox):
-    """Choices for where a request goes; ``destination()`` is None while it cannot be sent."""
+    """Choices for where a request goes; ``destination()`` is None while it cannot be sent.
+
+    The key profile row lives here too: ``profile_changed(name)`` when the user picks another
+    profile, ``verify`` (the button) checks its keys, and the hint row offers the other region
+    when only that one has a key.
+    """
 
     changed = Signal()
+    profile_changed = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Destination", parent)
@@ -107,20 +115,60 @@ class DestinationBar(QGroupBox):
         self.key_note.setTextFormat(Qt.TextFormat.PlainText)
         self.key_note.setAccessibleName("API key source")
 
+        self.profile = QComboBox()
+        self.profile.setObjectName("profile")
+        self.profile.addItem(DEFAULT_PROFILE)
+        self.profile.setAccessibleName("Profile")
+        self.profile.setAccessibleDescription(
+            "The key profile: a send uses this profile's key for the selected region."
+        )
+        self.profile.setToolTip("Whose API keys a send uses (Request ▸ API keys and profiles)")
+        self.verify = QPushButton("Verify key…")
+        self.verify.setObjectName("verify")
+        self.verify.setAutoDefault(False)
+        annotate(
+            self.verify,
+            "Verify key",
+            "Check the selected profile's keys against US and EU and show which region "
+            "accepts each one",
+            "Check this profile's keys against US and EU (Ctrl+Shift+K)",
+        )
+        self.key_hint = QLabel()
+        self.key_hint.setObjectName("key_hint")
+        self.key_hint.setWordWrap(True)
+        self.key_hint.setTextFormat(Qt.TextFormat.PlainText)
+        self.key_hint.setAccessibleName("Key hint")
+        self.switch_region = QPushButton()
+        self.switch_region.setObjectName("switch_region")
+        self.switch_region.setAutoDefault(False)
+        self.switch_region.setAccessibleName("Switch region")
+        self.switch_region.clicked.connect(self._on_switch_region)
+        self._hint_region: Region | None = None
+
         region_row = hbox(self.region, self.badge)
         region_row.setStretch(0, 1)
+        profile_row = hbox(self.profile, self.verify)
+        profile_row.setStretch(0, 1)
+        hint_row = hbox(self.key_hint, self.switch_region)
+        hint_row.setStretch(0, 1)
+        self._hint_row = container(hint_row)
         self._form = QFormLayout(self)
         self._form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        # Alt+R: the Request menu took Alt+S so that Region keeps it (see menus.py).
         self._form.addRow(buddy_label("&Region:", self.region), region_row)
         self._form.addRow(buddy_label("&Target:", self.target), self.target)
         self._form.addRow(buddy_label("&URL:", self.custom_url), self.custom_url)
         self._form.addRow("", self.url_error)
         self._form.addRow("Endpoint:", self.endpoint)
+        self._form.addRow(buddy_label("&Key profile:", self.profile), profile_row)
         self._form.addRow("API key:", self.key_note)
+        self._form.addRow("", self._hint_row)
+        self._form.setRowVisible(self._hint_row, False)
         self.setTabOrder(self.region, self.target)
         self.setTabOrder(self.target, self.custom_url)
 
         self.region.currentIndexChanged.connect(self._on_edited)
+        self.profile.currentIndexChanged.connect(self._on_profile_chosen)
         self.target.currentIndexChanged.connect(self._on_edited)
         self.custom_url.textChanged.connect(self._on_edited)
         self._refresh()
@@ -150,6 +198,42 @@ class DestinationBar(QGroupBox):
 
     def set_key_note(self, text: str) -> None:
         self.key_note.setText(text)
+
+    # --- key profile -------------------------------------------------------------------
+    def current_profile(self) -> str:
+        return self.profile.currentText() or DEFAULT_PROFILE
+
+    def set_profiles(self, names: list[str], current: str | None = None) -> None:
+        """Fill the profile list (no signal); ``current`` (or the kept one, or the first) wins."""
+        keep = current or self.current_profile()
+        if [self.profile.itemText(i) for i in range(self.profile.count())] != names:
+            self.profile.blockSignals(True)
+            self.profile.clear()
+            self.profile.addItems(names or [DEFAULT_PROFILE])
+            self.profile.blockSignals(False)
+        index = self.profile.findText(keep)
+        self.profile.blockSignals(True)
+        self.profile.setCurrentIndex(max(index, 0))
+        self.profile.blockSignals(False)
+
+    def set_key_hint(self, text: str, other: Region | None) -> None:
+        """Show "this profile has an EU key; switch region?" with its button, or hide it."""
+        self._hint_region = other
+        self.key_hint.setText(text if other is not None else "")
+        if other is not None:
+            label = f"Switch to {other.value.upper()}"
+            self.switch_region.setText(label)
+            annotate(self.switch_region, label, f"Change the region to {other.label}")
+        self._form.setRowVisible(self._hint_row, other is not None)
+
+    @Slot()
+    def _on_switch_region(self) -> None:
+        if self._hint_region is not None:
+            self.set_region(self._hint_region)
+
+    @Slot()
+    def _on_profile_chosen(self) -> None:
+        self.profile_changed.emit(self.current_profile())
 
     def destination(self) -> Destination | None:
         return self._destination

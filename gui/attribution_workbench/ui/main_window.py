@@ -35,6 +35,7 @@ from attribution_workbench.ui.backend import Backend
 from attribution_workbench.ui.destination import DestinationBar, SandboxBanner
 from attribution_workbench.ui.error_dialog import ErrorReporter, summary_of
 from attribution_workbench.ui.event_editor import EventEditor
+from attribution_workbench.ui.key_profiles import KeyProfiles
 from attribution_workbench.ui.layout import container, vbox
 from attribution_workbench.ui.menus import APP_NAME, build_menus
 from attribution_workbench.ui.preview_pane import PreviewPane, shortcut_text
@@ -78,6 +79,8 @@ class MainWindow(QMainWindow):
         self._rebuild_timer.timeout.connect(self.rebuild_now)
 
         self._build_widgets()
+        self.key_profiles = KeyProfiles(self.backend, self.destination, self)
+        self.destination.verify.clicked.connect(self.verify_keys)
         self.window_actions = build_menus(self, self.preview)
         self._restore_settings()
         self.editor.event_changed.connect(self.schedule_rebuild)
@@ -123,6 +126,9 @@ class MainWindow(QMainWindow):
             self.destination.target,
             self.destination.custom_url,
             self.destination.endpoint,
+            self.destination.profile,
+            self.destination.verify,
+            self.destination.switch_region,
             self.preview.tabs,
             self.preview.preview,
             self.preview.transport,
@@ -163,6 +169,7 @@ class MainWindow(QMainWindow):
             self.editor.set_company_prefix(prefix)
         self.destination.set_region(Region(s.get(S.REGION)))
         self.destination.set_custom_url(s.get(S.CUSTOM_URL))
+        self.key_profiles.restore(s.get(S.PROFILE))
         target = s.get(S.TARGET)
         if not target:
             # First start: without a key in the environment, the offline sandbox works at once.
@@ -186,6 +193,7 @@ class MainWindow(QMainWindow):
         s.set(S.REGION, self.destination.current_region().value)
         s.set(S.TARGET, self.destination.current_target().value)
         s.set(S.CUSTOM_URL, self.destination.custom_url.text().strip())
+        s.set(S.PROFILE, self.destination.current_profile())
         s.set(S.TIMEOUT_S, self.timeout.value())
         s.set(S.PREVIEW_FORMAT, self.preview.current_format().value)
         s.set(S.TRANSPORT, self.preview.current_transport().value)
@@ -229,6 +237,7 @@ class MainWindow(QMainWindow):
         url = sandbox.base_url if sandbox is not None else None
         self.destination.set_sandbox(url, self.backend.sandbox_problem)
         self.banner.set_sandbox_url(url, self.backend.sandbox_problem)
+        self.key_profiles.refresh()
         self._on_destination_changed()
 
     @Slot()
@@ -240,6 +249,7 @@ class MainWindow(QMainWindow):
             self.destination.current_target(), self.destination.current_region()
         )
         self.destination.set_key_note(choice.note)
+        self.destination.set_key_hint(choice.problem or "", choice.hint)
         text = self.editor.wire_text()
         prepared: PreparedRequest | None = None
         problem = ""
@@ -373,6 +383,18 @@ class MainWindow(QMainWindow):
     def open_url(self, url: str) -> None:
         self._services.open_url(url)
 
+    @Slot()
+    def show_credentials(self) -> None:
+        """Request ▸ API keys and profiles (Ctrl+K): the one credentials dialog, non-modal."""
+        if self.key_profiles.show_dialog() is None:
+            self.show_status("The keyring is not ready yet; try again in a moment.")
+
+    @Slot()
+    def verify_keys(self) -> None:
+        """The Verify button (Ctrl+Shift+K): check the profile's keys in the dialog's matrix."""
+        if self.key_profiles.show_dialog(verify=True) is None:
+            self.show_status("The keyring is not ready yet; try again in a moment.")
+
     def closeEvent(self, event: QCloseEvent) -> None:
         self.shutdown()
         super().closeEvent(event)
@@ -384,4 +406,5 @@ class MainWindow(QMainWindow):
         self._closed = True
         self._rebuild_timer.stop()
         self.save_settings()
+        self.key_profiles.shutdown()
         self.backend.shutdown()

@@ -47,6 +47,8 @@ class WindowActions(QObject):
         self.cancel.setIcon(assets.qicon(assets.Icon.STOP))
         self.cancel.setEnabled(False)
         self.reload_keys = self._make("&Reload API keys", "F5", window.backend.reload_keys)
+        self.credentials = self._make("API &keys and profiles…", "Ctrl+K", window.show_credentials)
+        self.verify = self._make("&Verify profile keys…", "Ctrl+Shift+K", window.verify_keys)
         self.docs = self._make("Attribution API &docs", "F1", self.open_docs)
         self.about = self._make(f"&About {APP_NAME}", "", self.show_about)
 
@@ -121,6 +123,15 @@ def build_menus(window: MainWindow, preview: PreviewPane) -> WindowActions:
     view.addSection("Preview format")
     for action in preview.format_actions.values():
         view.addAction(action)
-    menu("&Request", actions.send, actions.cancel, None, actions.reload_keys)
+    # Alt+S, not Alt+R: "&Region:" in the destination bar has Alt+R.
+    menu(
+        "Reque&st",
+        actions.send,
+        actions.cancel,
+        None,
+        actions.credentials,
+        actions.verify,
+        actions.reload_keys,
+    )
     menu("&Help", actions.docs, None, actions.about)
     return actions

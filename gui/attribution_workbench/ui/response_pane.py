@@ -150,7 +150,9 @@ class ResponsePane(QGroupBox):
         self.tabs = QTabWidget()
         self.tabs.setObjectName("response_tabs")
         self.tabs.addTab(body_page, "&Body")
-        self.tabs.addTab(self.headers, "&Headers")
+        # No mnemonic: Alt+H is Help, and every other letter of "Headers" is taken in the
+        # window (Ctrl+Tab / Ctrl+PgDown reach the tab from the response pane).
+        self.tabs.addTab(self.headers, "Headers")
         self.tabs.addTab(self.request, "Re&quest sent")
 
         top = QHBoxLayout()

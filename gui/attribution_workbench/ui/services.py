@@ -10,12 +10,15 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from attribution_workbench.core.regions import Region
 from attribution_workbench.core.wire import PreparedRequest
 from attribution_workbench.ui.settings import Settings
 from attribution_workbench.ui.tasks import CancelRelay
+
+if TYPE_CHECKING:  # core.profiles imports core.credentials: not before the first paint
+    from attribution_workbench.core.profiles import Credentials
 
 
 class Sender(Protocol):
@@ -36,7 +39,8 @@ class SandboxHandle(Protocol):
     def stop(self) -> None: ...
 
 
-# (key, source) with source "environment" or "keyring"; None when there is no key.
+# (key, source) with source "environment" or "keyring" (a core.profiles.KeySource value);
+# None when there is no key.
 # Raises CredentialError (its message is shown) when the keyring fails.
 KeyLookup = Callable[[Region], "tuple[str, str] | None"]
 
@@ -53,3 +57,7 @@ class Services:
     sandbox_starter: Callable[[], SandboxHandle] | None  # called in a worker, after paint
     open_url: Callable[[str], object] = _no_url_opener
     environ: Mapping[str, str] = field(default_factory=lambda: os.environ)
+    # Makes the profiles store (cheap, no keyring call); called once, on the GUI thread,
+    # after the first paint. With it, sends use the selected profile's key (key_lookup is
+    # then unused); without it (tools, old tests), key_lookup serves every profile.
+    credentials: Callable[[], Credentials] | None = None

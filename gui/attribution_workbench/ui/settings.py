@@ -105,6 +105,10 @@ REGION = Setting("destination/region", str, "us", _one_of("us", "eu"))
 # "" = never chosen: the first start picks the sandbox unless a key is in the environment.
 TARGET = Setting("destination/target", str, "", _one_of("", "amplitude", "sandbox", "custom"))
 CUSTOM_URL = Setting("destination/custom_url", str, "", lambda url: len(url) <= 2048)
+# The profile whose keys a send uses (core.profiles); its name only, never a key.
+PROFILE = Setting("destination/profile", str, "default", lambda name: 0 < len(name) <= 64)
+# The profile registry (ui.settings_store): profile names and which regions have a key.
+PROFILES: Setting[dict[str, Any]] = Setting("credentials/profiles", dict, {})
 TIMEOUT_S = Setting("send/timeout_seconds", int, 15, _between(1, 300))
 PREVIEW_FORMAT = Setting(
     "preview/format", str, "body", _one_of("body", "query", "curl", "python", "json")
@@ -123,6 +127,8 @@ ALL: tuple[Setting[Any], ...] = (
     REGION,
     TARGET,
     CUSTOM_URL,
+    PROFILE,
+    PROFILES,
     TIMEOUT_S,
     PREVIEW_FORMAT,
     TRANSPORT,

@@ -1,7 +1,8 @@
 """The profile registry (``core.profiles.RegistryStorage``) kept in the app's QSettings file.
 
 The registry holds profile names and which regions have a key, never a key: the value is
-written through ``ui.settings.Settings``, declared once below like every other setting.
+written through ``ui.settings.Settings`` as ``PROFILES``, declared there with every other
+setting.
 Each load and save opens its own ``Settings`` on the same file, because the credentials
 code runs in worker threads and a QSettings object is reentrant, not thread-safe; QSettings
 objects on one file in one process share their cache, so they all see the same values.
@@ -11,9 +12,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from attribution_workbench.ui.settings import Setting, Settings, default_path
+from attribution_workbench.ui.settings import PROFILES, Settings, default_path
 
-PROFILES: Setting[dict[str, Any]] = Setting("credentials/profiles", dict, {})
+__all__ = ["PROFILES", "SettingsRegistryStorage"]
 
 
 class SettingsRegistryStorage:

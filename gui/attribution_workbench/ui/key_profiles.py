@@ -1,0 +1,112 @@
+"""The main window's link to the key profiles: the profile list and the credentials dialog.
+
+The destination bar shows the profile selector and the Verify button; this object fills the
+selector from ``core.profiles.Credentials`` (once the backend has made it, after the first
+paint), tells the backend which profile a send uses, and owns the one credentials dialog
+(Ctrl+K), created on first use and kept: shown non-modally, pointed at the window's target,
+profile and region each time. Nothing here imports the keyring code before it is needed.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Slot
+from PySide6.QtWidgets import QWidget
+
+from attribution_workbench.core.regions import Region, Target
+from attribution_workbench.ui.backend import Backend
+from attribution_workbench.ui.destination import DestinationBar
+
+if TYPE_CHECKING:
+    from attribution_workbench.ui.credentials_dialog import CredentialsDialog
+
+
+class KeyProfiles(QObject):
+    """Keeps the profile selector, the backend's profile and the credentials dialog in step."""
+
+    def __init__(self, backend: Backend, destination: DestinationBar, parent: QWidget) -> None:
+        super().__init__(parent)
+        self._window = parent
+        self._backend = backend
+        self._destination = destination
+        self.dialog: CredentialsDialog | None = None
+        # (profile, region, verify) to apply once the dialog's table is filled.
+        self._pending: tuple[str, Region, bool] | None = None
+        destination.profile_changed.connect(backend.set_profile)
+
+    def restore(self, profile: str) -> None:
+        """The remembered profile, shown and used before the list of profiles is known."""
+        self._destination.set_profiles([profile], profile)
+        self._backend.set_profile(profile)
+
+    @Slot()
+    def refresh(self) -> None:
+        """Fill the selector from the store (cheap: no keyring call); keeps the selection.
+
+        A profile that no longer exists (deleted, renamed) falls back to the first one.
+        """
+        credentials = self._backend.credentials()
+        if credentials is None:
+            return
+        names = credentials.list_profiles()
+        current = self._destination.current_profile()
+        self._destination.set_profiles(names, current)
+        self._backend.set_profile(self._destination.current_profile())
+
+    # --- the dialog ------------------------------------------------------------------
+    def show_dialog(self, verify: bool = False) -> CredentialsDialog | None:
+        """Show the credentials dialog on the window's profile and region; maybe verify."""
+        credentials = self._backend.credentials()
+        if credentials is None:
+            return None  # before the first paint: nothing to show yet
+        if self.dialog is None:
+            from attribution_workbench.ui.credentials_dialog import CredentialsDialog
+
+            dialog = CredentialsDialog(credentials, parent=self._window)
+            dialog.changed.connect(self._on_changed)
+            dialog.idle.connect(self._apply_pending)
+            self.dialog = dialog
+        dialog = self.dialog
+        dialog.verify_panel.set_destination(*self._verify_destination())
+        self._pending = (
+            self._destination.current_profile(),
+            self._destination.current_region(),
+            verify,
+        )
+        if dialog.table.rowCount() > 0:  # filled already; else the first refresh applies it
+            self._apply_pending()
+        dialog.show()
+        dialog.raise_()
+        dialog.activateWindow()
+        return dialog
+
+    def _verify_destination(self) -> tuple[Target, str | None]:
+        target = self._destination.current_target()
+        if target is Target.SANDBOX:
+            sandbox = self._backend.sandbox
+            return target, sandbox.base_url if sandbox is not None else None
+        if target is Target.CUSTOM:
+            return target, self._destination.custom_url.text().strip() or None
+        return target, None
+
+    @Slot()
+    def _apply_pending(self) -> None:
+        dialog, pending = self.dialog, self._pending
+        if dialog is None or pending is None or dialog.table.rowCount() == 0:
+            return
+        self._pending = None
+        profile, region, verify = pending
+        dialog.select_slot(profile, region)
+        if verify and not dialog.verify_panel.is_running():
+            dialog.on_verify_profile()
+
+    @Slot()
+    def _on_changed(self) -> None:
+        self.refresh()
+        self._backend.reload_keys()
+
+    def shutdown(self) -> None:
+        if self.dialog is not None:
+            self.dialog.close()
+            self.dialog.shutdown()
