@@ -7,14 +7,13 @@ upper-case UUIDs, Android reports its advertising and app set IDs as lower-case 
 
 from __future__ import annotations
 
-import secrets
-import uuid
-
 from attribution_workbench.core.event import ANDROID_ID_FIELDS, IOS_ID_FIELDS
 
 
 def new_ad_id(platform: str) -> str:
     """A random UUID written the way ``platform`` ("ios" or "android") reports ad IDs."""
+    import uuid  # on first use: uuid (and the platform module it loads) is not needed to start
+
     text = str(uuid.uuid4())
     if platform == "ios":
         return text.upper()
@@ -25,6 +24,8 @@ def new_ad_id(platform: str) -> str:
 
 def new_android_id() -> str:
     """A random ANDROID_ID: 64 bits as 16 lower-case hex digits."""
+    import secrets  # on first use (it loads hmac, hashlib and OpenSSL's libcrypto)
+
     return secrets.token_hex(8)
 
 

@@ -9,7 +9,6 @@ travels in the request.
 from __future__ import annotations
 
 import enum
-import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -56,6 +55,8 @@ def is_loopback_host(host: str) -> bool:
     if host == "localhost":
         return True
     try:
+        import ipaddress  # on first use: not needed to start
+
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False

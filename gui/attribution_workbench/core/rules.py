@@ -15,7 +15,6 @@ once, at import.
 
 from __future__ import annotations
 
-import difflib
 import enum
 import json
 import re
@@ -618,6 +617,8 @@ def _suggest(key: str) -> str | None:
     alias = KEY_ALIASES.get(normal)
     if alias is not None:
         return alias
+    import difflib  # only for an unknown field name; not needed to start
+
     close = difflib.get_close_matches(normal, KNOWN_FIELDS, n=1, cutoff=0.8)
     return close[0] if close else None
 

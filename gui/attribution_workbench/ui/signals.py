@@ -11,7 +11,6 @@ or Python 3.12+, it is a plain ``emit``.
 
 from __future__ import annotations
 
-import ctypes
 import sys
 from typing import Any
 
@@ -40,6 +39,8 @@ def _emit_borrows() -> bool:
 
 
 def _give_back(value: bool) -> None:
+    import ctypes  # only with a PySide6 whose emit() borrows; not needed to start
+
     ctypes.pythonapi.Py_IncRef(ctypes.py_object(value))
 
 
