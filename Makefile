@@ -5,6 +5,8 @@
 #   make test         ruff check, mypy, pytest (PYTEST_ARGS="-k foo -x" to narrow pytest)
 #   make lint         ruff check, mypy
 #   make bench        every bench/*.py script, one after the other
+#   make bundle       PyInstaller onedir bundle in dist/attribution-workbench/ (GUI + CLI);
+#                     check it with: bash packaging/smoke_test.sh
 #   make screenshots  tools/screenshots.py under Xvfb
 #   make clean        remove .venv, caches and build output
 #
@@ -19,8 +21,9 @@ VENV_PY := $(VENV)/bin/python
 # The editable install is redone only when pyproject.toml changes (deps, entry points).
 # The stamp lives inside the venv, so deleting .venv also forgets it.
 STAMP := $(VENV)/.installed-stamp
+BUNDLE_STAMP := $(VENV)/.bundle-stamp
 
-.PHONY: run test lint bench screenshots clean
+.PHONY: run test lint bench bundle screenshots clean
 
 run: $(STAMP)
 	$(VENV_PY) -m attribution_workbench
@@ -51,6 +54,13 @@ bench: $(STAMP)
 	done; \
 	echo "make bench: $$ran script(s) run"
 
+# --clean: without it PyInstaller reuses its cached analysis in build/ even after a
+# dependency or hook changed. The spec prints the version and what it leaves out.
+bundle: $(BUNDLE_STAMP)
+	$(VENV)/bin/pyinstaller --noconfirm --clean --log-level WARN \
+		--distpath dist --workpath build/pyinstaller packaging/attribution-workbench.spec
+	@echo "make bundle: dist/attribution-workbench/ is $$(du -sh dist/attribution-workbench | cut -f1) on disk"
+
 screenshots: $(STAMP)
 	@if [ ! -f tools/screenshots.py ]; then \
 		echo "make screenshots: tools/screenshots.py does not exist yet" >&2; exit 1; \
@@ -73,4 +83,9 @@ $(VENV_PY):
 
 $(STAMP): pyproject.toml | $(VENV_PY)
 	$(VENV_PY) -m pip install --disable-pip-version-check -e '.[dev]'
+	touch $@
+
+# PyInstaller is a build tool, not a dependency: it comes with the `bundle` extra.
+$(BUNDLE_STAMP): pyproject.toml $(STAMP)
+	$(VENV_PY) -m pip install --disable-pip-version-check -e '.[dev,bundle]'
 	touch $@

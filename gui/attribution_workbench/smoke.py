@@ -8,7 +8,8 @@ file under ``resources/`` (images through Qt's image and icon plugins, so a plug
 from the bundle shows up), point the window at its in-process sandbox, put a valid event
 in the raw JSON editor, press Send and wait for the answer. Prints
 ``smoke: window shown, sent, status 200`` and quits with 0, or ``smoke: FAILED: ...`` and
-quits with 1; gives up after ``AW_SMOKE_TIMEOUT_S`` (20) seconds.
+quits with 1; gives up after ``AW_SMOKE_TIMEOUT_S`` (20) seconds. With
+``AW_SMOKE_SCREENSHOT=<file.png>`` it also saves the window as it looks after the answer.
 
 ``AW_STARTUP_PROBE=1`` (bench/bench_bundle.py): speaks bench/bench_startup.py's child
 protocol, so a frozen app is timed exactly like the venv app and a bare window: prints
@@ -28,6 +29,7 @@ import os
 import re
 import sys
 import time
+import uuid
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TypeVar
@@ -40,20 +42,26 @@ from attribution_workbench import assets
 
 SMOKE_ENV = "AW_SMOKE_TEST"
 PROBE_ENV = "AW_STARTUP_PROBE"
+SCREENSHOT_ENV = "AW_SMOKE_SCREENSHOT"
 DEFAULT_TIMEOUT_S = 20.0
 DEFAULT_IDLE_MS = 1000
 QUIT_AFTER_IDLE_MS = 500  # time for the parent to read /proc/<pid>/status
 POLL_MS = 50
 IMAGE_SUFFIXES = {".svg", ".png"}
-# A valid iOS install event; the sandbox answers 200 with its demo key.
-SMOKE_EVENT = {
-    "event_type": "[Smoke] Install",
-    "platform": "ios",
-    "idfa": "AEBE52E7-03EE-455A-B3C4-E57283966239",
-    "user_properties": {"[Smoke] media source": "bundle smoke test"},
-}
+TEXT_SUFFIXES = {".desktop", ".xml", ".qss", ".css", ".txt", ".md"}
 _STATUS_CODE = re.compile(r"\b([1-5]\d\d)\b")
+_SCHEDULED = "aw_smoke_scheduled"  # a window property: scheduled once per window
 W = TypeVar("W", bound=QObject)
+
+
+def smoke_event() -> dict[str, object]:
+    """A valid iOS install event (a fresh IDFA); the sandbox answers 200 with its demo key."""
+    return {
+        "event_type": "[Smoke] Install",
+        "platform": "ios",
+        "idfa": str(uuid.uuid4()).upper(),
+        "user_properties": {"[Smoke] media source": "bundle smoke test"},
+    }
 
 
 def say(text: str) -> None:
@@ -84,10 +92,16 @@ def on_window_hook(
 def schedule_smoke_test(
     window: QWidget, app: QApplication, environ: Mapping[str, str] = os.environ
 ) -> None:
-    """Call right after ``window.show()``; a no-op unless AW_SMOKE_TEST/AW_STARTUP_PROBE=1."""
+    """Call right after ``window.show()``; a no-op unless AW_SMOKE_TEST/AW_STARTUP_PROBE=1.
+
+    Idempotent per window, so app.py and the bundle's launcher may both call it.
+    """
+    if not requested(environ) or window.property(_SCHEDULED):
+        return
+    window.setProperty(_SCHEDULED, True)
     if environ.get(SMOKE_ENV) == "1":
         timeout = float(environ.get("AW_SMOKE_TIMEOUT_S") or DEFAULT_TIMEOUT_S)
-        SmokeTest(window, app, timeout).setParent(window)
+        SmokeTest(window, app, timeout, environ.get(SCREENSHOT_ENV)).setParent(window)
     elif environ.get(PROBE_ENV) == "1":
         idle_ms = int(environ.get("AW_STARTUP_PROBE_IDLE_MS") or DEFAULT_IDLE_MS)
         StartupProbe(window, app, idle_ms).setParent(window)
@@ -127,8 +141,8 @@ def _check_file(path: Path) -> str | None:
             return "Qt cannot make an icon of it (icon engine plugin missing?)"
     elif suffix == ".json":
         json.loads(data.decode("utf-8"))
-    else:
-        data.decode("utf-8")  # .desktop, metainfo, styles: text
+    elif suffix in TEXT_SUFFIXES:
+        data.decode("utf-8")
     return None
 
 
@@ -136,13 +150,15 @@ def _check_file(path: Path) -> str | None:
 class SmokeTest(QObject):
     """Waits for the first paint, checks resources, sends to the sandbox, quits 0 or 1."""
 
-    def __init__(self, window: QWidget, app: QApplication, timeout_s: float) -> None:
+    def __init__(
+        self, window: QWidget, app: QApplication, timeout_s: float, screenshot: str | None = None
+    ) -> None:
         super().__init__()
         self._window = window
         self._app = app
+        self._screenshot = screenshot
         self._deadline = time.monotonic() + timeout_s
         self._phase = "waiting for the window's first paint"
-        self._clicked = False
         self._done = False
         window.installEventFilter(self)
         self._timer = QTimer(self)
@@ -157,6 +173,18 @@ class SmokeTest(QObject):
         return False
 
     def _on_first_paint(self) -> None:
+        try:
+            self._start()
+        except LookupError as exc:  # a widget was renamed: say so rather than time out
+            self._finish(1, str(exc))
+
+    def _poll(self) -> None:
+        try:
+            self._step()
+        except LookupError as exc:
+            self._finish(1, str(exc))
+
+    def _start(self) -> None:
         window = self._window
         say(
             f"smoke: window shown ({window.width()}x{window.height()}, "
@@ -173,10 +201,10 @@ class SmokeTest(QObject):
             self._finish(1, "the target box has no 'sandbox' entry")
             return
         target.setCurrentIndex(index)
-        self._child(QPlainTextEdit, "event_json").setPlainText(json.dumps(SMOKE_EVENT))
+        self._child(QPlainTextEdit, "event_json").setPlainText(json.dumps(smoke_event()))
         self._phase = "waiting for the sandbox and an enabled Send button"
 
-    def _poll(self) -> None:
+    def _step(self) -> None:
         if self._done:
             return
         if time.monotonic() > self._deadline:
@@ -194,11 +222,17 @@ class SmokeTest(QObject):
             if status.startswith("✓") or status.startswith("✗"):
                 match = _STATUS_CODE.search(status)
                 if match and match.group(1) == "200":
+                    self._save_screenshot()
                     self._finish(0, "window shown, sent, status 200")
                 else:
                     message = self._window.findChild(QLabel, "response_message")
                     detail = message.text() if message is not None else ""
                     self._finish(1, f"the answer was {status!r}: {detail}")
+
+    def _save_screenshot(self) -> None:
+        # For a person to look at the frozen app's fonts and icons (AW_SMOKE_SCREENSHOT=path).
+        if self._screenshot and self._window.grab().save(self._screenshot):
+            say(f"smoke: screenshot saved to {self._screenshot}")
 
     def _child(self, kind: type[W], name: str) -> W:
         widget = self._window.findChild(kind, name)

@@ -1,0 +1,190 @@
+"""The PyInstaller bundle against the venv app and a bare window: size, first paint, idle RSS.
+
+Budgets (DESIGN.md): the bundle <= 130 MB on disk and starts within 1.2 x the venv app;
+like the app, within 1.3 x a bare PySide6 window on start and idle memory.
+
+Measured exactly as bench/bench_startup.py measures the venv app and the bare window: it is
+imported, and its ``measure`` runs those two. The bundle cannot run that script's child, so
+its GUI carries the same probe (``AW_STARTUP_PROBE=1``, gui/attribution_workbench/smoke.py):
+it prints ``painted <monotonic ns>`` at its window's first paint and ``idle`` a second later,
+when the parent reads VmRSS. Every run is a fresh process with an empty config dir; the three
+kinds take turns; medians of ``--runs`` runs after one unmeasured warm-up each.
+
+    python bench/bench_bundle.py [--runs 7] [--platform offscreen|xcb] [--cold] [--bundle DIR]
+
+The page cache is warm (the warm-up runs read every file). ``--cold`` adds a second series
+that drops the page cache before every run (``echo 3 > /proc/sys/vm/drop_caches``: root only;
+it says so and skips the series when not permitted). Without a bundle in ``dist/`` the script
+says how to build one and exits 0. Linux only (``/proc``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import bench_startup  # noqa: E402  (the sibling script: same protocol, same measurements)
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_BUNDLE = ROOT / "dist" / "attribution-workbench"
+SIZE_BUDGET_MB = 130.0
+START_BUDGET = 1.2  # bundle / venv app
+BARE_BUDGET = bench_startup.BUDGET  # bundle / bare window, as for the venv app
+
+Sample = tuple[float, int]  # (ms to first paint, idle RSS kB)
+
+
+def disk_usage(path: Path) -> int:
+    """Bytes the bundle occupies on disk (allocated blocks, like ``du``)."""
+    total = 0
+    for entry in path.rglob("*"):
+        if entry.is_file() and not entry.is_symlink():
+            total += entry.stat().st_blocks * 512
+    return total
+
+
+def measure_bundle(executable: Path, platform: str) -> Sample:
+    """bench_startup.measure for the frozen GUI: same environment, same protocol."""
+    with tempfile.TemporaryDirectory(prefix="aw-bench-") as home:
+        env = dict(os.environ)
+        env.pop("AMPLITUDE_API_KEY", None)  # a first start without a key
+        env.update(
+            QT_QPA_PLATFORM=platform,
+            XDG_CONFIG_HOME=str(Path(home) / "config"),
+            XDG_DATA_HOME=str(Path(home) / "data"),
+            AW_STARTUP_PROBE="1",
+            AW_STARTUP_PROBE_IDLE_MS=str(bench_startup.IDLE_MS),
+        )
+        errors = Path(home) / "stderr"
+        with errors.open("w") as stderr:
+            started = time.monotonic_ns()
+            process = subprocess.Popen(
+                [str(executable)], env=env, stdout=subprocess.PIPE, stderr=stderr, text=True
+            )
+            assert process.stdout is not None
+            painted_ms = rss = None
+            for line in process.stdout:
+                if line.startswith("painted "):
+                    painted_ms = (int(line.split()[1]) - started) / 1e6
+                elif line.strip() == "idle":
+                    rss = bench_startup.vm_rss_kb(process.pid)
+            code = process.wait(timeout=60)
+        if code != 0 or painted_ms is None or rss is None:
+            raise RuntimeError(f"the bundle failed (exit {code}): {errors.read_text()[-2000:]}")
+    return painted_ms, rss
+
+
+def drop_page_cache() -> str | None:
+    """Empty the page cache; the reason it could not, or None."""
+    os.sync()
+    try:
+        with open("/proc/sys/vm/drop_caches", "w") as control:
+            control.write("3\n")
+    except OSError as exc:
+        return f"{type(exc).__name__}: {exc.strerror or exc}"
+    return None
+
+
+def series(
+    runners: dict[str, Callable[[], Sample]], runs: int, before: Callable[[], object] | None
+) -> dict[str, Sample]:
+    """Medians of ``runs`` runs of each kind, the kinds rotating their order."""
+    samples: dict[str, list[Sample]] = {kind: [] for kind in runners}
+    kinds = list(runners)
+    for run in range(runs):
+        shift = run % len(kinds)
+        for kind in kinds[shift:] + kinds[:shift]:
+            if before is not None:
+                before()
+            samples[kind].append(runners[kind]())
+    medians: dict[str, Sample] = {}
+    for kind, values in samples.items():
+        medians[kind] = (
+            statistics.median(p for p, _ in values),
+            int(statistics.median(r for _, r in values)),
+        )
+    return medians
+
+
+def verdict(ratio: float, budget: float) -> str:
+    return f"{ratio:.2f} (budget <= {budget}) {'ok' if ratio <= budget else 'OVER BUDGET'}"
+
+
+def report(title: str, medians: dict[str, Sample]) -> None:
+    bundle, app, bare = medians["bundle"], medians["app"], medians["bare"]
+    print(title)
+    print(
+        f"  first paint  bundle {bundle[0]:7.1f} ms   venv app {app[0]:7.1f} ms   "
+        f"bare window {bare[0]:7.1f} ms"
+    )
+    print(f"               bundle/app  {verdict(bundle[0] / app[0], START_BUDGET)}")
+    print(f"               app/bare    {verdict(app[0] / bare[0], BARE_BUDGET)}")
+    print(f"               bundle/bare {verdict(bundle[0] / bare[0], BARE_BUDGET)}")
+    print(
+        f"  idle RSS     bundle {bundle[1] / 1024:7.1f} MB   venv app {app[1] / 1024:7.1f} MB   "
+        f"bare window {bare[1] / 1024:7.1f} MB"
+    )
+    print(f"               bundle/app  {bundle[1] / app[1]:.2f}")
+    print(f"               app/bare    {verdict(app[1] / bare[1], BARE_BUDGET)}")
+    print(f"               bundle/bare {verdict(bundle[1] / bare[1], BARE_BUDGET)}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--platform", choices=("offscreen", "xcb"))
+    parser.add_argument("--cold", action="store_true", help="also measure with a cold page cache")
+    parser.add_argument("--bundle", type=Path, default=DEFAULT_BUNDLE)
+    args = parser.parse_args()
+    executable = args.bundle / "attribution-workbench"
+    if not executable.is_file():
+        print(f"bundle bench: skipped: no bundle in {args.bundle} (build one with: make bundle)")
+        return 0
+    if not sys.platform.startswith("linux"):
+        print("bundle bench: skipped: Linux only (it reads /proc)")
+        return 0
+    platform = args.platform or ("xcb" if os.environ.get("DISPLAY") else "offscreen")
+
+    size = disk_usage(args.bundle)
+    size_mb = size / 1e6
+    size_verdict = "ok" if size_mb <= SIZE_BUDGET_MB else "OVER BUDGET"
+    print(f"bundle bench: {args.bundle}, platform {platform}")
+    print(
+        f"  size on disk {size_mb:.1f} MB ({size / 2**20:.1f} MiB)   "
+        f"budget <= {SIZE_BUDGET_MB:.0f} MB {size_verdict}"
+    )
+
+    runners: dict[str, Callable[[], Sample]] = {
+        "bundle": lambda: measure_bundle(executable, platform),
+        "app": lambda: bench_startup.measure("app", platform),
+        "bare": lambda: bench_startup.measure("bare", platform),
+    }
+    for run in runners.values():  # warm the page cache (and write the venv's .pyc files)
+        run()
+    report(
+        f"page cache warm: {args.runs} rotating runs each, medians",
+        series(runners, args.runs, before=None),
+    )
+    if args.cold:
+        problem = drop_page_cache()
+        if problem:
+            print(f"page cache cold: skipped: cannot drop the page cache here ({problem})")
+        else:
+            report(
+                f"page cache cold (dropped before every run): {args.runs} rotating runs each, "
+                "medians",
+                series(runners, args.runs, before=drop_page_cache),
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
