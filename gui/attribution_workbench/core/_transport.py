@@ -194,30 +194,25 @@ def _put_conn(conn: Any) -> None:
         scope.unbind(conn)
 
 
-class _HTTPPool(HTTPConnectionPool):
+class _CancellablePoolMixin:
+    """Registers a pooled connection with the active send while it is checked out."""
+
+    def _get_conn(self, timeout: float | None = None) -> Any:
+        conn = super()._get_conn(timeout)  # type: ignore[misc]
+        _get_conn(conn)
+        return conn
+
+    def _put_conn(self, conn: Any) -> None:
+        _put_conn(conn)
+        super()._put_conn(conn)  # type: ignore[misc]
+
+
+class _HTTPPool(_CancellablePoolMixin, HTTPConnectionPool):
     ConnectionCls = _HTTPConnection
 
-    def _get_conn(self, timeout: float | None = None) -> Any:
-        conn = super()._get_conn(timeout)
-        _get_conn(conn)
-        return conn
 
-    def _put_conn(self, conn: Any) -> None:
-        _put_conn(conn)
-        super()._put_conn(conn)
-
-
-class _HTTPSPool(HTTPSConnectionPool):
+class _HTTPSPool(_CancellablePoolMixin, HTTPSConnectionPool):
     ConnectionCls = _HTTPSConnection
-
-    def _get_conn(self, timeout: float | None = None) -> Any:
-        conn = super()._get_conn(timeout)
-        _get_conn(conn)
-        return conn
-
-    def _put_conn(self, conn: Any) -> None:
-        _put_conn(conn)
-        super()._put_conn(conn)
 
 
 _POOL_CLASSES: dict[str, type[HTTPConnectionPool]] = {"http": _HTTPPool, "https": _HTTPSPool}
