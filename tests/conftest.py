@@ -8,6 +8,9 @@ Fixtures:
 - ``locked_keyring``, ``gone_keyring``, ``no_keyring``: install a failing backend instead.
 - ``secret_service``: keyring's real SecretService backend; skips when none is reachable,
   fails instead when AW_REQUIRE_REAL_KEYRING=1 (``.ci/run`` sets it).
+- ``sandbox_server``: one in-process sandbox per test module, on a free loopback port;
+  ``clean_sandbox``: that sandbox with no recorded requests, faults or config changes left
+  over from earlier tests.
 """
 
 from __future__ import annotations
@@ -27,6 +30,8 @@ from memory_keyring import DaemonGoneKeyring, LockedKeyring, MemoryKeyring
 
 if TYPE_CHECKING:
     from keyring.backend import KeyringBackend
+
+    from attribution_workbench.sandbox import SandboxServer
 
 # Before anything imports Qt: no test may open a real window, even in a desktop session
 # that exports QT_QPA_PLATFORM=wayland or xcb.
@@ -150,3 +155,18 @@ def secret_service() -> KeyringBackend:
     from keyring.backends.SecretService import Keyring
 
     return Keyring()
+
+
+@pytest.fixture(scope="module")
+def sandbox_server() -> Iterator[SandboxServer]:
+    from attribution_workbench.sandbox import SandboxServer
+
+    with SandboxServer() as server:
+        yield server
+
+
+@pytest.fixture
+def clean_sandbox(sandbox_server: SandboxServer) -> SandboxServer:
+    sandbox_server.reset()  # requests, attributions, faults, clock offset
+    sandbox_server.state.reset_config()
+    return sandbox_server

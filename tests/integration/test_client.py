@@ -1,4 +1,4 @@
-"""core.client against real loopback sockets: the sandbox, a TLS server, a full backlog.
+"""core.client against real loopback sockets: the clean_sandbox, a TLS server, a full backlog.
 
 Nothing is patched: every send goes through the kernel, so keep-alive, cancellation and the
 error kinds are checked the way a user meets them.
@@ -48,19 +48,6 @@ EVENT = (
 KEY = DEMO_KEYS["us"]
 
 
-@pytest.fixture(scope="module")
-def shared_sandbox() -> Iterator[SandboxServer]:
-    with SandboxServer(port=0) as server:
-        yield server
-
-
-@pytest.fixture
-def sandbox(shared_sandbox: SandboxServer) -> SandboxServer:
-    """The module's sandbox with no recorded requests and no faults left from other tests."""
-    shared_sandbox.reset()
-    return shared_sandbox
-
-
 @pytest.fixture
 def client() -> Iterator[Client]:
     with Client(connect_timeout=2.0, read_timeout=5.0) as c:
@@ -101,8 +88,8 @@ def assert_key_free(error: SendError, key: str = KEY) -> None:
 # -- answers ------------------------------------------------------------------------------
 
 
-def test_success(sandbox: SandboxServer, client: Client) -> None:
-    request = to_sandbox(sandbox)
+def test_success(clean_sandbox: SandboxServer, client: Client) -> None:
+    request = to_sandbox(clean_sandbox)
     outcome = client.send(request)
     assert (outcome.status, outcome.reason, outcome.text, outcome.ok) == (
         200,
@@ -120,39 +107,39 @@ def test_success(sandbox: SandboxServer, client: Client) -> None:
     assert outcome.redirect_location is None and outcome.json() is None
 
 
-def test_exact_bytes_and_headers_on_the_wire(sandbox: SandboxServer, client: Client) -> None:
-    request = to_sandbox(sandbox)
+def test_exact_bytes_and_headers_on_the_wire(clean_sandbox: SandboxServer, client: Client) -> None:
+    request = to_sandbox(clean_sandbox)
     client.send(request)
-    recorded = sandbox.state.request()
+    recorded = clean_sandbox.state.request()
     assert recorded is not None
     assert recorded["method"] == "POST"
     assert base64.b64decode(recorded["body_b64"]) == request.body
-    host = f"127.0.0.1:{sandbox.port}"
+    host = f"127.0.0.1:{clean_sandbox.port}"
     # Exactly the prepared headers, in order, plus the Host header HTTP requires.
     assert [tuple(h) for h in recorded["headers"]] == [("Host", host), *request.headers]
 
 
 def test_query_transport_sends_the_exact_url_and_no_body(
-    sandbox: SandboxServer, client: Client
+    clean_sandbox: SandboxServer, client: Client
 ) -> None:
-    request = to_sandbox(sandbox, Transport.QUERY)
+    request = to_sandbox(clean_sandbox, Transport.QUERY)
     outcome = client.send(request)
     assert outcome.text == "success" and outcome.bytes_sent == 0
-    recorded = sandbox.state.request()
+    recorded = clean_sandbox.state.request()
     assert recorded is not None
-    assert recorded["target"] == request.url[len(sandbox.base_url) :]
+    assert recorded["target"] == request.url[len(clean_sandbox.base_url) :]
     assert recorded["body_size"] == 0
     assert [tuple(h) for h in recorded["headers"]][1:] == list(request.headers)
     assert KEY not in outcome.url
 
 
-def test_absent_default_headers_are_not_added(sandbox: SandboxServer, client: Client) -> None:
-    request = to_sandbox(sandbox)
+def test_absent_default_headers_are_not_added(clean_sandbox: SandboxServer, client: Client) -> None:
+    request = to_sandbox(clean_sandbox)
     bare = dataclasses.replace(
         request, headers=tuple(h for h in request.headers if h[0] == "Content-Type")
     )
     assert client.send(bare).text == "success"
-    recorded = sandbox.state.request()
+    recorded = clean_sandbox.state.request()
     assert recorded is not None
     names = [h[0] for h in recorded["headers"]]
     # No python-urllib3 User-Agent, no Accept-Encoding: only what the request lists, the
@@ -160,13 +147,13 @@ def test_absent_default_headers_are_not_added(sandbox: SandboxServer, client: Cl
     assert names == ["Host", "Content-Type", "Content-Length"]
 
 
-def test_invalid_key_is_an_outcome(sandbox: SandboxServer, client: Client) -> None:
-    outcome = client.send(to_sandbox(sandbox, key="0" * 32))
+def test_invalid_key_is_an_outcome(clean_sandbox: SandboxServer, client: Client) -> None:
+    outcome = client.send(to_sandbox(clean_sandbox, key="0" * 32))
     assert (outcome.status, outcome.text, outcome.ok) == (400, "invalid_api_key", False)
 
 
-def test_json_answer(sandbox: SandboxServer, client: Client) -> None:
-    destination = Destination(Region.US, Target.SANDBOX, sandbox.base_url)
+def test_json_answer(clean_sandbox: SandboxServer, client: Client) -> None:
+    destination = Destination(Region.US, Target.SANDBOX, clean_sandbox.base_url)
     outcome = client.send(prepare_v2([], destination, KEY))
     assert outcome.status == 200 and outcome.is_json
     body = outcome.json()
@@ -174,76 +161,80 @@ def test_json_answer(sandbox: SandboxServer, client: Client) -> None:
 
 
 @pytest.mark.parametrize("code", [413, 429, 500, 502, 503, 504])
-def test_status_faults(sandbox: SandboxServer, client: Client, code: int) -> None:
+def test_status_faults(clean_sandbox: SandboxServer, client: Client, code: int) -> None:
     if code == 429:
-        sandbox.add_fault("status", code=code, retry_after=30)
+        clean_sandbox.add_fault("status", code=code, retry_after=30)
     else:
-        sandbox.add_fault("status", code=code)
-    outcome = client.send(to_sandbox(sandbox))
+        clean_sandbox.add_fault("status", code=code)
+    outcome = client.send(to_sandbox(clean_sandbox))
     assert outcome.status == code and not outcome.ok
     assert outcome.reason and outcome.text
     assert outcome.header("Retry-After") == ("30" if code == 429 else None)
 
 
-def test_html_error_page(sandbox: SandboxServer, client: Client) -> None:
-    sandbox.add_fault("html", code=502)
-    outcome = client.send(to_sandbox(sandbox))
+def test_html_error_page(clean_sandbox: SandboxServer, client: Client) -> None:
+    clean_sandbox.add_fault("html", code=502)
+    outcome = client.send(to_sandbox(clean_sandbox))
     assert outcome.status == 502 and "<h1>502 Bad Gateway</h1>" in outcome.text
     assert not outcome.is_json and outcome.json() is None
 
 
-def test_non_utf8_body_labelled_utf8_falls_back(sandbox: SandboxServer, client: Client) -> None:
-    sandbox.add_fault("non_utf8")
-    outcome = client.send(to_sandbox(sandbox))
+def test_non_utf8_body_labelled_utf8_falls_back(
+    clean_sandbox: SandboxServer, client: Client
+) -> None:
+    clean_sandbox.add_fault("non_utf8")
+    outcome = client.send(to_sandbox(clean_sandbox))
     assert outcome.body == b"caf\xe9 \xff\xfe"
     assert (outcome.text, outcome.charset) == ("caf\xe9 \xff\xfe", "latin-1")
 
 
-def test_declared_charset_is_used(sandbox: SandboxServer, client: Client) -> None:
-    sandbox.add_fault("non_utf8", charset="cp1252")
-    outcome = client.send(to_sandbox(sandbox))
+def test_declared_charset_is_used(clean_sandbox: SandboxServer, client: Client) -> None:
+    clean_sandbox.add_fault("non_utf8", charset="cp1252")
+    outcome = client.send(to_sandbox(clean_sandbox))
     assert outcome.charset == "cp1252" and outcome.text.startswith("café")
 
 
-def test_empty_body(sandbox: SandboxServer, client: Client) -> None:
-    sandbox.add_fault("empty")
-    outcome = client.send(to_sandbox(sandbox))
+def test_empty_body(clean_sandbox: SandboxServer, client: Client) -> None:
+    clean_sandbox.add_fault("empty")
+    outcome = client.send(to_sandbox(clean_sandbox))
     assert (outcome.status, outcome.body, outcome.text, outcome.truncated) == (200, b"", "", False)
 
 
-def test_huge_body_is_truncated_quickly(sandbox: SandboxServer) -> None:
-    sandbox.add_fault("huge", size=50_000_000)
+def test_huge_body_is_truncated_quickly(clean_sandbox: SandboxServer) -> None:
+    clean_sandbox.add_fault("huge", size=50_000_000)
     with Client(max_body_bytes=100_000) as small:
         started = time.perf_counter()
-        outcome = small.send(to_sandbox(sandbox))
+        outcome = small.send(to_sandbox(clean_sandbox))
         took = time.perf_counter() - started
         assert outcome.truncated and len(outcome.body) == 100_000
         assert outcome.header("Content-Length") == "50000000"
         assert took < 2.0, f"read {took:.2f} s: the client downloaded more than it keeps"
         # The abandoned connection is not reused; the next send works.
-        assert small.send(to_sandbox(sandbox)).text == "success"
+        assert small.send(to_sandbox(clean_sandbox)).text == "success"
 
 
 @pytest.mark.parametrize(
     ("limit", "body", "truncated"), [(7, b"success", False), (3, b"suc", True)]
 )
-def test_cap_boundary(sandbox: SandboxServer, limit: int, body: bytes, truncated: bool) -> None:
+def test_cap_boundary(
+    clean_sandbox: SandboxServer, limit: int, body: bytes, truncated: bool
+) -> None:
     with Client(max_body_bytes=limit) as capped:
-        outcome = capped.send(to_sandbox(sandbox))
+        outcome = capped.send(to_sandbox(clean_sandbox))
     assert (outcome.body, outcome.truncated, outcome.text) == (body, truncated, body.decode())
 
 
-def test_redirect_is_not_followed(sandbox: SandboxServer, client: Client) -> None:
-    location = sandbox.base_url + "/eu/attribution"
-    sandbox.add_fault("redirect", code=307, location=location)
-    outcome = client.send(to_sandbox(sandbox))
+def test_redirect_is_not_followed(clean_sandbox: SandboxServer, client: Client) -> None:
+    location = clean_sandbox.base_url + "/eu/attribution"
+    clean_sandbox.add_fault("redirect", code=307, location=location)
+    outcome = client.send(to_sandbox(clean_sandbox))
     assert outcome.status == 307 and outcome.redirect_location == location
-    assert len(sandbox.state.requests()) == 1  # following it would have recorded a second
+    assert len(clean_sandbox.state.requests()) == 1  # following it would have recorded a second
 
 
-def test_delay_shorter_than_timeout_succeeds(sandbox: SandboxServer, client: Client) -> None:
-    sandbox.add_fault("delay", seconds=0.3)
-    outcome = client.send(to_sandbox(sandbox), timeout=3.0)
+def test_delay_shorter_than_timeout_succeeds(clean_sandbox: SandboxServer, client: Client) -> None:
+    clean_sandbox.add_fault("delay", seconds=0.3)
+    outcome = client.send(to_sandbox(clean_sandbox), timeout=3.0)
     assert outcome.text == "success" and outcome.elapsed_ms >= 300
 
 
@@ -258,17 +249,17 @@ def test_refused(client: Client) -> None:
     assert error.elapsed_ms >= 0
 
 
-def test_reset(sandbox: SandboxServer, client: Client) -> None:
-    sandbox.add_fault("reset")
-    error = send_error(client, to_sandbox(sandbox))
+def test_reset(clean_sandbox: SandboxServer, client: Client) -> None:
+    clean_sandbox.add_fault("reset")
+    error = send_error(client, to_sandbox(clean_sandbox))
     assert error.kind is SendErrorKind.RESET
-    assert client.send(to_sandbox(sandbox)).text == "success"
+    assert client.send(to_sandbox(clean_sandbox)).text == "success"
 
 
-def test_hang_times_out(sandbox: SandboxServer, client: Client) -> None:
-    sandbox.add_fault("hang")
+def test_hang_times_out(clean_sandbox: SandboxServer, client: Client) -> None:
+    clean_sandbox.add_fault("hang")
     started = time.perf_counter()
-    error = send_error(client, to_sandbox(sandbox), timeout=1.0)
+    error = send_error(client, to_sandbox(clean_sandbox), timeout=1.0)
     took = time.perf_counter() - started
     assert error.kind is SendErrorKind.TIMEOUT
     assert str(error) == "The server did not answer within 1 s (read timeout)."
@@ -302,35 +293,35 @@ def wait_for_request(server: SandboxServer, count: int = 1) -> threading.Event:
     return ready
 
 
-def test_cancel_interrupts_a_hang(sandbox: SandboxServer, client: Client) -> None:
-    sandbox.add_fault("hang")
+def test_cancel_interrupts_a_hang(clean_sandbox: SandboxServer, client: Client) -> None:
+    clean_sandbox.add_fault("hang")
     token = CancelToken()
     # Cancel only once the sandbox holds the request: the send is really blocked in recv().
-    stamp = cancel_when(token, wait_for_request(sandbox), 0.2)
-    error = send_error(client, to_sandbox(sandbox), timeout=20.0, cancel=token)
+    stamp = cancel_when(token, wait_for_request(clean_sandbox), 0.2)
+    error = send_error(client, to_sandbox(clean_sandbox), timeout=20.0, cancel=token)
     latency = time.perf_counter() - stamp[0]
     assert error.kind is SendErrorKind.CANCELLED and token.cancelled
     assert latency < 0.5, f"cancel took {latency:.3f} s"
     # The cancelled connection is dropped, not handed to the next send.
-    assert client.send(to_sandbox(sandbox)).text == "success"
+    assert client.send(to_sandbox(clean_sandbox)).text == "success"
 
 
-def test_cancel_before_send_sends_nothing(sandbox: SandboxServer, client: Client) -> None:
+def test_cancel_before_send_sends_nothing(clean_sandbox: SandboxServer, client: Client) -> None:
     token = CancelToken()
     token.cancel()
-    error = send_error(client, to_sandbox(sandbox), cancel=token)
+    error = send_error(client, to_sandbox(clean_sandbox), cancel=token)
     assert error.kind is SendErrorKind.CANCELLED
-    assert sandbox.state.requests() == []
+    assert clean_sandbox.state.requests() == []
 
 
 def test_late_cancel_leaves_the_pooled_connection_alone(
-    sandbox: SandboxServer, client: Client
+    clean_sandbox: SandboxServer, client: Client
 ) -> None:
     token = CancelToken()
-    assert client.send(to_sandbox(sandbox), cancel=token).ok
+    assert client.send(to_sandbox(clean_sandbox), cancel=token).ok
     token.cancel()  # after the send: must not shut down the kept-alive connection
-    assert client.send(to_sandbox(sandbox)).ok
-    clients = {r["client"] for r in sandbox.state.requests()}
+    assert client.send(to_sandbox(clean_sandbox)).ok
+    clients = {r["client"] for r in clean_sandbox.state.requests()}
     assert len(clients) == 1
 
 
@@ -392,15 +383,15 @@ def test_dns_failure(client: Client) -> None:
     assert error.kind is SendErrorKind.DNS and "nonexistent.invalid" in str(error)
 
 
-def test_key_never_in_errors(sandbox: SandboxServer, client: Client) -> None:
+def test_key_never_in_errors(clean_sandbox: SandboxServer, client: Client) -> None:
     port = closed_port()
     failures = [send_error(client, to_url(f"http://127.0.0.1:{port}/attribution", Transport.QUERY))]
-    sandbox.add_fault("reset")
-    failures.append(send_error(client, to_sandbox(sandbox, Transport.QUERY)))
-    sandbox.add_fault("hang")
-    failures.append(send_error(client, to_sandbox(sandbox, Transport.QUERY), timeout=0.5))
-    bad = to_sandbox(sandbox, Transport.QUERY)
-    bad = dataclasses.replace(bad, url=bad.url.replace(str(sandbox.port), "99999"))
+    clean_sandbox.add_fault("reset")
+    failures.append(send_error(client, to_sandbox(clean_sandbox, Transport.QUERY)))
+    clean_sandbox.add_fault("hang")
+    failures.append(send_error(client, to_sandbox(clean_sandbox, Transport.QUERY), timeout=0.5))
+    bad = to_sandbox(clean_sandbox, Transport.QUERY)
+    bad = dataclasses.replace(bad, url=bad.url.replace(str(clean_sandbox.port), "99999"))
     failures.append(send_error(client, bad))
     kinds = [f.kind for f in failures]
     assert kinds == [
@@ -414,14 +405,14 @@ def test_key_never_in_errors(sandbox: SandboxServer, client: Client) -> None:
 
 
 def test_environment_proxy_never_captures_loopback(
-    sandbox: SandboxServer, client: Client, monkeypatch: pytest.MonkeyPatch
+    clean_sandbox: SandboxServer, client: Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     dead = f"http://127.0.0.1:{closed_port()}"
     for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "all_proxy"):
         monkeypatch.setenv(name, dead)
     monkeypatch.delenv("NO_PROXY", raising=False)
     monkeypatch.delenv("no_proxy", raising=False)
-    assert client.send(to_sandbox(sandbox)).text == "success"
+    assert client.send(to_sandbox(clean_sandbox)).text == "success"
 
 
 def test_environment_proxy_is_used_for_remote_hosts(
@@ -440,16 +431,16 @@ def test_environment_proxy_is_used_for_remote_hosts(
 # -- connections -------------------------------------------------------------------------
 
 
-def test_keep_alive_reuses_one_connection(sandbox: SandboxServer, client: Client) -> None:
+def test_keep_alive_reuses_one_connection(clean_sandbox: SandboxServer, client: Client) -> None:
     for index in range(40):
         # Cancellable and plain sends share the pool.
         token = CancelToken() if index % 2 else None
-        assert client.send(to_sandbox(sandbox), cancel=token).ok
-    clients = [r["client"] for r in sandbox.state.requests()]
+        assert client.send(to_sandbox(clean_sandbox), cancel=token).ok
+    clients = [r["client"] for r in clean_sandbox.state.requests()]
     assert len(clients) == 40 and len(set(clients)) == 1
 
 
-def test_threads_share_one_client(sandbox: SandboxServer, client: Client) -> None:
+def test_threads_share_one_client(clean_sandbox: SandboxServer, client: Client) -> None:
     results: list[Outcome | BaseException] = []
     lock = threading.Lock()
 
@@ -457,7 +448,7 @@ def test_threads_share_one_client(sandbox: SandboxServer, client: Client) -> Non
         for _ in range(15):
             try:
                 result: Outcome | BaseException = client.send(
-                    to_sandbox(sandbox), cancel=CancelToken()
+                    to_sandbox(clean_sandbox), cancel=CancelToken()
                 )
             except BaseException as exc:  # noqa: BLE001 - collected and asserted below
                 result = exc
@@ -471,7 +462,7 @@ def test_threads_share_one_client(sandbox: SandboxServer, client: Client) -> Non
         thread.join(10)
     assert len(results) == 60
     assert all(isinstance(r, Outcome) and r.text == "success" for r in results), results
-    assert len({r["client"] for r in sandbox.state.requests()}) <= 4
+    assert len({r["client"] for r in clean_sandbox.state.requests()}) <= 4
 
 
 # -- TLS ---------------------------------------------------------------------------------

@@ -28,87 +28,101 @@ ANDROID_EVENT: dict[str, Any] = {
 
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[SandboxServer]:
-    with SandboxServer() as srv:
-        yield srv
-
-
-@pytest.fixture
-def sb(server: SandboxServer) -> SandboxServer:
-    server.reset()
-    server.state.reset_config()
-    return server
-
-
-@pytest.fixture(scope="module")
 def http() -> Iterator[requests.Session]:
     with requests.Session() as session:
         yield session
 
 
 def attribute(
-    http: requests.Session, sb: SandboxServer, event: Any, *, key: str = US, region: str = "us"
+    http: requests.Session,
+    clean_sandbox: SandboxServer,
+    event: Any,
+    *,
+    key: str = US,
+    region: str = "us",
 ) -> requests.Response:
     text = event if isinstance(event, str) else json.dumps(event)
-    return http.post(f"{sb.base_url}/{region}/attribution", data={"api_key": key, "event": text})
+    return http.post(
+        f"{clean_sandbox.base_url}/{region}/attribution", data={"api_key": key, "event": text}
+    )
 
 
 def app_event(
-    http: requests.Session, sb: SandboxServer, *events: dict[str, Any], key: str = US,
+    http: requests.Session,
+    clean_sandbox: SandboxServer,
+    *events: dict[str, Any],
+    key: str = US,
     region: str = "us",
 ) -> requests.Response:
-    return http.post(f"{sb.base_url}/{region}/2/httpapi", json={"api_key": key, "events": events})
+    return http.post(
+        f"{clean_sandbox.base_url}/{region}/2/httpapi", json={"api_key": key, "events": events}
+    )
 
 
-def form(sb: SandboxServer, http: requests.Session, body: str, path: str = "/attribution",
-         query: str = "") -> requests.Response:
-    url = sb.base_url + path + (f"?{query}" if query else "")
-    return http.post(url, data=body.encode(),
-                     headers={"Content-Type": "application/x-www-form-urlencoded"})
+def form(
+    clean_sandbox: SandboxServer,
+    http: requests.Session,
+    body: str,
+    path: str = "/attribution",
+    query: str = "",
+) -> requests.Response:
+    url = clean_sandbox.base_url + path + (f"?{query}" if query else "")
+    return http.post(
+        url, data=body.encode(), headers={"Content-Type": "application/x-www-form-urlencoded"}
+    )
 
 
 # -- /attribution -------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("region,key", [("us", US), ("eu", EU)])
-def test_attribution_success_in_both_regions(http: requests.Session, sb: SandboxServer,
-                                             region: str, key: str) -> None:
-    r = attribute(http, sb, IOS_EVENT, key=key, region=region)
+def test_attribution_success_in_both_regions(
+    http: requests.Session, clean_sandbox: SandboxServer, region: str, key: str
+) -> None:
+    r = attribute(http, clean_sandbox, IOS_EVENT, key=key, region=region)
     assert (r.status_code, r.text) == (200, "success")
     assert r.headers["Content-Type"] == "text/html; charset=utf-8"
-    assert sb.state.attributions()[0]["region"] == region
+    assert clean_sandbox.state.attributions()[0]["region"] == region
 
 
-def test_unprefixed_path_is_us(http: requests.Session, sb: SandboxServer) -> None:
-    r = http.post(sb.base_url + "/attribution",
-                  data={"api_key": US, "event": json.dumps(IOS_EVENT)})
+def test_unprefixed_path_is_us(http: requests.Session, clean_sandbox: SandboxServer) -> None:
+    r = http.post(
+        clean_sandbox.base_url + "/attribution",
+        data={"api_key": US, "event": json.dumps(IOS_EVENT)},
+    )
     assert r.text == "success"
-    r = http.post(sb.base_url + "/attribution",
-                  data={"api_key": EU, "event": json.dumps(IOS_EVENT)})
+    r = http.post(
+        clean_sandbox.base_url + "/attribution",
+        data={"api_key": EU, "event": json.dumps(IOS_EVENT)},
+    )
     assert (r.status_code, r.text) == (400, "invalid_api_key")
 
 
 @pytest.mark.parametrize("region,key", [("us", EU), ("eu", US), ("us", ""), ("us", US.upper())])
-def test_other_region_or_bad_key_rejected(http: requests.Session, sb: SandboxServer,
-                                          region: str, key: str) -> None:
-    r = attribute(http, sb, IOS_EVENT, key=key, region=region)
+def test_other_region_or_bad_key_rejected(
+    http: requests.Session, clean_sandbox: SandboxServer, region: str, key: str
+) -> None:
+    r = attribute(http, clean_sandbox, IOS_EVENT, key=key, region=region)
     assert (r.status_code, r.text) == (400, "invalid_api_key")
 
 
-def test_missing_key_checked_before_event(http: requests.Session, sb: SandboxServer) -> None:
-    r = form(sb, http, "event=not-json")
+def test_missing_key_checked_before_event(
+    http: requests.Session, clean_sandbox: SandboxServer
+) -> None:
+    r = form(clean_sandbox, http, "event=not-json")
     assert (r.status_code, r.text) == (400, "invalid_api_key")
 
 
-@pytest.mark.parametrize("event", ["", "   ", "{not json", "{\"a\": NaN}", "[" * 50_000])
-def test_missing_or_unparseable_event(http: requests.Session, sb: SandboxServer,
-                                      event: str) -> None:
-    r = attribute(http, sb, event)
+@pytest.mark.parametrize("event", ["", "   ", "{not json", '{"a": NaN}', "[" * 50_000])
+def test_missing_or_unparseable_event(
+    http: requests.Session, clean_sandbox: SandboxServer, event: str
+) -> None:
+    r = attribute(http, clean_sandbox, event)
     assert (r.status_code, r.text) == (400, "missing_event")
 
 
-def test_absent_event(http: requests.Session, sb: SandboxServer) -> None:
-    r = form(sb, http, f"api_key={US}")
+def test_absent_event(http: requests.Session, clean_sandbox: SandboxServer) -> None:
+    r = form(clean_sandbox, http, f"api_key={US}")
     assert (r.status_code, r.text) == (400, "missing_event")
 
 
@@ -129,150 +143,192 @@ def test_absent_event(http: requests.Session, sb: SandboxServer) -> None:
         {"time": None},
     ],
 )
-def test_ios_rule_violations(http: requests.Session, sb: SandboxServer,
-                             change: dict[str, Any]) -> None:
+def test_ios_rule_violations(
+    http: requests.Session, clean_sandbox: SandboxServer, change: dict[str, Any]
+) -> None:
     event = {**IOS_EVENT, **change}
     event = {k: v for k, v in event.items() if v is not None or k == "time"}
-    r = attribute(http, sb, event)
+    r = attribute(http, clean_sandbox, event)
     assert (r.status_code, r.text) == (400, "invalid_event")
-    assert sb.state.attributions() == []
+    assert clean_sandbox.state.attributions() == []
 
 
-@pytest.mark.parametrize("event", ["[]", json.dumps([IOS_EVENT]), "\"text\"", "42", "null"])
-def test_event_must_be_one_object(http: requests.Session, sb: SandboxServer, event: str) -> None:
-    r = attribute(http, sb, event)
+@pytest.mark.parametrize("event", ["[]", json.dumps([IOS_EVENT]), '"text"', "42", "null"])
+def test_event_must_be_one_object(
+    http: requests.Session, clean_sandbox: SandboxServer, event: str
+) -> None:
+    r = attribute(http, clean_sandbox, event)
     assert (r.status_code, r.text) == (400, "invalid_event")
 
 
-def test_android_rules(http: requests.Session, sb: SandboxServer) -> None:
-    assert attribute(http, sb, ANDROID_EVENT).text == "success"
+def test_android_rules(http: requests.Session, clean_sandbox: SandboxServer) -> None:
+    assert attribute(http, clean_sandbox, ANDROID_EVENT).text == "success"
     set_id = {k: v for k, v in ANDROID_EVENT.items() if k != "adid"}
     set_id["android_app_set_id"] = "a5e1c0d2-77b4-4f5e-9d1a-1f2e3d4c5b6a"
-    assert attribute(http, sb, set_id).text == "success"
+    assert attribute(http, clean_sandbox, set_id).text == "success"
     only_android_id = {k: v for k, v in ANDROID_EVENT.items() if k != "adid"}
     only_android_id["android_id"] = "9774d56d682e549d"
-    assert attribute(http, sb, only_android_id).text == "invalid_event"
+    assert attribute(http, clean_sandbox, only_android_id).text == "invalid_event"
     # An iOS ID does not satisfy the Android rule.
-    assert attribute(http, sb, {**only_android_id, "idfa": IDFA}).text == "invalid_event"
-    assert attribute(http, sb, {**IOS_EVENT, "time": 1_700_000_000_000}).text == "success"
+    assert attribute(http, clean_sandbox, {**only_android_id, "idfa": IDFA}).text == "invalid_event"
+    assert (
+        attribute(http, clean_sandbox, {**IOS_EVENT, "time": 1_700_000_000_000}).text == "success"
+    )
 
 
 @pytest.mark.parametrize("space", ["+", "%20"])
-def test_plus_and_percent20_bodies(http: requests.Session, sb: SandboxServer,
-                                   space: str) -> None:
+def test_plus_and_percent20_bodies(
+    http: requests.Session, clean_sandbox: SandboxServer, space: str
+) -> None:
     text = json.dumps({**IOS_EVENT, "event_type": "[Adjust] Install + Open"})
     encoded = quote(text, safe="").replace("%20", space)
-    r = form(sb, http, f"api_key={US}&event={encoded}")
+    r = form(clean_sandbox, http, f"api_key={US}&event={encoded}")
     assert r.text == "success"
-    assert sb.state.attributions()[0]["event"]["event_type"] == "[Adjust] Install + Open"
+    assert clean_sandbox.state.attributions()[0]["event"]["event_type"] == "[Adjust] Install + Open"
 
 
-def test_query_string_only_post_and_get(http: requests.Session, sb: SandboxServer) -> None:
+def test_query_string_only_post_and_get(
+    http: requests.Session, clean_sandbox: SandboxServer
+) -> None:
     query = f"api_key={US}&event={quote(json.dumps(IOS_EVENT), safe='')}"
-    assert http.post(f"{sb.base_url}/attribution?{query}").text == "success"
-    assert http.get(f"{sb.base_url}/eu/attribution?{query}").text == "invalid_api_key"
-    assert http.get(f"{sb.base_url}/attribution?{query}").text == "success"
-    assert len(sb.state.attributions()) == 2
+    assert http.post(f"{clean_sandbox.base_url}/attribution?{query}").text == "success"
+    assert http.get(f"{clean_sandbox.base_url}/eu/attribution?{query}").text == "invalid_api_key"
+    assert http.get(f"{clean_sandbox.base_url}/attribution?{query}").text == "success"
+    assert len(clean_sandbox.state.attributions()) == 2
 
 
-def test_body_wins_over_query(http: requests.Session, sb: SandboxServer) -> None:
+def test_body_wins_over_query(http: requests.Session, clean_sandbox: SandboxServer) -> None:
     bad = quote(json.dumps({"event_type": "x"}), safe="")
     good = quote(json.dumps(IOS_EVENT), safe="")
-    r = form(sb, http, f"api_key={US}&event={good}", query=f"api_key={EU}&event={bad}")
+    r = form(clean_sandbox, http, f"api_key={US}&event={good}", query=f"api_key={EU}&event={bad}")
     assert r.text == "success"
     # A value the body does not carry still comes from the query.
-    r = form(sb, http, f"event={good}", query=f"api_key={US}")
+    r = form(clean_sandbox, http, f"event={good}", query=f"api_key={US}")
     assert r.text == "success"
-    r = form(sb, http, f"api_key={EU}", query=f"api_key={US}&event={good}")
+    r = form(clean_sandbox, http, f"api_key={EU}", query=f"api_key={US}&event={good}")
     assert r.text == "invalid_api_key"
 
 
-def test_multipart_form(http: requests.Session, sb: SandboxServer) -> None:
+def test_multipart_form(http: requests.Session, clean_sandbox: SandboxServer) -> None:
     files = {"api_key": (None, US), "event": (None, json.dumps({**IOS_EVENT, "x": "é & +"}))}
-    r = http.post(sb.base_url + "/eu/attribution", files=files)
+    r = http.post(clean_sandbox.base_url + "/eu/attribution", files=files)
     assert r.text == "invalid_api_key"
-    r = http.post(sb.base_url + "/attribution", files=files)
+    r = http.post(clean_sandbox.base_url + "/attribution", files=files)
     assert r.text == "success"
-    assert sb.state.attributions()[0]["event"]["x"] == "é & +"
+    assert clean_sandbox.state.attributions()[0]["event"]["x"] == "é & +"
 
 
-def test_broken_multipart_is_explained(http: requests.Session, sb: SandboxServer) -> None:
-    r = http.post(sb.base_url + "/attribution", data=b"junk",
-                  headers={"Content-Type": "multipart/form-data"})
+def test_broken_multipart_is_explained(
+    http: requests.Session, clean_sandbox: SandboxServer
+) -> None:
+    r = http.post(
+        clean_sandbox.base_url + "/attribution",
+        data=b"junk",
+        headers={"Content-Type": "multipart/form-data"},
+    )
     assert (r.status_code, r.text) == (400, "invalid_api_key")
-    assert "boundary" in sb.state.request()["note"]  # type: ignore[index]
+    assert "boundary" in clean_sandbox.state.request()["note"]  # type: ignore[index]
 
 
-def test_json_body_is_not_form_data(http: requests.Session, sb: SandboxServer) -> None:
-    r = http.post(sb.base_url + "/attribution", json={"api_key": US, "event": IOS_EVENT})
+def test_json_body_is_not_form_data(http: requests.Session, clean_sandbox: SandboxServer) -> None:
+    r = http.post(clean_sandbox.base_url + "/attribution", json={"api_key": US, "event": IOS_EVENT})
     assert (r.status_code, r.text) == (400, "invalid_api_key")
-    assert "application/json" in sb.state.request()["note"]  # type: ignore[index]
+    assert "application/json" in clean_sandbox.state.request()["note"]  # type: ignore[index]
 
 
-def test_wrong_method_and_unknown_path(http: requests.Session, sb: SandboxServer) -> None:
-    r = http.put(sb.base_url + "/attribution")
+def test_wrong_method_and_unknown_path(
+    http: requests.Session, clean_sandbox: SandboxServer
+) -> None:
+    r = http.put(clean_sandbox.base_url + "/attribution")
     assert r.status_code == 405 and "POST" in r.headers["Allow"]
     for path in ("/nope", "/us/attribution/extra", "/xx/attribution", "/eu", "/"):
-        r = http.post(sb.base_url + path)
+        r = http.post(clean_sandbox.base_url + path)
         assert (r.status_code, r.text) == (404, "Not Found")
-    r = http.get(sb.base_url + "/2/httpapi")
+    r = http.get(clean_sandbox.base_url + "/2/httpapi")
     assert r.status_code == 405 and r.json()["code"] == 405
 
 
 # -- /2/httpapi ---------------------------------------------------------------------------
 
 
-def raw_httpapi(http: requests.Session, sb: SandboxServer, body: bytes | str,
-                region: str = "us") -> requests.Response:
-    return http.post(f"{sb.base_url}/{region}/2/httpapi", data=body,
-                     headers={"Content-Type": "application/json"})
+def raw_httpapi(
+    http: requests.Session, clean_sandbox: SandboxServer, body: bytes | str, region: str = "us"
+) -> requests.Response:
+    return http.post(
+        f"{clean_sandbox.base_url}/{region}/2/httpapi",
+        data=body,
+        headers={"Content-Type": "application/json"},
+    )
 
 
-def test_httpapi_success(http: requests.Session, sb: SandboxServer) -> None:
-    r = app_event(http, sb, {"event_type": "open", "device_id": "device-1"},
-                  {"event_type": "open", "user_id": "user-1", "time": 1_700_000_000_000})
+def test_httpapi_success(http: requests.Session, clean_sandbox: SandboxServer) -> None:
+    r = app_event(
+        http,
+        clean_sandbox,
+        {"event_type": "open", "device_id": "device-1"},
+        {"event_type": "open", "user_id": "user-1", "time": 1_700_000_000_000},
+    )
     body = r.json()
     assert r.status_code == 200 and body["code"] == 200 and body["events_ingested"] == 2
-    assert body["payload_size_bytes"] == len(sb.state.request()["body_text"].encode())  # type: ignore[index]
-    assert abs(body["server_upload_time"] - sb.state.clock()["now_ms"]) < 5000
+    assert body["payload_size_bytes"] == len(clean_sandbox.state.request()["body_text"].encode())  # type: ignore[index]
+    assert abs(body["server_upload_time"] - clean_sandbox.state.clock()["now_ms"]) < 5000
     assert r.headers["Content-Type"] == "application/json"
 
 
-@pytest.mark.parametrize("body", [b"", b"{", b"\xff\xfe", b"[1,2]", b"\"x\"", b"{\"a\": NaN}"])
-def test_httpapi_invalid_json(http: requests.Session, sb: SandboxServer, body: bytes) -> None:
-    r = raw_httpapi(http, sb, body)
+@pytest.mark.parametrize("body", [b"", b"{", b"\xff\xfe", b"[1,2]", b'"x"', b'{"a": NaN}'])
+def test_httpapi_invalid_json(
+    http: requests.Session, clean_sandbox: SandboxServer, body: bytes
+) -> None:
+    r = raw_httpapi(http, clean_sandbox, body)
     assert r.status_code == 400
     assert r.json() == {"code": 400, "error": "Invalid JSON request body"}
 
 
-@pytest.mark.parametrize("payload,field", [({"events": []}, "api_key"),
-                                           ({"api_key": "", "events": []}, "api_key"),
-                                           ({"api_key": US}, "events")])
-def test_httpapi_missing_field(http: requests.Session, sb: SandboxServer,
-                               payload: dict[str, Any], field: str) -> None:
-    r = raw_httpapi(http, sb, json.dumps(payload))
+@pytest.mark.parametrize(
+    "payload,field",
+    [
+        ({"events": []}, "api_key"),
+        ({"api_key": "", "events": []}, "api_key"),
+        ({"api_key": US}, "events"),
+    ],
+)
+def test_httpapi_missing_field(
+    http: requests.Session, clean_sandbox: SandboxServer, payload: dict[str, Any], field: str
+) -> None:
+    r = raw_httpapi(http, clean_sandbox, json.dumps(payload))
     assert r.status_code == 400
-    assert r.json() == {"code": 400, "error": "Request missing required field",
-                        "missing_field": field}
+    assert r.json() == {
+        "code": 400,
+        "error": "Request missing required field",
+        "missing_field": field,
+    }
 
 
 @pytest.mark.parametrize("region,key", [("us", EU), ("eu", US), ("us", "nope")])
-def test_httpapi_invalid_key(http: requests.Session, sb: SandboxServer, region: str,
-                             key: str) -> None:
-    r = app_event(http, sb, {"event_type": "a", "device_id": "device-1"}, key=key, region=region)
+def test_httpapi_invalid_key(
+    http: requests.Session, clean_sandbox: SandboxServer, region: str, key: str
+) -> None:
+    r = app_event(
+        http, clean_sandbox, {"event_type": "a", "device_id": "device-1"}, key=key, region=region
+    )
     assert r.status_code == 400
     assert r.json() == {"code": 400, "error": f"Invalid API key: {key}"}
 
 
-def test_httpapi_empty_events_checks_key(http: requests.Session, sb: SandboxServer) -> None:
-    r = app_event(http, sb, key=EU, region="eu")
+def test_httpapi_empty_events_checks_key(
+    http: requests.Session, clean_sandbox: SandboxServer
+) -> None:
+    r = app_event(http, clean_sandbox, key=EU, region="eu")
     assert r.status_code == 200 and r.json()["events_ingested"] == 0
-    assert app_event(http, sb, key=US, region="eu").json()["error"] == f"Invalid API key: {US}"
-    sb.state.update_config({"empty_events_checks_key": False})
-    assert app_event(http, sb, key=US, region="eu").json()["events_ingested"] == 0
+    assert (
+        app_event(http, clean_sandbox, key=US, region="eu").json()["error"]
+        == f"Invalid API key: {US}"
+    )
+    clean_sandbox.state.update_config({"empty_events_checks_key": False})
+    assert app_event(http, clean_sandbox, key=US, region="eu").json()["events_ingested"] == 0
 
 
-def test_httpapi_per_event_problems(http: requests.Session, sb: SandboxServer) -> None:
+def test_httpapi_per_event_problems(http: requests.Session, clean_sandbox: SandboxServer) -> None:
     events = [
         {"event_type": "ok", "device_id": "device-0"},
         {"device_id": "device-1"},
@@ -285,40 +341,69 @@ def test_httpapi_per_event_problems(http: requests.Session, sb: SandboxServer) -
         "not an object",
         {"event_type": "x", "device_id": "Anonymous", "user_id": "usr"},
     ]
-    r = app_event(http, sb, *events)  # type: ignore[arg-type]
+    r = app_event(http, clean_sandbox, *events)  # type: ignore[arg-type]
     body = r.json()
     assert r.status_code == 400 and body["code"] == 400
     assert body["events_with_missing_fields"] == {"event_type": [1], "device_id": [2]}
     assert body["events_with_invalid_fields"] == {
-        "device_id": [3, 9], "user_id": [4, 6], "time": [7], "event": [8]}
+        "device_id": [3, 9],
+        "user_id": [4, 6],
+        "time": [7],
+        "event": [8],
+    }
     assert body["events_with_invalid_id_lengths"] == {"device_id": [5], "user_id": [9]}
-    assert sb.state.users() == []  # a rejected batch ingests nothing
+    assert clean_sandbox.state.users() == []  # a rejected batch ingests nothing
 
 
-@pytest.mark.parametrize("value", ["anonymous", "nil", "none", "null", "n/a", "na", "undefined",
-                                   "unknown", "", "00000000-0000-0000-0000-000000000000", "{}",
-                                   "lmy47d", "LMY47D", "0", "-1", "Undefined"])
-def test_httpapi_invalid_ids(http: requests.Session, sb: SandboxServer, value: str) -> None:
-    r = app_event(http, sb, {"event_type": "x", "device_id": value})
+@pytest.mark.parametrize(
+    "value",
+    [
+        "anonymous",
+        "nil",
+        "none",
+        "null",
+        "n/a",
+        "na",
+        "undefined",
+        "unknown",
+        "",
+        "00000000-0000-0000-0000-000000000000",
+        "{}",
+        "lmy47d",
+        "LMY47D",
+        "0",
+        "-1",
+        "Undefined",
+    ],
+)
+def test_httpapi_invalid_ids(
+    http: requests.Session, clean_sandbox: SandboxServer, value: str
+) -> None:
+    r = app_event(http, clean_sandbox, {"event_type": "x", "device_id": value})
     assert r.json()["events_with_invalid_fields"] == {"device_id": [0]}
 
 
-def test_httpapi_id_length_option(http: requests.Session, sb: SandboxServer) -> None:
-    r = app_event(http, sb, {"event_type": "x", "user_id": "abc"})
+def test_httpapi_id_length_option(http: requests.Session, clean_sandbox: SandboxServer) -> None:
+    r = app_event(http, clean_sandbox, {"event_type": "x", "user_id": "abc"})
     assert r.json()["error"] == "Invalid id length for user_id or device_id"
-    r = http.post(sb.base_url + "/2/httpapi", json={
-        "api_key": US, "events": [{"event_type": "x", "user_id": "abc"}],
-        "options": {"min_id_length": 3}})
+    r = http.post(
+        clean_sandbox.base_url + "/2/httpapi",
+        json={
+            "api_key": US,
+            "events": [{"event_type": "x", "user_id": "abc"}],
+            "options": {"min_id_length": 3},
+        },
+    )
     assert r.json()["events_ingested"] == 1
 
 
-def test_httpapi_payload_too_large(http: requests.Session, sb: SandboxServer) -> None:
+def test_httpapi_payload_too_large(http: requests.Session, clean_sandbox: SandboxServer) -> None:
     too_many = [{"event_type": "x", "device_id": f"device-{i}"} for i in range(2001)]
-    r = app_event(http, sb, *too_many)
+    r = app_event(http, clean_sandbox, *too_many)
     assert (r.status_code, r.json()) == (413, {"code": 413, "error": "Payload too large"})
-    assert app_event(http, sb, *too_many[:2000]).json()["events_ingested"] == 2000
+    assert app_event(http, clean_sandbox, *too_many[:2000]).json()["events_ingested"] == 2000
     big = {"event_type": "x", "device_id": "device-1", "p": "x" * 1_000_000}
-    r = app_event(http, sb, big)
+    r = app_event(http, clean_sandbox, big)
     assert (r.status_code, r.json()["error"]) == (413, "Payload too large")
 
 
@@ -326,143 +411,190 @@ def test_httpapi_payload_too_large(http: requests.Session, sb: SandboxServer) ->
 
 
 def test_match_marks_attribution_and_sets_user_properties(
-    http: requests.Session, sb: SandboxServer
+    http: requests.Session, clean_sandbox: SandboxServer
 ) -> None:
-    attribute(http, sb, IOS_EVENT)
-    [held] = sb.state.attributions()
+    attribute(http, clean_sandbox, IOS_EVENT)
+    [held] = clean_sandbox.state.attributions()
     assert held["state"] == "held" and held["ad_ids"] == {"idfa": IDFA}
     assert held["deadline"] == held["received_at"] + ATTRIBUTION_WINDOW_MS
     assert 0 < held["remaining_ms"] <= ATTRIBUTION_WINDOW_MS
-    app_event(http, sb, {"event_type": "session_start", "device_id": "device-42", "idfa": IDFA,
-                         "user_properties": {"plan": "free"}})
-    [matched] = http.get(sb.base_url + "/_sandbox/attributions").json()
+    app_event(
+        http,
+        clean_sandbox,
+        {
+            "event_type": "session_start",
+            "device_id": "device-42",
+            "idfa": IDFA,
+            "user_properties": {"plan": "free"},
+        },
+    )
+    [matched] = http.get(clean_sandbox.base_url + "/_sandbox/attributions").json()
     assert matched["state"] == "matched" and matched["remaining_ms"] == 0
     assert matched["matched_by"] == {"device_id": "device-42", "user_id": None}
     assert matched["matched_at"] >= matched["received_at"]
-    [user] = http.get(sb.base_url + "/_sandbox/users").json()
+    [user] = http.get(clean_sandbox.base_url + "/_sandbox/users").json()
     assert user["device_id"] == "device-42"
-    assert user["user_properties"] == {"plan": "free", "[Adjust] campaign": "spring",
-                                       "[Adjust] network": "search"}
+    assert user["user_properties"] == {
+        "plan": "free",
+        "[Adjust] campaign": "spring",
+        "[Adjust] network": "search",
+    }
     assert user["attribution_ids"] == [matched["id"]]
 
 
-def test_case_difference_does_not_match(http: requests.Session, sb: SandboxServer) -> None:
-    attribute(http, sb, IOS_EVENT)
-    app_event(http, sb, {"event_type": "open", "device_id": "device-42", "idfa": IDFA.lower()})
-    assert sb.state.attributions()[0]["state"] == "held"
-    sb.state.update_config({"case_sensitive_match": False})
-    app_event(http, sb, {"event_type": "open", "device_id": "device-42", "idfa": IDFA.lower()})
-    assert sb.state.attributions()[0]["state"] == "matched"
+def test_case_difference_does_not_match(
+    http: requests.Session, clean_sandbox: SandboxServer
+) -> None:
+    attribute(http, clean_sandbox, IOS_EVENT)
+    app_event(
+        http, clean_sandbox, {"event_type": "open", "device_id": "device-42", "idfa": IDFA.lower()}
+    )
+    assert clean_sandbox.state.attributions()[0]["state"] == "held"
+    clean_sandbox.state.update_config({"case_sensitive_match": False})
+    app_event(
+        http, clean_sandbox, {"event_type": "open", "device_id": "device-42", "idfa": IDFA.lower()}
+    )
+    assert clean_sandbox.state.attributions()[0]["state"] == "matched"
 
 
-def test_other_field_key_or_region_does_not_match(http: requests.Session,
-                                                  sb: SandboxServer) -> None:
-    attribute(http, sb, IOS_EVENT)
-    app_event(http, sb, {"event_type": "o", "device_id": "device-1", "idfv": IDFA})
-    app_event(http, sb, {"event_type": "o", "device_id": "device-1", "idfa": IDFA},
-              key=EU, region="eu")
-    app_event(http, sb, {"event_type": "o", "device_id": IDFA, "user_properties": {"idfa": IDFA}})
-    assert [a["state"] for a in sb.state.attributions()] == ["held"]
+def test_other_field_key_or_region_does_not_match(
+    http: requests.Session, clean_sandbox: SandboxServer
+) -> None:
+    attribute(http, clean_sandbox, IOS_EVENT)
+    app_event(http, clean_sandbox, {"event_type": "o", "device_id": "device-1", "idfv": IDFA})
+    app_event(
+        http,
+        clean_sandbox,
+        {"event_type": "o", "device_id": "device-1", "idfa": IDFA},
+        key=EU,
+        region="eu",
+    )
+    app_event(
+        http,
+        clean_sandbox,
+        {"event_type": "o", "device_id": IDFA, "user_properties": {"idfa": IDFA}},
+    )
+    assert [a["state"] for a in clean_sandbox.state.attributions()] == ["held"]
     other = SandboxServer(keys={"us": [US, "second-us-key-000000000000000000"]}).start()
     try:
         attribute(http, other, IOS_EVENT)
-        app_event(http, other, {"event_type": "o", "device_id": "device-1", "idfa": IDFA},
-                  key="second-us-key-000000000000000000")
+        app_event(
+            http,
+            other,
+            {"event_type": "o", "device_id": "device-1", "idfa": IDFA},
+            key="second-us-key-000000000000000000",
+        )
         assert other.state.attributions()[0]["state"] == "held"
     finally:
         other.stop()
 
 
-def test_window_passes_and_late_event_does_not_match(http: requests.Session,
-                                                     sb: SandboxServer) -> None:
-    attribute(http, sb, IOS_EVENT)
-    attribute(http, sb, ANDROID_EVENT)
-    sb.advance_clock(ATTRIBUTION_WINDOW_MS - 60_000)
-    app_event(http, sb, {"event_type": "o", "device_id": "device-1",
-                         "adid": ANDROID_EVENT["adid"]})
-    r = http.post(sb.base_url + "/_sandbox/clock", json={"advance_hours": 1})
+def test_window_passes_and_late_event_does_not_match(
+    http: requests.Session, clean_sandbox: SandboxServer
+) -> None:
+    attribute(http, clean_sandbox, IOS_EVENT)
+    attribute(http, clean_sandbox, ANDROID_EVENT)
+    clean_sandbox.advance_clock(ATTRIBUTION_WINDOW_MS - 60_000)
+    app_event(
+        http,
+        clean_sandbox,
+        {"event_type": "o", "device_id": "device-1", "adid": ANDROID_EVENT["adid"]},
+    )
+    r = http.post(clean_sandbox.base_url + "/_sandbox/clock", json={"advance_hours": 1})
     assert r.json()["offset_ms"] == ATTRIBUTION_WINDOW_MS + 3_540_000
-    states = {a["event"]["platform"]: a for a in sb.state.attributions()}
+    states = {a["event"]["platform"]: a for a in clean_sandbox.state.attributions()}
     assert states["ios"]["state"] == "dropped" and states["ios"]["remaining_ms"] == 0
     assert states["android"]["state"] == "matched"
-    app_event(http, sb, {"event_type": "o", "device_id": "device-2", "idfa": IDFA})
-    assert [a["state"] for a in sb.state.attributions(ad_id=IDFA)] == ["dropped"]
-    dropped = http.get(sb.base_url + "/_sandbox/attributions?state=dropped").json()
+    app_event(http, clean_sandbox, {"event_type": "o", "device_id": "device-2", "idfa": IDFA})
+    assert [a["state"] for a in clean_sandbox.state.attributions(ad_id=IDFA)] == ["dropped"]
+    dropped = http.get(clean_sandbox.base_url + "/_sandbox/attributions?state=dropped").json()
     assert [a["event"]["platform"] for a in dropped] == ["ios"]
 
 
-def test_known_user_matches_at_once(http: requests.Session, sb: SandboxServer) -> None:
-    app_event(http, sb, {"event_type": "o", "device_id": "device-1", "idfa": IDFA})
-    attribute(http, sb, IOS_EVENT)
-    assert sb.state.attributions()[0]["state"] == "matched"
-    sb.state.update_config({"match_known_users": False})
-    attribute(http, sb, IOS_EVENT)
-    assert sb.state.attributions()[1]["state"] == "held"
+def test_known_user_matches_at_once(http: requests.Session, clean_sandbox: SandboxServer) -> None:
+    app_event(http, clean_sandbox, {"event_type": "o", "device_id": "device-1", "idfa": IDFA})
+    attribute(http, clean_sandbox, IOS_EVENT)
+    assert clean_sandbox.state.attributions()[0]["state"] == "matched"
+    clean_sandbox.state.update_config({"match_known_users": False})
+    attribute(http, clean_sandbox, IOS_EVENT)
+    assert clean_sandbox.state.attributions()[1]["state"] == "held"
 
 
-def test_zero_uuid_never_matches(http: requests.Session, sb: SandboxServer) -> None:
+def test_zero_uuid_never_matches(http: requests.Session, clean_sandbox: SandboxServer) -> None:
     zero = "00000000-0000-0000-0000-000000000000"
-    attribute(http, sb, {**IOS_EVENT, "idfa": zero})
-    app_event(http, sb, {"event_type": "o", "device_id": "device-1", "idfa": zero})
-    assert sb.state.attributions()[0]["state"] == "held"
+    attribute(http, clean_sandbox, {**IOS_EVENT, "idfa": zero})
+    app_event(http, clean_sandbox, {"event_type": "o", "device_id": "device-1", "idfa": zero})
+    assert clean_sandbox.state.attributions()[0]["state"] == "held"
 
 
 # -- inspection API -----------------------------------------------------------------------
 
 
-def test_requests_recorded_exactly(http: requests.Session, sb: SandboxServer) -> None:
+def test_requests_recorded_exactly(http: requests.Session, clean_sandbox: SandboxServer) -> None:
     raw = b"api_key=" + US.encode() + b"&event=%7B%22a%22%3A1%7D&x=caf\xe9"
-    http.post(sb.base_url + "/eu/attribution?q=1+2", data=raw,
-              headers={"Content-Type": "application/x-www-form-urlencoded", "X-Dup": "a"})
-    rec = http.get(sb.base_url + "/_sandbox/requests/last").json()
+    http.post(
+        clean_sandbox.base_url + "/eu/attribution?q=1+2",
+        data=raw,
+        headers={"Content-Type": "application/x-www-form-urlencoded", "X-Dup": "a"},
+    )
+    rec = http.get(clean_sandbox.base_url + "/_sandbox/requests/last").json()
     assert rec["region"] == "eu" and rec["method"] == "POST"
     assert rec["target"] == "/eu/attribution?q=1+2" and rec["path"] == "/eu/attribution"
     assert rec["endpoint"] == "/attribution" and rec["query"] == "q=1+2"
     assert rec["body_text"] is None and rec["body_size"] == len(raw)
     import base64
+
     assert base64.b64decode(rec["body_b64"]) == raw
     assert ["X-Dup", "a"] in rec["headers"]
     assert rec["client"].startswith("127.0.0.1:") and rec["status"] == 400
     assert isinstance(rec["id"], int) and isinstance(rec["time_ms"], int)
 
 
-def test_requests_filters(http: requests.Session, sb: SandboxServer) -> None:
-    attribute(http, sb, IOS_EVENT)
-    attribute(http, sb, IOS_EVENT, key=EU, region="eu")
-    app_event(http, sb, key=EU, region="eu")
-    http.get(sb.base_url + "/_sandbox/health")  # inspection calls are not recorded
-    listing = http.get(sb.base_url + "/_sandbox/requests").json()
+def test_requests_filters(http: requests.Session, clean_sandbox: SandboxServer) -> None:
+    attribute(http, clean_sandbox, IOS_EVENT)
+    attribute(http, clean_sandbox, IOS_EVENT, key=EU, region="eu")
+    app_event(http, clean_sandbox, key=EU, region="eu")
+    http.get(clean_sandbox.base_url + "/_sandbox/health")  # inspection calls are not recorded
+    listing = http.get(clean_sandbox.base_url + "/_sandbox/requests").json()
     assert [r["endpoint"] for r in listing] == ["/attribution", "/attribution", "/2/httpapi"]
     assert [r["id"] for r in listing] == sorted(r["id"] for r in listing)
-    eu = http.get(sb.base_url + "/_sandbox/requests", params={"region": "eu"}).json()
+    eu = http.get(clean_sandbox.base_url + "/_sandbox/requests", params={"region": "eu"}).json()
     assert len(eu) == 2
-    only = http.get(sb.base_url + "/_sandbox/requests",
-                    params={"path": "/attribution", "limit": "1"}).json()
+    only = http.get(
+        clean_sandbox.base_url + "/_sandbox/requests", params={"path": "/attribution", "limit": "1"}
+    ).json()
     assert len(only) == 1 and only[0]["region"] == "eu"
-    full = http.get(sb.base_url + "/_sandbox/requests", params={"path": "/eu/2/httpapi"}).json()
+    full = http.get(
+        clean_sandbox.base_url + "/_sandbox/requests", params={"path": "/eu/2/httpapi"}
+    ).json()
     assert len(full) == 1
-    since = http.get(sb.base_url + "/_sandbox/requests",
-                     params={"since": listing[1]["id"]}).json()
+    since = http.get(
+        clean_sandbox.base_url + "/_sandbox/requests", params={"since": listing[1]["id"]}
+    ).json()
     assert [r["id"] for r in since] == [listing[2]["id"]]
-    one = http.get(f"{sb.base_url}/_sandbox/requests/{listing[0]['id']}").json()
+    one = http.get(f"{clean_sandbox.base_url}/_sandbox/requests/{listing[0]['id']}").json()
     assert one == listing[0]
 
 
-def test_inspection_misc(http: requests.Session, sb: SandboxServer) -> None:
-    health = http.get(sb.base_url + "/_sandbox/health").json()
+def test_inspection_misc(http: requests.Session, clean_sandbox: SandboxServer) -> None:
+    health = http.get(clean_sandbox.base_url + "/_sandbox/health").json()
     assert health["ok"] is True and health["keys"] == {"us": 1, "eu": 1}
-    assert http.get(sb.base_url + "/_sandbox/requests/last").status_code == 404
-    clock = http.get(sb.base_url + "/_sandbox/clock").json()
+    assert http.get(clean_sandbox.base_url + "/_sandbox/requests/last").status_code == 404
+    clock = http.get(clean_sandbox.base_url + "/_sandbox/clock").json()
     assert clock["offset_ms"] == 0
-    assert http.post(sb.base_url + "/_sandbox/clock",
-                     json={"advance_ms": 5000}).json()["offset_ms"] == 5000
-    sb.advance_clock(1000)
-    assert sb.state.clock()["offset_ms"] == 6000
-    attribute(http, sb, IOS_EVENT)
-    assert http.post(sb.base_url + "/_sandbox/reset").json() == {"ok": True}
-    assert sb.state.clock()["offset_ms"] == 0
-    assert http.get(sb.base_url + "/_sandbox/attributions").json() == []
-    assert http.get(sb.base_url + "/_sandbox/requests").json() == []
+    assert (
+        http.post(clean_sandbox.base_url + "/_sandbox/clock", json={"advance_ms": 5000}).json()[
+            "offset_ms"
+        ]
+        == 5000
+    )
+    clean_sandbox.advance_clock(1000)
+    assert clean_sandbox.state.clock()["offset_ms"] == 6000
+    attribute(http, clean_sandbox, IOS_EVENT)
+    assert http.post(clean_sandbox.base_url + "/_sandbox/reset").json() == {"ok": True}
+    assert clean_sandbox.state.clock()["offset_ms"] == 0
+    assert http.get(clean_sandbox.base_url + "/_sandbox/attributions").json() == []
+    assert http.get(clean_sandbox.base_url + "/_sandbox/requests").json() == []
 
 
 @pytest.mark.parametrize(
@@ -493,46 +625,55 @@ def test_inspection_misc(http: requests.Session, sb: SandboxServer) -> None:
         ("POST", "/_sandbox/config", b"\xff"),
     ],
 )
-def test_malformed_inspection_requests(http: requests.Session, sb: SandboxServer, method: str,
-                                       path: str, body: bytes | None) -> None:
-    r = http.request(method, sb.base_url + path, data=body)
+def test_malformed_inspection_requests(
+    http: requests.Session, clean_sandbox: SandboxServer, method: str, path: str, body: bytes | None
+) -> None:
+    r = http.request(method, clean_sandbox.base_url + path, data=body)
     assert r.status_code in (400, 404, 405)
     assert isinstance(r.json()["error"], str)
-    assert http.get(sb.base_url + "/_sandbox/health").json()["internal_errors"] == 0
+    assert http.get(clean_sandbox.base_url + "/_sandbox/health").json()["internal_errors"] == 0
 
 
-def test_config_switches_words(http: requests.Session, sb: SandboxServer) -> None:
-    config = http.get(sb.base_url + "/_sandbox/config").json()
+def test_config_switches_words(http: requests.Session, clean_sandbox: SandboxServer) -> None:
+    config = http.get(clean_sandbox.base_url + "/_sandbox/config").json()
     assert config["invalid_api_key"] == "invalid_api_key" and config["success"] == "success"
-    r = http.post(sb.base_url + "/_sandbox/config", json={
-        "invalid_api_key": "bad key", "missing_event": "no event",
-        "invalid_platform": "invalid_platform", "missing_ios_id": "need idfa or idfv"})
+    r = http.post(
+        clean_sandbox.base_url + "/_sandbox/config",
+        json={
+            "invalid_api_key": "bad key",
+            "missing_event": "no event",
+            "invalid_platform": "invalid_platform",
+            "missing_ios_id": "need idfa or idfv",
+        },
+    )
     assert r.status_code == 200 and r.json()["invalid_api_key"] == "bad key"
-    assert attribute(http, sb, IOS_EVENT, key="x").text == "bad key"
-    assert attribute(http, sb, "").text == "no event"
-    assert attribute(http, sb, {**IOS_EVENT, "platform": "web"}).text == "invalid_platform"
-    assert attribute(http, sb, {**IOS_EVENT, "idfa": ""}).text == "need idfa or idfv"
-    assert attribute(http, sb, {**IOS_EVENT, "time": 1.0}).text == "invalid_event"
-    r = http.post(sb.base_url + "/_sandbox/config", json={"nope": "x"})
+    assert attribute(http, clean_sandbox, IOS_EVENT, key="x").text == "bad key"
+    assert attribute(http, clean_sandbox, "").text == "no event"
+    assert (
+        attribute(http, clean_sandbox, {**IOS_EVENT, "platform": "web"}).text == "invalid_platform"
+    )
+    assert attribute(http, clean_sandbox, {**IOS_EVENT, "idfa": ""}).text == "need idfa or idfv"
+    assert attribute(http, clean_sandbox, {**IOS_EVENT, "time": 1.0}).text == "invalid_event"
+    r = http.post(clean_sandbox.base_url + "/_sandbox/config", json={"nope": "x"})
     assert r.status_code == 400 and "nope" in r.json()["error"]
-    sb.reset()  # reset keeps config ...
-    assert attribute(http, sb, IOS_EVENT, key="x").text == "bad key"
-    http.delete(sb.base_url + "/_sandbox/config")  # ... DELETE restores the defaults
-    assert attribute(http, sb, IOS_EVENT, key="x").text == "invalid_api_key"
+    clean_sandbox.reset()  # reset keeps config ...
+    assert attribute(http, clean_sandbox, IOS_EVENT, key="x").text == "bad key"
+    http.delete(clean_sandbox.base_url + "/_sandbox/config")  # ... DELETE restores the defaults
+    assert attribute(http, clean_sandbox, IOS_EVENT, key="x").text == "invalid_api_key"
 
 
-def test_configure_and_absolute_form_target(sb: SandboxServer) -> None:
+def test_configure_and_absolute_form_target(clean_sandbox: SandboxServer) -> None:
     import http.client
 
-    config = sb.configure(success="ok", attribution_content_type="text/plain")
+    config = clean_sandbox.configure(success="ok", attribution_content_type="text/plain")
     assert config["success"] == "ok"
     with pytest.raises(ValueError):
-        sb.configure(success=1)
-    conn = http.client.HTTPConnection("127.0.0.1", sb.port, timeout=2)
+        clean_sandbox.configure(success=1)
+    conn = http.client.HTTPConnection("127.0.0.1", clean_sandbox.port, timeout=2)
     query = f"api_key={EU}&event={quote(json.dumps(IOS_EVENT), safe='')}"
     conn.request("POST", f"http://api.eu.amplitude.com/eu/attribution?{query}")
     response = conn.getresponse()
     assert (response.status, response.read()) == (200, b"ok")
     assert response.getheader("Content-Type") == "text/plain"
     conn.close()
-    assert sb.state.request()["region"] == "eu"  # type: ignore[index]
+    assert clean_sandbox.state.request()["region"] == "eu"  # type: ignore[index]

@@ -8,7 +8,6 @@ import json
 import socket
 import threading
 import time
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
 
@@ -23,30 +22,17 @@ FORM = {"api_key": US, "event": EVENT}
 APP = {"api_key": US, "events": [{"event_type": "open", "device_id": "device-1"}]}
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[SandboxServer]:
-    with SandboxServer() as srv:
-        yield srv
+def attribution(clean_sandbox: SandboxServer, region: str = "us", **kw: Any) -> requests.Response:
+    return requests.post(f"{clean_sandbox.base_url}/{region}/attribution", data=FORM, **kw)
 
 
-@pytest.fixture
-def sb(server: SandboxServer) -> SandboxServer:
-    server.reset()
-    server.state.reset_config()
-    return server
+def httpapi(clean_sandbox: SandboxServer, **kw: Any) -> requests.Response:
+    return requests.post(f"{clean_sandbox.base_url}/2/httpapi", json=APP, **kw)
 
 
-def attribution(sb: SandboxServer, region: str = "us", **kw: Any) -> requests.Response:
-    return requests.post(f"{sb.base_url}/{region}/attribution", data=FORM, **kw)
-
-
-def httpapi(sb: SandboxServer, **kw: Any) -> requests.Response:
-    return requests.post(f"{sb.base_url}/2/httpapi", json=APP, **kw)
-
-
-def raw_exchange(sb: SandboxServer, data: bytes, *, read_timeout: float = 2.0) -> bytes:
+def raw_exchange(clean_sandbox: SandboxServer, data: bytes, *, read_timeout: float = 2.0) -> bytes:
     """Send raw bytes, half-close, return everything the server sends back."""
-    with socket.create_connection(("127.0.0.1", sb.port), timeout=read_timeout) as sock:
+    with socket.create_connection(("127.0.0.1", clean_sandbox.port), timeout=read_timeout) as sock:
         sock.sendall(data)
         sock.shutdown(socket.SHUT_WR)
         chunks = []
@@ -55,49 +41,55 @@ def raw_exchange(sb: SandboxServer, data: bytes, *, read_timeout: float = 2.0) -
         return b"".join(chunks)
 
 
-def still_serving(sb: SandboxServer) -> bool:
-    return attribution(sb).text == "success"
+def still_serving(clean_sandbox: SandboxServer) -> bool:
+    return attribution(clean_sandbox).text == "success"
 
 
 # -- fault modes --------------------------------------------------------------------------
 
 
-def test_delay_then_normal_answer(sb: SandboxServer) -> None:
-    sb.add_fault("delay", seconds=0.3)
+def test_delay_then_normal_answer(clean_sandbox: SandboxServer) -> None:
+    clean_sandbox.add_fault("delay", seconds=0.3)
     start = time.monotonic()
-    r = attribution(sb)
+    r = attribution(clean_sandbox)
     assert time.monotonic() - start >= 0.3
-    assert r.text == "success" and len(sb.state.attributions()) == 1
-    assert sb.state.request()["fault"] == "delay"  # type: ignore[index]
+    assert r.text == "success" and len(clean_sandbox.state.attributions()) == 1
+    assert clean_sandbox.state.request()["fault"] == "delay"  # type: ignore[index]
 
 
-def test_hang_is_bounded_by_client_timeout(sb: SandboxServer) -> None:
-    sb.add_fault("hang")
+def test_hang_is_bounded_by_client_timeout(clean_sandbox: SandboxServer) -> None:
+    clean_sandbox.add_fault("hang")
     start = time.monotonic()
     with pytest.raises(requests.Timeout):
-        attribution(sb, timeout=0.5)
+        attribution(clean_sandbox, timeout=0.5)
     assert time.monotonic() - start < 2
-    assert sb.state.request()["fault"] == "hang"  # type: ignore[index]
-    assert sb.state.request()["status"] is None  # type: ignore[index]
-    assert sb.state.attributions() == []
-    assert still_serving(sb)
+    assert clean_sandbox.state.request()["fault"] == "hang"  # type: ignore[index]
+    assert clean_sandbox.state.request()["status"] is None  # type: ignore[index]
+    assert clean_sandbox.state.attributions() == []
+    assert still_serving(clean_sandbox)
 
 
-@pytest.mark.parametrize("stage,error", [("body", requests.exceptions.ChunkedEncodingError),
-                                         ("headers", requests.ConnectionError),
-                                         ("none", requests.ConnectionError)])
-def test_reset_gives_connection_error(sb: SandboxServer, stage: str,
-                                      error: type[Exception]) -> None:
-    sb.add_fault("reset", stage=stage)
+@pytest.mark.parametrize(
+    "stage,error",
+    [
+        ("body", requests.exceptions.ChunkedEncodingError),
+        ("headers", requests.ConnectionError),
+        ("none", requests.ConnectionError),
+    ],
+)
+def test_reset_gives_connection_error(
+    clean_sandbox: SandboxServer, stage: str, error: type[Exception]
+) -> None:
+    clean_sandbox.add_fault("reset", stage=stage)
     with pytest.raises(error) as caught:
-        attribution(sb)
+        attribution(clean_sandbox)
     assert "reset" in str(caught.value).lower() or "aborted" in str(caught.value).lower()
-    assert still_serving(sb)
+    assert still_serving(clean_sandbox)
 
 
-def test_reset_seen_by_http_client(sb: SandboxServer) -> None:
-    sb.add_fault("reset")
-    conn = http.client.HTTPConnection("127.0.0.1", sb.port, timeout=2)
+def test_reset_seen_by_http_client(clean_sandbox: SandboxServer) -> None:
+    clean_sandbox.add_fault("reset")
+    conn = http.client.HTTPConnection("127.0.0.1", clean_sandbox.port, timeout=2)
     conn.request("POST", "/attribution", "x")
     response = conn.getresponse()
     assert response.status == 200 and response.getheader("Content-Length") == "128"
@@ -107,9 +99,9 @@ def test_reset_seen_by_http_client(sb: SandboxServer) -> None:
 
 
 @pytest.mark.parametrize("code", [413, 429, 500, 502, 503, 504])
-def test_status_on_httpapi_is_json(sb: SandboxServer, code: int) -> None:
-    sb.add_fault("status", code=code, path="/2/httpapi")
-    r = httpapi(sb)
+def test_status_on_httpapi_is_json(clean_sandbox: SandboxServer, code: int) -> None:
+    clean_sandbox.add_fault("status", code=code, path="/2/httpapi")
+    r = httpapi(clean_sandbox)
     assert r.status_code == code and r.headers["Content-Type"] == "application/json"
     body = r.json()
     assert body["code"] == code
@@ -119,120 +111,138 @@ def test_status_on_httpapi_is_json(sb: SandboxServer, code: int) -> None:
         assert body["eps_threshold"] == 30 and body["throttled_devices"] == {"device-1": 1}
         assert body["error"] == "Too many requests for some devices and users"
         assert "Retry-After" not in r.headers
-    assert sb.state.users() == []  # not processed
+    assert clean_sandbox.state.users() == []  # not processed
 
 
-def test_status_on_attribution_is_text_with_retry_after(sb: SandboxServer) -> None:
-    sb.add_fault("status", code=429, retry_after=30)
-    r = attribution(sb)
+def test_status_on_attribution_is_text_with_retry_after(clean_sandbox: SandboxServer) -> None:
+    clean_sandbox.add_fault("status", code=429, retry_after=30)
+    r = attribution(clean_sandbox)
     assert r.status_code == 429 and r.headers["Retry-After"] == "30"
     assert r.headers["Content-Type"].startswith("text/plain") and r.text == "Too Many Requests"
-    assert sb.state.attributions() == []
+    assert clean_sandbox.state.attributions() == []
 
 
-def test_accepted_then_500_can_duplicate(sb: SandboxServer) -> None:
-    sb.add_fault("status", code=500, accept=True)
-    assert attribution(sb).status_code == 500
-    assert attribution(sb).text == "success"  # the client's retry
-    assert len(sb.state.attributions()) == 2
+def test_accepted_then_500_can_duplicate(clean_sandbox: SandboxServer) -> None:
+    clean_sandbox.add_fault("status", code=500, accept=True)
+    assert attribution(clean_sandbox).status_code == 500
+    assert attribution(clean_sandbox).text == "success"  # the client's retry
+    assert len(clean_sandbox.state.attributions()) == 2
 
 
-def test_html_error_page(sb: SandboxServer) -> None:
-    sb.add_fault("html")
-    sb.add_fault("html", code=504)
-    r = httpapi(sb)
+def test_html_error_page(clean_sandbox: SandboxServer) -> None:
+    clean_sandbox.add_fault("html")
+    clean_sandbox.add_fault("html", code=504)
+    r = httpapi(clean_sandbox)
     assert r.status_code == 502 and r.headers["Content-Type"] == "text/html"
     assert "<title>502 Bad Gateway</title>" in r.text
-    r = attribution(sb)
+    r = attribution(clean_sandbox)
     assert r.status_code == 504 and "<h1>504 Gateway Timeout</h1>" in r.text
 
 
-def test_huge_body_streams(sb: SandboxServer) -> None:
-    sb.add_fault("huge", size=3_000_000)
-    r = attribution(sb, stream=True)
+def test_huge_body_streams(clean_sandbox: SandboxServer) -> None:
+    clean_sandbox.add_fault("huge", size=3_000_000)
+    r = attribution(clean_sandbox, stream=True)
     assert r.status_code == 200 and r.headers["Content-Length"] == "3000000"
     assert sum(len(c) for c in r.iter_content(65536)) == 3_000_000
-    sb.add_fault("huge")  # default 50 MB; a client that stops reading must not stall us
-    r = attribution(sb, stream=True)
+    clean_sandbox.add_fault("huge")  # default 50 MB; a client that stops reading must not stall us
+    r = attribution(clean_sandbox, stream=True)
     assert r.headers["Content-Length"] == "50000000"
     assert len(r.raw.read(1000)) == 1000
     r.close()
-    assert still_serving(sb)
+    assert still_serving(clean_sandbox)
 
 
-def test_non_utf8_body(sb: SandboxServer) -> None:
-    sb.add_fault("non_utf8")
-    r = attribution(sb)
+def test_non_utf8_body(clean_sandbox: SandboxServer) -> None:
+    clean_sandbox.add_fault("non_utf8")
+    r = attribution(clean_sandbox)
     assert r.status_code == 200 and r.content == b"caf\xe9 \xff\xfe"
     assert r.headers["Content-Type"] == "text/plain; charset=utf-8"
     with pytest.raises(UnicodeDecodeError):
         r.content.decode("utf-8")
-    sb.add_fault("non_utf8", charset="")
-    assert attribution(sb).headers["Content-Type"] == "text/plain"
+    clean_sandbox.add_fault("non_utf8", charset="")
+    assert attribution(clean_sandbox).headers["Content-Type"] == "text/plain"
 
 
-def test_empty_body(sb: SandboxServer) -> None:
-    sb.add_fault("empty")
-    r = httpapi(sb)
+def test_empty_body(clean_sandbox: SandboxServer) -> None:
+    clean_sandbox.add_fault("empty")
+    r = httpapi(clean_sandbox)
     assert (r.status_code, r.content, r.headers["Content-Length"]) == (200, b"", "0")
 
 
-def test_redirect(sb: SandboxServer) -> None:
-    sb.add_fault("redirect", location="https://example.invalid/attribution")
-    r = attribution(sb, allow_redirects=False)
+def test_redirect(clean_sandbox: SandboxServer) -> None:
+    clean_sandbox.add_fault("redirect", location="https://example.invalid/attribution")
+    r = attribution(clean_sandbox, allow_redirects=False)
     assert r.status_code == 302 and r.headers["Location"] == "https://example.invalid/attribution"
-    sb.add_fault("redirect", code=307)
-    r = attribution(sb, allow_redirects=False)
+    clean_sandbox.add_fault("redirect", code=307)
+    r = attribution(clean_sandbox, allow_redirects=False)
     assert (r.status_code, r.headers["Location"]) == (307, "/us/attribution")
-    sb.add_fault("redirect")  # a followed 302 turns the POST into a body-less GET
-    r = attribution(sb)
+    clean_sandbox.add_fault("redirect")  # a followed 302 turns the POST into a body-less GET
+    r = attribution(clean_sandbox)
     assert (r.status_code, r.text) == (400, "invalid_api_key")
-    assert [q["method"] for q in sb.state.requests()][-2:] == ["POST", "GET"]
+    assert [q["method"] for q in clean_sandbox.state.requests()][-2:] == ["POST", "GET"]
 
 
 # -- fault queue semantics ----------------------------------------------------------------
 
 
-def test_count_fifo_and_filters(sb: SandboxServer) -> None:
-    sb.add_fault("status", code=503, count=2)
-    sb.add_fault("status", code=504)
-    codes = [attribution(sb).status_code for _ in range(4)]
+def test_count_fifo_and_filters(clean_sandbox: SandboxServer) -> None:
+    clean_sandbox.add_fault("status", code=503, count=2)
+    clean_sandbox.add_fault("status", code=504)
+    codes = [attribution(clean_sandbox).status_code for _ in range(4)]
     assert codes == [503, 503, 504, 200]
-    sb.add_fault("status", code=500, path="/2/httpapi", region="eu")
-    assert attribution(sb, region="eu").status_code == 400  # wrong path: EU key check
-    assert httpapi(sb).status_code == 200  # us: region filter
-    r = requests.post(f"{sb.base_url}/eu/2/httpapi", json=APP)
+    clean_sandbox.add_fault("status", code=500, path="/2/httpapi", region="eu")
+    assert attribution(clean_sandbox, region="eu").status_code == 400  # wrong path: EU key check
+    assert httpapi(clean_sandbox).status_code == 200  # us: region filter
+    r = requests.post(f"{clean_sandbox.base_url}/eu/2/httpapi", json=APP)
     assert r.status_code == 500
-    assert sb.state.faults() == []
+    assert clean_sandbox.state.faults() == []
 
 
-def test_count_zero_until_cleared_and_inspection_exempt(sb: SandboxServer) -> None:
-    r = requests.post(sb.base_url + "/_sandbox/faults", json={"mode": "status", "code": 502,
-                                                              "count": 0})
+def test_count_zero_until_cleared_and_inspection_exempt(clean_sandbox: SandboxServer) -> None:
+    r = requests.post(
+        clean_sandbox.base_url + "/_sandbox/faults",
+        json={"mode": "status", "code": 502, "count": 0},
+    )
     assert r.status_code == 200 and r.json()["mode"] == "status"
-    assert [attribution(sb).status_code for _ in range(3)] == [502, 502, 502]
-    [listed] = requests.get(sb.base_url + "/_sandbox/faults").json()
-    assert listed["used"] == 3 and listed["count"] == 0 and listed["params"] == {"code": 502,
-                                                                               "accept": False}
-    assert requests.get(sb.base_url + "/_sandbox/health").status_code == 200
-    assert requests.delete(sb.base_url + "/_sandbox/faults").json() == {"cleared": 1}
-    assert still_serving(sb)
-    sb.add_fault("hang", count=0)
-    sb.clear_faults()
-    assert still_serving(sb)
-    modes = requests.get(sb.base_url + "/_sandbox/faults/modes").json()
-    assert set(modes) == {"delay", "hang", "reset", "status", "html", "huge", "non_utf8",
-                          "empty", "redirect"}
+    assert [attribution(clean_sandbox).status_code for _ in range(3)] == [502, 502, 502]
+    [listed] = requests.get(clean_sandbox.base_url + "/_sandbox/faults").json()
+    assert (
+        listed["used"] == 3
+        and listed["count"] == 0
+        and listed["params"] == {"code": 502, "accept": False}
+    )
+    assert requests.get(clean_sandbox.base_url + "/_sandbox/health").status_code == 200
+    assert requests.delete(clean_sandbox.base_url + "/_sandbox/faults").json() == {"cleared": 1}
+    assert still_serving(clean_sandbox)
+    clean_sandbox.add_fault("hang", count=0)
+    clean_sandbox.clear_faults()
+    assert still_serving(clean_sandbox)
+    modes = requests.get(clean_sandbox.base_url + "/_sandbox/faults/modes").json()
+    assert set(modes) == {
+        "delay",
+        "hang",
+        "reset",
+        "status",
+        "html",
+        "huge",
+        "non_utf8",
+        "empty",
+        "redirect",
+    }
 
 
-def test_bad_fault_arguments(sb: SandboxServer) -> None:
+def test_bad_fault_arguments(clean_sandbox: SandboxServer) -> None:
     cases: list[tuple[str, dict[str, Any]]] = [
-        ("nope", {}), ("delay", {"seconds": -1}), ("status", {"code": 99}),
-        ("hang", {"count": 1.5}), ("reset", {"stage": "later"}), ("empty", {"code": 200}),
+        ("nope", {}),
+        ("delay", {"seconds": -1}),
+        ("status", {"code": 99}),
+        ("hang", {"count": 1.5}),
+        ("reset", {"stage": "later"}),
+        ("empty", {"code": 200}),
     ]
     for mode, kw in cases:
         with pytest.raises(ValueError):
-            sb.add_fault(mode, **kw)
+            clean_sandbox.add_fault(mode, **kw)
 
 
 # -- lifecycle ----------------------------------------------------------------------------
@@ -292,25 +302,28 @@ def test_serve_forever_stops_on_ctrl_c_and_on_stop() -> None:
 
 def test_custom_keys() -> None:
     with SandboxServer(keys={"eu": "only-eu-key-0000000000000000000000"}) as srv:
-        r = requests.post(srv.base_url + "/eu/attribution",
-                          data={"api_key": "only-eu-key-0000000000000000000000", "event": EVENT})
+        r = requests.post(
+            srv.base_url + "/eu/attribution",
+            data={"api_key": "only-eu-key-0000000000000000000000", "event": EVENT},
+        )
         assert r.text == "success"
         assert requests.post(srv.base_url + "/attribution", data=FORM).text == "invalid_api_key"
     with pytest.raises(ValueError):
         SandboxServer(keys={"mars": ["x"]})
 
 
-def test_keep_alive_reuses_one_connection(sb: SandboxServer) -> None:
-    conn = http.client.HTTPConnection("127.0.0.1", sb.port, timeout=2)
+def test_keep_alive_reuses_one_connection(clean_sandbox: SandboxServer) -> None:
+    conn = http.client.HTTPConnection("127.0.0.1", clean_sandbox.port, timeout=2)
     body = "api_key=" + US + "&event=" + quote(EVENT, safe="")
     for _ in range(50):
-        conn.request("POST", "/attribution", body,
-                     {"Content-Type": "application/x-www-form-urlencoded"})
+        conn.request(
+            "POST", "/attribution", body, {"Content-Type": "application/x-www-form-urlencoded"}
+        )
         response = conn.getresponse()
         assert response.read() == b"success"
         assert response.getheader("Connection") is None
     conn.close()
-    assert len({r["client"] for r in sb.state.requests()}) == 1
+    assert len({r["client"] for r in clean_sandbox.state.requests()}) == 1
 
 
 # -- hostile input ------------------------------------------------------------------------
@@ -321,8 +334,10 @@ def test_keep_alive_reuses_one_connection(sb: SandboxServer) -> None:
     [
         (b"POST /attribution HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n", b"400"),
         (b"POST /attribution HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n", b"400"),
-        (b"POST /attribution HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd",
-         b"400"),
+        (
+            b"POST /attribution HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd",
+            b"400",
+        ),
         (b"POST /attribution HTTP/1.1\r\nContent-Length: 999999999\r\n\r\n", b"413"),
         (b"POST /2/httpapi HTTP/1.1\r\nContent-Length: 30000000\r\n\r\n", b"413"),
         (b"POST /_sandbox/config HTTP/1.1\r\nContent-Length: 30000000\r\n\r\n", b"413"),
@@ -335,55 +350,69 @@ def test_keep_alive_reuses_one_connection(sb: SandboxServer) -> None:
         (b"\x00\xff\xfe garbage \x80\r\n\r\n", b"400"),
         (b"BREW /attribution HTTP/1.1\r\n\r\n", b"501"),
         (b"GET /caf\xe9/\xff HTTP/1.1\r\n\r\n", b"404"),
-        (b"POST /attribution?event=%ff%fe&api_key=%00 HTTP/1.1\r\nContent-Length: 0\r\n\r\n",
-         b"400"),
+        (
+            b"POST /attribution?event=%ff%fe&api_key=%00 HTTP/1.1\r\nContent-Length: 0\r\n\r\n",
+            b"400",
+        ),
     ],
 )
-def test_garbage_gets_an_answer_and_server_survives(sb: SandboxServer, data: bytes,
-                                                    status: bytes) -> None:
-    reply = raw_exchange(sb, data)
+def test_garbage_gets_an_answer_and_server_survives(
+    clean_sandbox: SandboxServer, data: bytes, status: bytes
+) -> None:
+    reply = raw_exchange(clean_sandbox, data)
     assert reply.split(b" ", 2)[1] == status, reply[:200]
-    assert still_serving(sb)
-    assert sb.state.summary()["internal_errors"] == 0
+    assert still_serving(clean_sandbox)
+    assert clean_sandbox.state.summary()["internal_errors"] == 0
 
 
-def test_random_bytes_and_abrupt_disconnects(sb: SandboxServer) -> None:
+def test_random_bytes_and_abrupt_disconnects(clean_sandbox: SandboxServer) -> None:
     import random
 
     rng = random.Random(1234)
     for _ in range(30):
         blob = bytes(rng.randrange(256) for _ in range(rng.randrange(1, 400)))
-        with socket.create_connection(("127.0.0.1", sb.port), timeout=2) as sock:
+        with socket.create_connection(("127.0.0.1", clean_sandbox.port), timeout=2) as sock:
             sock.sendall(blob)
             sock.shutdown(socket.SHUT_WR)
             sock.recv(65536)
     for size in (10, 1000):  # announce a body, send part, vanish
-        with socket.create_connection(("127.0.0.1", sb.port), timeout=2) as sock:
-            sock.sendall(b"POST /2/httpapi HTTP/1.1\r\nContent-Length: 100000\r\n\r\n"
-                         + b"{" * size)
-    assert still_serving(sb)
-    assert sb.state.summary()["internal_errors"] == 0
+        with socket.create_connection(("127.0.0.1", clean_sandbox.port), timeout=2) as sock:
+            sock.sendall(
+                b"POST /2/httpapi HTTP/1.1\r\nContent-Length: 100000\r\n\r\n" + b"{" * size
+            )
+    assert still_serving(clean_sandbox)
+    assert clean_sandbox.state.summary()["internal_errors"] == 0
 
 
-def test_chunked_pipelined_and_expect_continue(sb: SandboxServer) -> None:
+def test_chunked_pipelined_and_expect_continue(clean_sandbox: SandboxServer) -> None:
     body = ("api_key=" + US + "&event=" + quote(EVENT, safe="")).encode()
-    chunked = (b"POST /attribution HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
-               b"Content-Type: application/x-www-form-urlencoded\r\n\r\n"
-               + f"{len(body[:10]):x}\r\n".encode() + body[:10] + b"\r\n"
-               + f"{len(body[10:]):x}\r\n".encode() + body[10:] + b"\r\n0\r\n\r\n")
-    plain = (b"POST /attribution HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
-             + f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
-    reply = raw_exchange(sb, chunked + plain)
+    chunked = (
+        b"POST /attribution HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+        b"Content-Type: application/x-www-form-urlencoded\r\n\r\n"
+        + f"{len(body[:10]):x}\r\n".encode()
+        + body[:10]
+        + b"\r\n"
+        + f"{len(body[10:]):x}\r\n".encode()
+        + body[10:]
+        + b"\r\n0\r\n\r\n"
+    )
+    plain = (
+        b"POST /attribution HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+        + f"Content-Length: {len(body)}\r\n\r\n".encode()
+        + body
+    )
+    reply = raw_exchange(clean_sandbox, chunked + plain)
     assert reply.count(b"HTTP/1.1 200 OK") == 2 and reply.endswith(b"success")
-    assert sb.state.requests()[0]["body_text"] == body.decode()
-    expect = (b"POST /attribution HTTP/1.1\r\nExpect: 100-continue\r\n"
-              b"Content-Length: 50000000\r\n\r\n")
-    reply = raw_exchange(sb, expect)
+    assert clean_sandbox.state.requests()[0]["body_text"] == body.decode()
+    expect = (
+        b"POST /attribution HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 50000000\r\n\r\n"
+    )
+    reply = raw_exchange(clean_sandbox, expect)
     assert reply.startswith(b"HTTP/1.1 413") and b"100 Continue" not in reply
 
 
-def test_http10_client(sb: SandboxServer) -> None:
-    reply = raw_exchange(sb, b"GET /_sandbox/clock HTTP/1.0\r\n\r\n")
+def test_http10_client(clean_sandbox: SandboxServer) -> None:
+    reply = raw_exchange(clean_sandbox, b"GET /_sandbox/clock HTTP/1.0\r\n\r\n")
     head, _, body = reply.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 200") and b"Content-Length" in head
     assert "now_ms" in json.loads(body)

@@ -233,16 +233,10 @@ def test_env_var_note(make_dialog: Factory) -> None:
     assert "overrides every profile" in dialog.env_note.text()
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[SandboxServer]:
-    with SandboxServer() as running:
-        yield running
-
-
 def test_verify_profile_and_pasted_key_against_the_sandbox(
-    qtbot: QtBot, dialog: CredentialsDialog, server: SandboxServer
+    qtbot: QtBot, dialog: CredentialsDialog, sandbox_server: SandboxServer
 ) -> None:
-    dialog.verify_panel.set_destination(Target.SANDBOX, server.base_url)
+    dialog.verify_panel.set_destination(Target.SANDBOX, sandbox_server.base_url)
     dialog.verify_panel.use_probe.setChecked(False)
     dialog.select_slot("default", Region.US)
     paste_key(qtbot, dialog, US_KEY)

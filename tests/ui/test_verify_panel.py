@@ -1,4 +1,4 @@
-"""The verify matrix against an in-process sandbox: what the user reads in each case."""
+"""The verify matrix against an in-process clean_sandbox: what the user reads in each case."""
 
 from __future__ import annotations
 
@@ -18,24 +18,11 @@ WRONG_KEY = "0" * 31 + "1"
 V2, PROBE = VerifyMethod.V2_EMPTY_BATCH, VerifyMethod.ATTRIBUTION_PROBE
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[SandboxServer]:
-    with SandboxServer() as running:
-        yield running
-
-
 @pytest.fixture
-def sandbox(server: SandboxServer) -> SandboxServer:
-    server.reset()
-    server.clear_faults()
-    return server
-
-
-@pytest.fixture
-def panel(qtbot: QtBot, sandbox: SandboxServer) -> Iterator[VerifyPanel]:
+def panel(qtbot: QtBot, clean_sandbox: SandboxServer) -> Iterator[VerifyPanel]:
     widget = VerifyPanel()
     qtbot.addWidget(widget)
-    widget.set_destination(Target.SANDBOX, sandbox.base_url)
+    widget.set_destination(Target.SANDBOX, clean_sandbox.base_url)
     yield widget
     widget.shutdown()
 
@@ -158,8 +145,10 @@ def test_key_lookup_failure_is_shown(qtbot: QtBot, panel: VerifyPanel) -> None:
     assert panel.summary.text() == "Not checked: The OS keyring is locked."
 
 
-def test_cancel_a_hanging_check(qtbot: QtBot, panel: VerifyPanel, sandbox: SandboxServer) -> None:
-    sandbox.add_fault("hang", count=10)
+def test_cancel_a_hanging_check(
+    qtbot: QtBot, panel: VerifyPanel, clean_sandbox: SandboxServer
+) -> None:
+    clean_sandbox.add_fault("hang", count=10)
     with qtbot.waitSignal(panel.finished, timeout=15_000):
         panel.verify_key(US_KEY)
         assert panel.summary.text() == "Checking…"

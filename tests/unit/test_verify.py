@@ -1,4 +1,4 @@
-"""core.verify: interpreting answers, and real checks against an in-process sandbox."""
+"""core.verify: interpreting answers, and real checks against an in-process clean_sandbox."""
 
 from __future__ import annotations
 
@@ -29,19 +29,6 @@ from attribution_workbench.sandbox import DEMO_KEYS, SandboxServer
 
 V2, PROBE = VerifyMethod.V2_EMPTY_BATCH, VerifyMethod.ATTRIBUTION_PROBE
 US_KEY, EU_KEY = DEMO_KEYS["us"], DEMO_KEYS["eu"]
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[SandboxServer]:
-    with SandboxServer() as running:
-        yield running
-
-
-@pytest.fixture
-def sandbox(server: SandboxServer) -> SandboxServer:
-    server.reset()
-    server.clear_faults()
-    return server
 
 
 @pytest.fixture
@@ -114,11 +101,11 @@ def test_probe_event_refuses_an_unknown_platform() -> None:
 
 @pytest.mark.parametrize("method", [V2, PROBE])
 def test_a_key_belongs_to_the_region_that_accepts_it(
-    sandbox: SandboxServer, client: Client, method: VerifyMethod
+    clean_sandbox: SandboxServer, client: Client, method: VerifyMethod
 ) -> None:
     keys = {Region.US: EU_KEY, Region.EU: EU_KEY}
     results = check_regions(
-        client, keys, [Region.US, Region.EU], Target.SANDBOX, sandbox.base_url, method
+        client, keys, [Region.US, Region.EU], Target.SANDBOX, clean_sandbox.base_url, method
     )
     assert list(results) == [Region.US, Region.EU]
     us, eu = results[Region.US], results[Region.EU]
@@ -127,47 +114,53 @@ def test_a_key_belongs_to_the_region_that_accepts_it(
     assert us.method is method and eu.region is Region.EU
     assert belongs_to(results) is Region.EU
     expected_path = "/2/httpapi" if method is V2 else "/attribution"
-    assert eu.url == f"{sandbox.base_url}/eu{expected_path}"
+    assert eu.url == f"{clean_sandbox.base_url}/eu{expected_path}"
     assert eu.elapsed_ms is not None and abs(eu.checked_at - time.time()) < 60
 
 
-def test_the_rejected_key_is_masked_in_the_message(sandbox: SandboxServer, client: Client) -> None:
-    check = check_key(client, US_KEY, Destination(Region.EU, Target.SANDBOX, sandbox.base_url))
+def test_the_rejected_key_is_masked_in_the_message(
+    clean_sandbox: SandboxServer, client: Client
+) -> None:
+    check = check_key(
+        client, US_KEY, Destination(Region.EU, Target.SANDBOX, clean_sandbox.base_url)
+    )
     assert check.verdict is Verdict.REJECTED
     assert check.message == "Invalid API key: ••••••••" + US_KEY[-4:]
     assert US_KEY not in check.message
 
 
-def test_the_v2_check_ingests_nothing(sandbox: SandboxServer, client: Client) -> None:
-    check_key(client, US_KEY, Destination(Region.US, Target.SANDBOX, sandbox.base_url))
-    assert sandbox.state.users() == []
-    assert sandbox.state.attributions() == []
+def test_the_v2_check_ingests_nothing(clean_sandbox: SandboxServer, client: Client) -> None:
+    check_key(client, US_KEY, Destination(Region.US, Target.SANDBOX, clean_sandbox.base_url))
+    assert clean_sandbox.state.users() == []
+    assert clean_sandbox.state.attributions() == []
 
 
-def test_the_probe_is_only_ever_held(sandbox: SandboxServer, client: Client) -> None:
-    destination = Destination(Region.US, Target.SANDBOX, sandbox.base_url)
+def test_the_probe_is_only_ever_held(clean_sandbox: SandboxServer, client: Client) -> None:
+    destination = Destination(Region.US, Target.SANDBOX, clean_sandbox.base_url)
     assert check_key(client, US_KEY, destination, PROBE).accepted is True
-    (held,) = sandbox.state.attributions()
+    (held,) = clean_sandbox.state.attributions()
     assert held["state"] == "held"
-    sandbox.advance_clock(73 * 3600 * 1000)
-    assert [a["state"] for a in sandbox.state.attributions()] == ["dropped"]
+    clean_sandbox.advance_clock(73 * 3600 * 1000)
+    assert [a["state"] for a in clean_sandbox.state.attributions()] == ["dropped"]
 
 
-def test_regions_without_a_key_are_skipped(sandbox: SandboxServer, client: Client) -> None:
+def test_regions_without_a_key_are_skipped(clean_sandbox: SandboxServer, client: Client) -> None:
     results = check_regions(
         client,
         {Region.US: US_KEY, Region.EU: ""},
         [Region.US, Region.EU],
         Target.SANDBOX,
-        sandbox.base_url,
+        clean_sandbox.base_url,
     )
     assert list(results) == [Region.US]
     assert belongs_to(results) is Region.US
 
 
-def test_server_errors_are_inconclusive(sandbox: SandboxServer, client: Client) -> None:
-    sandbox.add_fault("status", code=503)
-    check = check_key(client, US_KEY, Destination(Region.US, Target.SANDBOX, sandbox.base_url))
+def test_server_errors_are_inconclusive(clean_sandbox: SandboxServer, client: Client) -> None:
+    clean_sandbox.add_fault("status", code=503)
+    check = check_key(
+        client, US_KEY, Destination(Region.US, Target.SANDBOX, clean_sandbox.base_url)
+    )
     assert (check.verdict, check.status, check.accepted) == (Verdict.INCONCLUSIVE, 503, None)
     assert check.message
 
@@ -180,15 +173,15 @@ def test_no_server_is_unreachable(client: Client, closed_port: int) -> None:
     assert "refused" in check.message.lower()
 
 
-def test_regions_are_checked_at_once(sandbox: SandboxServer, client: Client) -> None:
-    sandbox.add_fault("delay", count=4, seconds=0.4)
+def test_regions_are_checked_at_once(clean_sandbox: SandboxServer, client: Client) -> None:
+    clean_sandbox.add_fault("delay", count=4, seconds=0.4)
     started = time.perf_counter()
     matrix = check_matrix(
         client,
         {Region.US: US_KEY, Region.EU: US_KEY},
         [Region.US, Region.EU],
         Target.SANDBOX,
-        sandbox.base_url,
+        clean_sandbox.base_url,
         (V2, PROBE),
     )
     elapsed = time.perf_counter() - started
@@ -198,8 +191,8 @@ def test_regions_are_checked_at_once(sandbox: SandboxServer, client: Client) -> 
     assert combined_verdict(matrix[Region.EU]) is Verdict.REJECTED
 
 
-def test_one_cancel_stops_every_check(sandbox: SandboxServer, client: Client) -> None:
-    sandbox.add_fault("hang", count=2)
+def test_one_cancel_stops_every_check(clean_sandbox: SandboxServer, client: Client) -> None:
+    clean_sandbox.add_fault("hang", count=2)
     token = CancelToken()
     threading.Timer(0.3, token.cancel).start()
     started = time.perf_counter()
@@ -208,7 +201,7 @@ def test_one_cancel_stops_every_check(sandbox: SandboxServer, client: Client) ->
         {Region.US: US_KEY, Region.EU: EU_KEY},
         [Region.US, Region.EU],
         Target.SANDBOX,
-        sandbox.base_url,
+        clean_sandbox.base_url,
         cancel=token,
     )
     assert time.perf_counter() - started < 2.5
