@@ -33,7 +33,6 @@ from attribution_workbench.ui.layout import (
     vbox,
 )
 from attribution_workbench.ui.raw_json import RawJsonPane, pretty_json
-from attribution_workbench.ui.signals import emit
 
 STATE_VERSION = 1
 FORM_TAB, RAW_TAB = 0, 1
@@ -216,8 +215,8 @@ class EventEditor(QWidget):
         self.findings_list.set_findings(findings)
         self.findings_summary.setText(summary(findings))
         if notify:
-            emit(self.event_changed)
-            emit(self.findings_changed, list(findings))
+            self.event_changed.emit()
+            self.findings_changed.emit(list(findings))
 
     # -- findings navigation -------------------------------------------------------------
 

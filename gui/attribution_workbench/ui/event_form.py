@@ -51,7 +51,6 @@ from attribution_workbench.ui.layout import (
 )
 from attribution_workbench.ui.other_keys import OtherKeys
 from attribution_workbench.ui.properties_table import PropertiesTable
-from attribution_workbench.ui.signals import emit
 from attribution_workbench.ui.time_field import TimeField
 
 HIDDEN_IDS = {"ios": ANDROID_ID_FIELDS, "android": IOS_ID_FIELDS}
@@ -250,7 +249,7 @@ class EventForm(QWidget):
 
     def _on_edited(self) -> None:
         if not self._loading:
-            emit(self.edited)
+            self.edited.emit()
 
     def _set_text_value(self, name: str, text: str) -> None:
         self._values[name] = text if text else None
@@ -263,7 +262,7 @@ class EventForm(QWidget):
         self._values["platform"] = self.platform.itemData(index)
         self.platform.setPlaceholderText("")
         self._update_visible_ids()
-        emit(self.edited)
+        self.edited.emit()
 
     def generate(self, name: str) -> None:
         """Put a fresh random ID into field ``name``."""
@@ -272,7 +271,7 @@ class EventForm(QWidget):
         assert isinstance(edit, QLineEdit)
         edit.setText(value)
         self._values[name] = value
-        emit(self.edited)
+        self.edited.emit()
 
     def company_prefix(self) -> str:
         return self.event_type_field.company_prefix()
@@ -284,7 +283,7 @@ class EventForm(QWidget):
     def _remove_other_key(self, key: str) -> None:
         self._extra.pop(key, None)
         self.other.set_keys(self._extra)
-        emit(self.edited)
+        self.edited.emit()
 
     # -- values in and out -----------------------------------------------------------------
 

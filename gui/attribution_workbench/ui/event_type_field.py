@@ -15,7 +15,6 @@ from PySide6.QtWidgets import QLabel, QLineEdit, QToolButton
 
 from attribution_workbench.ui.keys import bind_keys
 from attribution_workbench.ui.layout import annotate
-from attribution_workbench.ui.signals import emit
 
 APPLY_PREFIX_KEY = "Ctrl+Shift+P"
 LEADING_TAG_RE = re.compile(r"\[[^\[\]]*\]\s*")
@@ -58,7 +57,7 @@ class EventTypeField(QObject):
             f"[Adjust] Install. {APPLY_PREFIX_KEY} applies the company prefix.",
             f"Event type, e.g. [Adjust] Install ({APPLY_PREFIX_KEY} applies the prefix)",
         )
-        self.editor.textEdited.connect(lambda text: emit(self.edited, text))
+        self.editor.textEdited.connect(lambda text: self.edited.emit(text))
         self.prefix = QLineEdit()
         self.prefix.setObjectName("company_prefix")
         self.prefix.setPlaceholderText("[Company]")
@@ -104,7 +103,7 @@ class EventTypeField(QObject):
         if updated != current:
             self.editor.setText(updated)
             self.editor.setCursorPosition(len(updated))
-            emit(self.edited, updated)
+            self.edited.emit(updated)
 
     def company_prefix(self) -> str:
         return normalize_prefix(self.prefix.text())
@@ -123,4 +122,4 @@ class EventTypeField(QObject):
             self.prefix.setText(prefix)
         if prefix != self._last_prefix:
             self._last_prefix = prefix
-            emit(self.company_prefix_changed, prefix)
+            self.company_prefix_changed.emit(prefix)

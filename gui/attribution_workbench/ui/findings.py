@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
 
 from attribution_workbench.core.rules import Finding, Level
 from attribution_workbench.ui.layout import SPACING, hbox
-from attribution_workbench.ui.signals import emit
 
 PREFIX = {Level.ERROR: "Error:", Level.WARNING: "Warning:", Level.INFO: "Note:"}
 RANK = {Level.ERROR: 0, Level.WARNING: 1, Level.INFO: 2}
@@ -142,7 +141,7 @@ class FindingsList(QListWidget):
     def on_item_activated(self, item: QListWidgetItem) -> None:
         row = self.row(item)
         if 0 <= row < len(self._findings):
-            emit(self.finding_activated, self._findings[row])
+            self.finding_activated.emit(self._findings[row])
 
 
 def summary(findings: Sequence[Finding]) -> str:

@@ -18,7 +18,6 @@ from attribution_workbench.core.rules import Finding
 from attribution_workbench.ui.findings import ICON_SIZE, FieldNote, level_icon, worst
 from attribution_workbench.ui.keys import bind_keys
 from attribution_workbench.ui.layout import GROUP_SPACING, TIGHT_SPACING, annotate, hbox, vbox
-from attribution_workbench.ui.signals import emit
 
 VALUE_LIMIT = 120
 VISIBLE_ROWS = 5
@@ -101,4 +100,4 @@ class OtherKeys(QWidget):
     def remove_current(self) -> None:
         row = self.list.currentRow()
         if 0 <= row < len(self._keys):
-            emit(self.removed, self._keys[row])
+            self.removed.emit(self._keys[row])

@@ -19,7 +19,6 @@ from PySide6.QtGui import QIcon
 from attribution_workbench.core.rules import Finding, Level
 from attribution_workbench.core.typed_values import ValueType, convert, describe, inferred
 from attribution_workbench.ui.findings import PREFIX, RANK
-from attribution_workbench.ui.signals import emit
 
 KEY, VALUE, TYPE = range(3)
 HEADERS = ("Key", "Value", "Type")
@@ -211,7 +210,7 @@ class PropertiesModel(QAbstractTableModel):
     def _changed(self) -> None:
         self._recount()
         self._key_column_changed()
-        emit(self.edited)
+        self.edited.emit()
 
     def _recount(self) -> None:
         seen: dict[str, list[int]] = {}
@@ -222,7 +221,7 @@ class PropertiesModel(QAbstractTableModel):
 
     def _key_column_changed(self) -> None:
         if self._rows:
-            emit(self.dataChanged, self.index(0, KEY), self.index(len(self._rows) - 1, KEY))
+            self.dataChanged.emit(self.index(0, KEY), self.index(len(self._rows) - 1, KEY))
 
     # -- QAbstractTableModel -----------------------------------------------------------
 
@@ -332,6 +331,6 @@ class PropertiesModel(QAbstractTableModel):
             row.kind = kind
         row.refresh()
         self._forget_opaque()
-        emit(self.dataChanged, self.index(index.row(), 0), self.index(index.row(), TYPE))
+        self.dataChanged.emit(self.index(index.row(), 0), self.index(index.row(), TYPE))
         self._changed()
         return True

@@ -40,7 +40,6 @@ from attribution_workbench.ui.findings import FieldNote, level_icon
 from attribution_workbench.ui.keys import bind_keys
 from attribution_workbench.ui.layout import STRETCH, TIGHT_SPACING, annotate, hbox, vbox
 from attribution_workbench.ui.properties_model import KEY, TYPE, TYPE_HELP, VALUE, PropertiesModel
-from attribution_workbench.ui.signals import emit
 
 TYPE_LABELS = {
     ValueType.AUTO: "auto (JSON literal or text)",
@@ -68,7 +67,7 @@ class TypeDelegate(QStyledItemDelegate):
             combo.addItem(label, kind.value)
         combo.setAccessibleName("Value type")
         combo.setToolTip(TYPE_HELP)
-        combo.currentIndexChanged.connect(lambda _i: emit(self.commitData, combo))
+        combo.currentIndexChanged.connect(lambda _i: self.commitData.emit(combo))
         return combo
 
     def setEditorData(  # noqa: N802

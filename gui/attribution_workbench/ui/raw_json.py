@@ -23,7 +23,6 @@ from attribution_workbench.core.rules import Finding
 from attribution_workbench.ui.findings import FieldNote
 from attribution_workbench.ui.keys import bind_keys
 from attribution_workbench.ui.layout import STRETCH, TIGHT_SPACING, annotate, hbox, vbox
-from attribution_workbench.ui.signals import emit
 
 GOTO_KEY = "F8"
 FORMAT_KEY = "Ctrl+Shift+F"
@@ -233,4 +232,4 @@ class RawJsonPane(QWidget):
         if self._stash is not None:
             self._stash = None
             self.restore_button.hide()
-        emit(self.text_edited)
+        self.text_edited.emit()

@@ -20,7 +20,6 @@ from PySide6.QtWidgets import QDateTimeEdit, QLabel, QLineEdit, QPushButton, QWi
 
 from attribution_workbench.ui.findings import FieldNote
 from attribution_workbench.ui.layout import TIGHT_SPACING, annotate, hbox, vbox
-from attribution_workbench.ui.signals import emit
 
 NOT_SET = "not set (server uses upload time)"
 PICKER_FORMAT = "yyyy-MM-dd HH:mm:ss.zzz"
@@ -134,7 +133,7 @@ class TimeField(QWidget):
     def on_ms_edited(self, text: str) -> None:
         self._value = parse_ms(text)
         self._show(update_ms=False)  # never rewrite what the user is typing
-        emit(self.edited)
+        self.edited.emit()
 
     @Slot(QDateTime)
     def on_picker_changed(self, moment: QDateTime) -> None:
@@ -142,19 +141,19 @@ class TimeField(QWidget):
             return
         self._value = moment.toMSecsSinceEpoch()
         self._show(update_ms=True)
-        emit(self.edited)
+        self.edited.emit()
 
     @Slot()
     def set_now(self) -> None:
         self._value = int(time.time() * 1000)
         self._show(update_ms=True)
-        emit(self.edited)
+        self.edited.emit()
 
     @Slot()
     def clear(self) -> None:
         self._value = None
         self._show(update_ms=True)
-        emit(self.edited)
+        self.edited.emit()
 
     def _show(self, *, update_ms: bool) -> None:
         value = self._value
