@@ -23,10 +23,8 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -65,18 +63,7 @@ def measure_bundle(executable: Path, platform: str) -> Sample:
         )
         errors = Path(home) / "stderr"
         with errors.open("w") as stderr:
-            started = time.monotonic_ns()
-            process = subprocess.Popen(
-                [str(executable)], env=env, stdout=subprocess.PIPE, stderr=stderr, text=True
-            )
-            assert process.stdout is not None
-            painted_ms = rss = None
-            for line in process.stdout:
-                if line.startswith("painted "):
-                    painted_ms = (int(line.split()[1]) - started) / 1e6
-                elif line.strip() == "idle":
-                    rss = bench_startup.vm_rss_kb(process.pid)
-            code = process.wait(timeout=60)
+            painted_ms, rss, code = bench_startup.run_child([str(executable)], env, stderr)
         if code != 0 or painted_ms is None or rss is None:
             raise RuntimeError(f"the bundle failed (exit {code}): {errors.read_text()[-2000:]}")
     return painted_ms, rss

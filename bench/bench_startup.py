@@ -23,6 +23,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import IO
 
 BUDGET = 1.3
 IDLE_MS = 1000
@@ -87,24 +88,31 @@ def measure(kind: str, platform: str) -> tuple[float, int]:
             XDG_DATA_HOME=str(Path(home) / "data"),
             PYTHONPATH=os.pathsep.join(filter(None, [str(GUI_DIR), env.get("PYTHONPATH")])),
         )
-        started = time.monotonic_ns()
-        process = subprocess.Popen(
-            [sys.executable, __file__, "--child", kind],
-            env=env,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        assert process.stdout is not None
-        painted_ms = rss = None
-        for line in process.stdout:
-            if line.startswith("painted "):
-                painted_ms = (int(line.split()[1]) - started) / 1e6
-            elif line.strip() == "idle":
-                rss = vm_rss_kb(process.pid)
-        code = process.wait(timeout=60)
+        painted_ms, rss, code = run_child([sys.executable, __file__, "--child", kind], env)
     if code != 0 or painted_ms is None or rss is None:
         raise RuntimeError(f"the {kind} child failed (exit {code})")
     return painted_ms, rss
+
+
+def run_child(
+    argv: list[str], env: dict[str, str], stderr: IO[str] | None = None
+) -> tuple[float | None, int | None, int]:
+    """Spawn a child that speaks the probe protocol ("painted <ns>", then "idle").
+
+    Returns (ms from spawn to first paint, idle RSS in kB, exit code); the first two are
+    None when the child never said so.
+    """
+    started = time.monotonic_ns()
+    process = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=stderr, text=True)
+    assert process.stdout is not None
+    painted_ms: float | None = None
+    rss: int | None = None
+    for line in process.stdout:
+        if line.startswith("painted "):
+            painted_ms = (int(line.split()[1]) - started) / 1e6
+        elif line.strip() == "idle":
+            rss = vm_rss_kb(process.pid)
+    return painted_ms, rss, process.wait(timeout=60)
 
 
 def main() -> int:
