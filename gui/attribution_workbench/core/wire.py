@@ -44,6 +44,7 @@ class Format(str, enum.Enum):
     CURL = "curl"
     PYTHON = "python"
     JSON = "json"
+    HTTPIE = "httpie"
 
 
 class KeyStyle(str, enum.Enum):
@@ -52,6 +53,12 @@ class KeyStyle(str, enum.Enum):
     MASK = "mask"  # bullets (the default on screen)
     REVEAL = "reveal"  # the key itself
     ENV = "env"  # a reference to $AMPLITUDE_API_KEY, so copied commands work without the secret
+    REDACT = "redact"  # REDACTED_KEY: a constant with no character of the key (history, files)
+
+
+# What stored copies of a request (history) show instead of the key: unlike mask_key, it says
+# nothing about the key, and no ASCII key character appears in it.
+REDACTED_KEY = "\u2022" * 8
 
 
 class WireError(ValueError):
@@ -122,6 +129,8 @@ class PreparedRequest:
             return _render_curl(self, style)
         if fmt is Format.PYTHON:
             return _render_python(self, style)
+        if fmt is Format.HTTPIE:
+            return _render_httpie(self, style)
         return _render_decoded(self, style)
 
 
@@ -231,6 +240,8 @@ def _key_text(key: str, style: KeyStyle) -> str:
         return key
     if style is KeyStyle.ENV:
         return "$" + KEY_ENV_VAR
+    if style is KeyStyle.REDACT:
+        return REDACTED_KEY
     return mask_key(key)
 
 
@@ -268,6 +279,24 @@ def _render_curl(request: PreparedRequest, style: KeyStyle) -> str:
         body_segments = _segments(request.body_text(), request.body_key_spans)
         lines.append("--data-binary " + _shell_word(body_segments, request.api_key, style))
     return " \\\n  ".join(lines)
+
+
+def _render_httpie(request: PreparedRequest, style: KeyStyle) -> str:
+    """An HTTPie command that sends the same URL and body bytes.
+
+    HTTPie builds a body from ``name=value`` items with its own encoding, so the exact body is
+    piped in on stdin instead (``printf %s`` adds no newline); without a body, stdin is ignored
+    so the command also works in scripts.
+    """
+    url = _shell_word(_segments(request.url, request.url_key_spans), request.api_key, style)
+    headers = [f"{name}:{value}" for name, value in request.headers if name == "Content-Type"]
+    if not request.body:
+        return " ".join(["http", "--ignore-stdin", request.method, url])
+    body = _shell_word(
+        _segments(request.body_text(), request.body_key_spans), request.api_key, style
+    )
+    command = " ".join(["http", request.method, url, *(shlex.quote(h) for h in headers)])
+    return f"printf %s {body} \\\n  | {command}"
 
 
 def _python_expr(segments: Segments, key: str, style: KeyStyle) -> str:
