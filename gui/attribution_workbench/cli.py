@@ -17,7 +17,7 @@ import sys
 import traceback
 from collections.abc import Sequence
 
-from attribution_workbench import __version__, cli_commands, cli_keys
+from attribution_workbench import __version__, cli_commands, cli_import, cli_keys
 from attribution_workbench.cli_support import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
@@ -33,6 +33,9 @@ event:
   --event JSON          the event text, sent verbatim (your own spacing is kept)
   --event-file PATH     read it from a file; '-' reads standard input
                         (a trailing newline at the end of the file is not sent)
+  --from-paste SOURCE   (preview) read event, region, transport and target from a pasted
+                        curl command, HTTP request, form body, URL or event JSON;
+                        '-' reads standard input; command-line options win
 
 target (default: Amplitude's real hosts, api2.amplitude.com / api.eu.amplitude.com):
   --sandbox [BASE_URL]  the local sandbox: BASE_URL/us/... or BASE_URL/eu/...
@@ -149,7 +152,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--reveal", action="store_true", help="show the key itself instead of a mask"
     )
     _profile_option(preview)
-    preview.set_defaults(handler=cli_commands.run_preview)
+    cli_import.add_option(preview)
+    # No default region here: --from-paste detects one, and run_preview falls back to us.
+    preview.set_defaults(handler=cli_commands.run_preview, region=None)
 
     send = commands.add_parser(
         "send",

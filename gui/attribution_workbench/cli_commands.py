@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+from attribution_workbench import cli_import
 from attribution_workbench.cli_support import (
     EXIT_FAILED,
     EXIT_OK,
@@ -52,7 +53,9 @@ Print the exact request 'send' would make for the event, built from the same byt
 The key is masked unless --reveal is given. With --reveal, --format body prints exactly the
 body bytes 'send' puts on the wire, then one newline. When no key is set, the preview shows
 {PLACEHOLDER_KEY} in its place (and --reveal refuses, exit 2). Errors in the event are
-listed on stderr; the preview is still printed, and the exit status is then 2."""
+listed on stderr; the preview is still printed, and the exit status is then 2.
+
+{cli_import.FROM_PASTE_HELP}"""
 
 SEND_HELP = """\
 Validate the event, then send it. Every error is listed on stderr and nothing is sent
@@ -85,6 +88,7 @@ demo key unless --key REGION=KEY gives its keys instead."""
 
 
 def run_preview(args: argparse.Namespace, console: Console) -> int:
+    cli_import.apply_paste(args, console)  # --from-paste fills in what was not given
     fmt = Format(args.format) if args.format else None
     if fmt is Format.BODY and args.as_query:
         raise CliError(
@@ -94,7 +98,7 @@ def run_preview(args: argparse.Namespace, console: Console) -> int:
     if fmt is None:
         fmt = Format.QUERY if args.as_query else Format.BODY
     transport = Transport.QUERY if args.as_query or fmt is Format.QUERY else Transport.BODY
-    region = Region(args.region)
+    region = Region(args.region or "us")
     target = destination(args, region)
     text, invalid = checked_event_text(args, console)
     key = _preview_key(args, region, console)

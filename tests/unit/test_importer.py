@@ -1,0 +1,295 @@
+"""Paste to import: real-world shapes, region/transport detection, keys, and a round trip."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from attribution_workbench.core.importer import parse_paste
+from attribution_workbench.core.regions import Destination, Region, Target
+from attribution_workbench.core.wire import Format, KeyStyle, Transport, prepare
+
+KEY = "5e471ce1deadbeef5e471ce1deadbeef"
+EVENT = (
+    '{"event_type":"[Test] Install","platform":"ios","idfa":"AEBE52E7-03EE-455A-B3C4-E57283966239"}'
+)
+ENCODED = (
+    "%7B%22event_type%22%3A%22%5BTest%5D%20Install%22%2C%22platform%22%3A%22ios%22%2C"
+    "%22idfa%22%3A%22AEBE52E7-03EE-455A-B3C4-E57283966239%22%7D"
+)
+
+# The two examples of the Attribution API docs, verbatim (indented as on the page).
+DOCS_IOS = """\
+        POST /attribution HTTP/1.1
+        Host: api.amplitude.com
+        Content-Length: 365
+
+        api_key={{api_key}}&event=%7B%22event_type%22%3A%22%5BYOUR%20COMPANY%5D%20Install%22%2C%20%22idfa%22%3A%20%22AEBE52E7-03EE-455A-B3C4-E57283966239%22%2C%20%22user_properties%22%3A%20%7B%22%5BYOUR%20COMPANY%5D%20media%20source%22%3A%20%22facebook%22%2C%20%22%5BYOUR%20COMPANY%5D%20campaign%22%3A%20%22refer-a-friend%22%7D%2C%20%22platform%22%3A%20%22ios%22%7D
+"""  # noqa: E501
+DOCS_IOS_EVENT = (
+    '{"event_type":"[YOUR COMPANY] Install", "idfa": "AEBE52E7-03EE-455A-B3C4-E57283966239", '
+    '"user_properties": {"[YOUR COMPANY] media source": "facebook", "[YOUR COMPANY] campaign": '
+    '"refer-a-friend"}, "platform": "ios"}'
+)
+DOCS_ANDROID = """\
+
+        POST /attribution?api_key={{api_key}}&event={"event_type":"[YOUR COMPANY] Install","adid": "AEBE52E7-03EE-455A-B3C4-E57283966239", "user_properties": {"[YOUR COMPANY] media source": "facebook", "[YOUR COMPANY] campaign": "refer-a-friend"}, "platform": "android"} HTTP/1.1
+        Host: api2.amplitude.com
+"""  # noqa: E501
+DOCS_ANDROID_EVENT = (
+    '{"event_type":"[YOUR COMPANY] Install","adid": "AEBE52E7-03EE-455A-B3C4-E57283966239", '
+    '"user_properties": {"[YOUR COMPANY] media source": "facebook", "[YOUR COMPANY] campaign": '
+    '"refer-a-friend"}, "platform": "android"}'
+)
+
+EU = "https://api.eu.amplitude.com/attribution"
+US = "https://api2.amplitude.com/attribution"
+
+# (name, pasted text, event text, region, transport, found key)
+SHAPES = [
+    ("docs iOS", DOCS_IOS, DOCS_IOS_EVENT, Region.US, Transport.BODY, None),
+    ("docs Android", DOCS_ANDROID, DOCS_ANDROID_EVENT, Region.US, Transport.QUERY, None),
+    (
+        "curl single quotes",
+        f"curl -X POST '{EU}' -H 'Content-Type: application/x-www-form-urlencoded' "
+        f"--data 'api_key={KEY}&event={ENCODED}'",
+        EVENT,
+        Region.EU,
+        Transport.BODY,
+        KEY,
+    ),
+    (
+        "curl double quotes",
+        f'curl "{EU}" -d "api_key={KEY}&event={ENCODED}"',
+        EVENT,
+        Region.EU,
+        Transport.BODY,
+        KEY,
+    ),
+    (
+        "curl line continuations",
+        f"curl -sS -X POST \\\n  {US} \\\n  -H 'Accept: */*' \\\n  --data-raw 'api_key={KEY}' \\\n"
+        f"  --data-raw 'event={ENCODED}'",
+        EVENT,
+        Region.US,
+        Transport.BODY,
+        KEY,
+    ),
+    (
+        "curl -G query",
+        f"curl -G {EU} --data-urlencode 'api_key={KEY}' --data-urlencode 'event={EVENT}'",
+        EVENT,
+        Region.EU,
+        Transport.QUERY,
+        KEY,
+    ),
+    (
+        "curl --data-urlencode body",
+        f"curl {US} --data-urlencode 'event={EVENT}' -d api_key=$AMPLITUDE_API_KEY",
+        EVENT,
+        Region.US,
+        Transport.BODY,
+        None,
+    ),
+    (
+        "curl --url and -XPOST",
+        f"$ curl -XPOST --url '{US}?api_key={KEY}&event={ENCODED}'",
+        EVENT,
+        Region.US,
+        Transport.QUERY,
+        KEY,
+    ),
+    (
+        "raw HTTP with headers",
+        f"POST /attribution HTTP/1.1\r\nHost: api.eu.amplitude.com\r\nUser-Agent: x\r\n"
+        f"Content-Type: application/x-www-form-urlencoded\r\n\r\napi_key={KEY}&event={ENCODED}",
+        EVENT,
+        Region.EU,
+        Transport.BODY,
+        KEY,
+    ),
+    ("form body", f"api_key={KEY}&event={ENCODED}\n", EVENT, None, Transport.BODY, KEY),
+    ("form body, + for spaces", "event=%7B%22a%22%3A+1%7D", '{"a": 1}', None, Transport.BODY, None),
+    ("full URL", f"{EU}?api_key={KEY}&event={ENCODED}", EVENT, Region.EU, Transport.QUERY, KEY),
+    ("bare JSON", "  " + EVENT + "\n", EVENT, None, None, None),
+    (
+        "markdown fence",
+        f"```bash\ncurl {EU} -d 'event={ENCODED}'\n```",
+        EVENT,
+        Region.EU,
+        Transport.BODY,
+        None,
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "event", "region", "transport", "key"),
+    [shape[1:] for shape in SHAPES],
+    ids=[shape[0] for shape in SHAPES],
+)
+def test_real_world_shapes(
+    text: str, event: str, region: Region | None, transport: Transport | None, key: str | None
+) -> None:
+    result = parse_paste(text)
+    assert result.usable, result.summary()
+    assert result.event_text == event
+    assert result.region is region
+    if transport is not None:
+        assert result.transport is transport
+    assert result.found_key == key
+    assert result.recognised, result
+    # The key is never shown in a message, and never part of the event.
+    assert KEY not in result.summary()
+    assert KEY not in (result.event_text or "")
+
+
+def test_docs_placeholder_is_not_a_key() -> None:
+    result = parse_paste(DOCS_IOS)
+    assert result.found_key is None
+    assert any("placeholder" in line for line in result.recognised)
+    assert result.target is Target.AMPLITUDE
+
+
+def test_curl_summary_says_what_was_recognised_and_missing() -> None:
+    result = parse_paste(f"curl -X POST {EU} -d 'api_key={KEY}'")
+    assert not result.usable
+    assert result.recognised[0] == f"Recognised a curl command to {EU} (EU)."
+    assert "The event parameter is missing." in result.problems
+    assert result.found_key == KEY
+    assert "••••••••beef" in result.summary()
+
+
+@pytest.mark.parametrize(
+    ("text", "target", "url", "region"),
+    [
+        (
+            f"curl http://127.0.0.1:8787/eu/attribution -d 'event={ENCODED}'",
+            Target.SANDBOX,
+            "http://127.0.0.1:8787",
+            Region.EU,
+        ),
+        (
+            f"curl http://localhost:9000/base/us/attribution -d 'event={ENCODED}'",
+            Target.SANDBOX,
+            "http://localhost:9000/base",
+            Region.US,
+        ),
+        (
+            f"curl https://proxy.example.com/attribution -d 'event={ENCODED}'",
+            Target.CUSTOM,
+            "https://proxy.example.com/attribution",
+            None,
+        ),
+        (
+            f"curl http://[::1]:8080/attribution -d 'event={ENCODED}'",
+            Target.CUSTOM,
+            "http://[::1]:8080/attribution",
+            None,
+        ),
+    ],
+)
+def test_targets_other_than_amplitude(
+    text: str, target: Target, url: str, region: Region | None
+) -> None:
+    result = parse_paste(text)
+    assert (result.target, result.url, result.region) == (target, url, region)
+
+
+def test_plain_http_to_a_remote_host_is_a_problem() -> None:
+    result = parse_paste(f"curl http://proxy.example.com/attribution -d 'event={ENCODED}'")
+    assert result.usable
+    assert any("unencrypted" in problem for problem in result.problems)
+
+
+@pytest.mark.parametrize("reference", ["$AMPLITUDE_API_KEY", "${AMPLITUDE_API_KEY}"])
+def test_environment_reference_is_not_a_key(reference: str) -> None:
+    result = parse_paste(f'curl {US} -d "api_key={reference}" -d "event={ENCODED}"')
+    assert result.found_key is None
+    assert result.key_from_env
+    assert any("$AMPLITUDE_API_KEY" in line for line in result.recognised)
+
+
+def test_body_wins_over_query() -> None:
+    result = parse_paste(f"curl '{US}?event=%7B%7D' -d 'event={ENCODED}'")
+    assert result.event_text == EVENT
+    assert result.transport is Transport.BODY
+    assert any("both" in problem for problem in result.problems)
+
+
+def test_urlencode_file_is_not_supported() -> None:
+    result = parse_paste(f"curl {US} --data-urlencode event@event.json")
+    assert not result.usable
+    assert any("file" in problem for problem in result.problems)
+
+
+def test_json_object_of_parameters_drops_the_key() -> None:
+    result = parse_paste(json.dumps({"api_key": KEY, "event": json.loads(EVENT)}))
+    assert result.found_key == KEY
+    assert result.event_text is not None and KEY not in result.event_text
+    assert json.loads(result.event_text) == json.loads(EVENT)
+
+
+@pytest.mark.parametrize(
+    "text", ["", "   \n", "hello world", "GET", "curl", "curl '", "<html></html>", "=&=&", "POST"]
+)
+def test_garbage_says_what_was_not_recognised(text: str) -> None:
+    result = parse_paste(text)
+    assert not result.usable
+    assert result.problems
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text())
+def test_never_raises(text: str) -> None:
+    result = parse_paste(text)
+    assert result.recognised or result.problems
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(alphabet=st.sampled_from("curl -dXG'\"\\\n$&=?{}%+ @:/aeventpi_k")))
+def test_never_raises_on_curl_like_text(text: str) -> None:
+    parse_paste("curl " + text)
+
+
+EVENT_TEXT = st.text(
+    alphabet=st.one_of(
+        st.characters(blacklist_categories=("Cs",)),
+        st.sampled_from("+&=%#'\"\n\\ {}$`"),
+    )
+)
+KEYS = st.text(alphabet="0123456789abcdefABCDEF", min_size=20, max_size=40)
+DESTINATIONS = st.one_of(
+    st.builds(Destination, st.sampled_from(Region)),
+    st.builds(
+        Destination,
+        st.sampled_from(Region),
+        st.just(Target.SANDBOX),
+        st.sampled_from(["http://127.0.0.1:8787", "http://localhost:9/x"]),
+    ),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(EVENT_TEXT, DESTINATIONS, st.sampled_from([Transport.BODY, Transport.QUERY]), KEYS)
+def test_round_trip_curl_export(
+    text: str, destination: Destination, transport: Transport, key: str
+) -> None:
+    prepared = prepare(text, destination, key, transport)
+    revealed = parse_paste(prepared.render(Format.CURL, KeyStyle.REVEAL))
+    assert revealed.event_text == text
+    assert revealed.region is destination.region
+    assert revealed.target is destination.target
+    assert revealed.url == destination.url
+    assert revealed.transport is transport
+    assert revealed.found_key == key
+
+    from_env = parse_paste(prepared.render(Format.CURL, KeyStyle.ENV))
+    assert from_env.event_text == text
+    assert (from_env.region, from_env.transport) == (destination.region, transport)
+    assert from_env.found_key is None
+    assert from_env.key_from_env
+    assert any("AMPLITUDE_API_KEY" in line for line in from_env.recognised)
