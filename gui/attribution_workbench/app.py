@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from attribution_workbench import __version__
 
 if TYPE_CHECKING:
+    from attribution_workbench.core.history import History
     from attribution_workbench.core.profiles import Credentials
     from attribution_workbench.core.regions import Region
     from attribution_workbench.core.wire import PreparedRequest
@@ -123,6 +124,13 @@ def credentials_factory(settings_path: str) -> Callable[[], Credentials]:
     return make
 
 
+def open_history() -> History:
+    """The history file under the user data dir (sqlite3 loads here, in a worker)."""
+    from attribution_workbench.core.history import History
+
+    return History()
+
+
 def build_services(settings: Settings) -> Services:
     from attribution_workbench.ui.services import Services
 
@@ -133,6 +141,7 @@ def build_services(settings: Settings) -> Services:
         sandbox_starter=start_sandbox,
         open_url=open_url,
         credentials=credentials_factory(settings.path),
+        history=open_history,
     )
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from PySide6.QtCore import QByteArray, QEvent, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QCloseEvent, QShowEvent
-from PySide6.QtWidgets import QMainWindow, QSplitter, QWidget
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QSplitter, QWidget
 
 from attribution_workbench import assets
 from attribution_workbench.core.event import PLATFORMS, AttributionEvent
@@ -35,6 +35,7 @@ from attribution_workbench.ui.backend import Backend
 from attribution_workbench.ui.destination import DestinationBar, SandboxBanner
 from attribution_workbench.ui.error_dialog import ErrorReporter, summary_of
 from attribution_workbench.ui.event_editor import EventEditor
+from attribution_workbench.ui.history_store import HistoryStore
 from attribution_workbench.ui.key_profiles import KeyProfiles
 from attribution_workbench.ui.layout import container, vbox
 from attribution_workbench.ui.menus import APP_NAME, build_menus
@@ -70,6 +71,11 @@ class MainWindow(QMainWindow):
         self._settings = services.settings
         self.reporter = reporter or ErrorReporter(lambda: self, self)
         self.backend = Backend(services, self.reporter, self)
+        self.history = HistoryStore(services.history, self)
+        self.history.notice.connect(self._on_history_notice)
+        self.history_dock: QDockWidget | None = None
+        self._send_context: tuple[str, str, str] = ("", "", "")
+        self._resend_deadline = 0.0
         self._prepared: PreparedRequest | None = None
         self._blockers: list[str] = []
         self._closed = False
@@ -217,6 +223,7 @@ class MainWindow(QMainWindow):
         """Start what the destination needs (sandbox, key lookup); idempotent."""
         if not self._closed:
             self.backend.start()
+            self.history.start()
 
     # --- the request -----------------------------------------------------------------------
     @Slot()
@@ -311,6 +318,12 @@ class MainWindow(QMainWindow):
         if self._blockers or request is None:
             self.show_status("Can't send: " + (self._blockers or ["there is no request"])[0])
             return
+        # Recorded with the profile, region and target of the moment Send was pressed.
+        self._send_context = (
+            self.backend.profile,
+            self.destination.current_region().value,
+            self.destination.current_target().value,
+        )
         self.backend.send(request, float(self.timeout.value()), self._on_send_done)
         self.response.show_in_flight(request)
         self.show_status(f"Sending to {request.host}…")
@@ -328,6 +341,8 @@ class MainWindow(QMainWindow):
     def _on_send_done(
         self, request: PreparedRequest, result: Any, error: BaseException | None
     ) -> None:
+        profile, region, target = self._send_context
+        self.history.record(request, result, error, profile=profile, region=region, target=target)
         if error is None:
             self.response.show_outcome(result, request)
             self.show_status(f"HTTP {result.status} from {request.host}.")
@@ -362,6 +377,16 @@ class MainWindow(QMainWindow):
         self.show_status(f"Opened {path}.")
         return True
 
+    @Slot()
+    def show_import(self) -> None:
+        """File ▸ Import… (Ctrl+Shift+V): paste a request or event to fill the form."""
+        from attribution_workbench.ui.import_dialog import ImportDialog  # on first use
+
+        if (previous := getattr(self, "import_dialog", None)) is not None:
+            previous.deleteLater()  # a fresh dialog reads the clipboard afresh
+        self.import_dialog = ImportDialog(self)
+        self.import_dialog.open()
+
     def save_event_file(self, path: Path) -> bool:
         text = self.editor.wire_text()
         if text is None:
@@ -395,6 +420,68 @@ class MainWindow(QMainWindow):
         if self.key_profiles.show_dialog(verify=True) is None:
             self.show_status("The keyring is not ready yet; try again in a moment.")
 
+    # --- history ------------------------------------------------------------------------------
+    @Slot()
+    def show_history(self) -> QDockWidget:
+        """View ▸ History (Ctrl+H): show (building it on first use) or hide the panel."""
+        if self.history_dock is None:
+            from attribution_workbench.ui.history_view import HistoryPanel, make_dock
+
+            self.history.start()
+            panel = HistoryPanel(
+                self.history, self.load_history_entry, self.resend_history_entry, self.show_status
+            )
+            self.history_dock = make_dock(panel, self)
+            self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.history_dock)
+            self.history_dock.show()
+        else:
+            self.history_dock.setVisible(not self.history_dock.isVisible())
+        return self.history_dock
+
+    @Slot(str)
+    def _on_history_notice(self, text: str) -> None:
+        self.statusBar().showMessage(text)  # no timeout: it says where the old file went
+
+    def load_history_entry(self, entry: Any) -> None:
+        """Put a history entry (core.history.Entry) back into the form and destination."""
+        from urllib.parse import urlsplit
+
+        self.editor.set_text(entry.event_text)
+        self.destination.set_region(Region(entry.region))
+        if entry.target == Target.CUSTOM.value:
+            self.destination.set_custom_url(urlsplit(entry.url)._replace(query="").geturl())
+        self.destination.set_target(Target(entry.target))
+        if (index := self.destination.profile.findText(entry.profile)) >= 0:
+            self.destination.profile.setCurrentIndex(index)
+        self.preview.set_transport(Transport(entry.transport))
+        self.rebuild_now()
+        self.show_status(f"Loaded history entry #{entry.id}.")
+
+    def resend_history_entry(self, entry: Any) -> None:
+        """Load the entry, then send it through the normal path with the current key."""
+        import time
+
+        self.load_history_entry(entry)
+        self._resend_deadline = time.monotonic() + 5.0
+        self._resend_when_ready()
+
+    def _resend_when_ready(self) -> None:
+        import time
+
+        self.rebuild_now()
+        choice = self.backend.key_for(
+            self.destination.current_target(), self.destination.current_region()
+        )
+        # The key for a newly chosen profile or region may still be on its way.
+        on_sandbox = self.destination.current_target() is Target.SANDBOX
+        waiting = choice.key is None and (
+            choice.note == "looking up…" or (on_sandbox and self.backend.sandbox is None)
+        )
+        if waiting and time.monotonic() < self._resend_deadline:
+            QTimer.singleShot(50, self._resend_when_ready)
+            return
+        self.send()
+
     def closeEvent(self, event: QCloseEvent) -> None:
         self.shutdown()
         super().closeEvent(event)
@@ -408,3 +495,4 @@ class MainWindow(QMainWindow):
         self.save_settings()
         self.key_profiles.shutdown()
         self.backend.shutdown()
+        self.history.shutdown()

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QMenu
 
 from attribution_workbench import __version__, assets
 from attribution_workbench.ui.event_files import FILE_FILTER
+from attribution_workbench.ui.presets_menu import PresetsMenu
 from attribution_workbench.ui.preview_pane import PreviewPane
 
 if TYPE_CHECKING:
@@ -35,9 +36,11 @@ class WindowActions(QObject):
         super().__init__(window)
         self._window = window
         self.about_box: QMessageBox | None = None
+        self.presets: PresetsMenu | None = None  # File ▸ Presets, set by build_menus
         self.new = self._make("&New event", "Ctrl+N", window.new_event)
         self.open = self._make("&Open event…", "Ctrl+O", self.ask_open)
         self.save = self._make("&Save event as…", "Ctrl+S", self.ask_save)
+        self.import_paste = self._make("&Import…", "Ctrl+Shift+V", window.show_import)
         self.quit = self._make("&Quit", "Ctrl+Q", window.close)
         self.send = self._make("&Send", "Ctrl+Return", window.send)
         # Ctrl+Return on the main keyboard, Ctrl+Enter on the keypad.
@@ -51,6 +54,7 @@ class WindowActions(QObject):
         self.verify = self._make("&Verify profile keys…", "Ctrl+Shift+K", window.verify_keys)
         self.docs = self._make("Attribution API &docs", "F1", self.open_docs)
         self.about = self._make(f"&About {APP_NAME}", "", self.show_about)
+        self.history = self._make("&History", "Ctrl+H", window.show_history)
 
     def _make(self, text: str, shortcut: str, slot: Callable[[], object]) -> QAction:
         action = QAction(text, self._window)
@@ -117,12 +121,27 @@ def build_menus(window: MainWindow, preview: PreviewPane) -> WindowActions:
                 m.addAction(item)
         return m
 
-    menu("&File", actions.new, actions.open, actions.save, None, actions.quit)
-    menu("&Edit", preview.copy_action, preview.copy_env_action, None, preview.reveal_action)
+    file_menu = menu(
+        "&File", actions.new, actions.open, actions.save, actions.import_paste, None, actions.quit
+    )
+    # A File submenu: every letter of "Presets" is a mnemonic in the menu bar or form already.
+    actions.presets = PresetsMenu(window, file_menu)
+    file_menu.insertMenu(actions.quit, actions.presets)
+    file_menu.insertSeparator(actions.quit)
+    menu(
+        "&Edit",
+        preview.copy_action,
+        preview.copy_env_action,
+        *preview.copy_as_actions.values(),
+        None,
+        preview.reveal_action,
+    )
     view = menu("&View")
     view.addSection("Preview format")
     for action in preview.format_actions.values():
         view.addAction(action)
+    view.addSeparator()
+    view.addAction(actions.history)
     # Alt+S, not Alt+R: "&Region:" in the destination bar has Alt+R.
     menu(
         "Reque&st",

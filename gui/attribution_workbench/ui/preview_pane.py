@@ -60,6 +60,8 @@ TRANSPORT_ITEMS = (
     (Transport.QUERY, "Query string (POST, no body)"),
 )
 ENV_FORMATS = (Format.CURL, Format.PYTHON)
+# "Copy as … with $AMPLITUDE_API_KEY": whatever format the preview shows.
+COPY_AS_ITEMS = ((Format.CURL, "curl"), (Format.PYTHON, "Python"), (Format.HTTPIE, "HTTPie"))
 NO_BODY_NOTE = (
     "No body: with the query-string transport both parameters travel in the URL "
     "(see Query URL). Content-Length is 0."
@@ -119,6 +121,12 @@ class PreviewPane(QGroupBox):
         self.copy_action.triggered.connect(self.copy_shown)
         self.copy_env_action = QAction(f"Copy with ${KEY_ENV_VAR} for the key", self)
         self.copy_env_action.triggered.connect(self.copy_with_env)
+        self.copy_as_actions: dict[Format, QAction] = {}
+        for fmt, label in COPY_AS_ITEMS:
+            action = QAction(f"Copy as {label} with ${KEY_ENV_VAR}", self)
+            action.setData(fmt.value)
+            action.triggered.connect(self._on_copy_as)
+            self.copy_as_actions[fmt] = action
         self.format_group = QActionGroup(self)
         self.format_group.setExclusive(True)
         self.format_actions: dict[Format, QAction] = {}
@@ -186,6 +194,8 @@ class PreviewPane(QGroupBox):
         menu = QMenu(self.copy)
         menu.addAction(self.copy_action)
         menu.addAction(self.copy_env_action)
+        menu.addSeparator()
+        menu.addActions(list(self.copy_as_actions.values()))
         self.copy.setMenu(menu)
         self.copy.setAccessibleName("Copy preview")
 
@@ -266,6 +276,23 @@ class PreviewPane(QGroupBox):
             f"Copied; it reads the key from ${KEY_ENV_VAR} when run, so the key is not in it."
         )
 
+    def copy_as(self, fmt: Format) -> None:
+        """Copy the request as ``fmt`` (curl, Python, HTTPie) reading $AMPLITUDE_API_KEY."""
+        if self._request is None:
+            return
+        QGuiApplication.clipboard().setText(self._request.render(fmt, KeyStyle.ENV))
+        label = dict(COPY_AS_ITEMS).get(fmt, fmt.value)
+        self.status_message.emit(
+            f"Copied as {label}; it reads the key from ${KEY_ENV_VAR} when run, so the key "
+            "is not in it."
+        )
+
+    @Slot()
+    def _on_copy_as(self) -> None:
+        action = self.sender()
+        if isinstance(action, QAction):
+            self.copy_as(Format(action.data()))
+
     def _env_ok(self) -> bool:
         return self.current_format() in ENV_FORMATS
 
@@ -285,6 +312,8 @@ class PreviewPane(QGroupBox):
         self.preview.setPlaceholderText(placeholder)
         self.copy_action.setEnabled(request is not None)
         self.copy_env_action.setEnabled(request is not None and self._env_ok())
+        for action in self.copy_as_actions.values():
+            action.setEnabled(request is not None)
 
     def _replace_text(self, text: str) -> None:
         old, self._shown = self._shown, text

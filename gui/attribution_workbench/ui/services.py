@@ -18,6 +18,7 @@ from attribution_workbench.ui.settings import Settings
 from attribution_workbench.ui.tasks import CancelRelay
 
 if TYPE_CHECKING:  # core.profiles imports core.credentials: not before the first paint
+    from attribution_workbench.core.history import History
     from attribution_workbench.core.profiles import Credentials
 
 
@@ -61,3 +62,6 @@ class Services:
     # after the first paint. With it, sends use the selected profile's key (key_lookup is
     # then unused); without it (tools, old tests), key_lookup serves every profile.
     credentials: Callable[[], Credentials] | None = None
+    # Opens the history file (core.history.History); called once, in a worker, after the
+    # first paint. None: sends are not recorded and the History panel stays empty.
+    history: Callable[[], History] | None = None

@@ -1,0 +1,199 @@
+"""File ▸ Import… (Ctrl+Shift+V): paste a curl command, HTTP request, form body, URL or event.
+
+The text is read by ``core.importer`` as it is typed; the dialog says what was recognised
+and what was not. Import fills the window's form, region, transport and target. A key found
+in the paste never goes into the form: the dialog offers to store it in the keyring for the
+window's profile and the imported region (Save) or to forget it (Discard). The pasted text
+is cleared as soon as it has been imported, so the key does not linger in a widget.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import Slot
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from attribution_workbench.core.importer import ImportResult, parse_paste
+from attribution_workbench.core.regions import Region, Target
+from attribution_workbench.core.wire import mask_key
+from attribution_workbench.ui.tasks import Task, TaskRunner
+
+if TYPE_CHECKING:
+    from attribution_workbench.ui.main_window import MainWindow
+
+HINT = (
+    "Paste a curl command, a raw HTTP request, a form body (api_key=…&event=…), "
+    "a URL with a query string, or an event JSON."
+)
+
+
+def looks_importable(text: str) -> bool:
+    """True when clipboard text is worth prefilling (the parser recognises an event)."""
+    return bool(text.strip()) and len(text) < 1_000_000 and parse_paste(text).usable
+
+
+def apply_import(window: MainWindow, result: ImportResult) -> None:
+    """Fill the window from ``result``; the key (if any) is not touched here."""
+    if result.event_text is not None:
+        window.editor.set_text(result.event_text)
+    if result.region is not None:
+        window.destination.set_region(result.region)
+    if result.target is Target.CUSTOM and result.url:
+        window.destination.set_custom_url(result.url)
+    if result.target is not None:
+        # A pasted sandbox URL means "the sandbox": the window's own sandbox is used.
+        window.destination.set_target(result.target)
+    if result.transport is not None:
+        window.preview.set_transport(result.transport)
+
+
+class ImportDialog(QDialog):
+    """Paste, see what is recognised, import; then maybe save the pasted key."""
+
+    def __init__(self, window: MainWindow, parent: QWidget | None = None) -> None:
+        super().__init__(parent or window)
+        self.setObjectName("import_dialog")
+        self.setWindowTitle("Import a request or event")
+        self._window = window
+        self._result: ImportResult | None = None
+        self._runner = TaskRunner(self)
+        self._task: Task | None = None
+        self._key_region: Region | None = None
+
+        self.hint = QLabel(HINT)
+        self.hint.setWordWrap(True)
+        self.text = QPlainTextEdit()
+        self.text.setObjectName("import_text")
+        self.text.setPlaceholderText("curl -X POST https://api2.amplitude.com/attribution …")
+        self.summary = QLabel()
+        self.summary.setObjectName("import_summary")
+        self.summary.setWordWrap(True)
+        self.buttons = QDialogButtonBox()
+        self.import_button = QPushButton("&Import")
+        self.import_button.setObjectName("import_button")
+        self.buttons.addButton(self.import_button, QDialogButtonBox.ButtonRole.AcceptRole)
+        self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.rejected.connect(self.reject)
+        self.import_button.clicked.connect(self.on_import)
+
+        self.key_offer = QLabel()
+        self.key_offer.setObjectName("import_key_offer")
+        self.key_offer.setWordWrap(True)
+        self.save_key = QPushButton("&Save key")
+        self.save_key.setObjectName("import_save_key")
+        self.discard_key = QPushButton("&Discard key")
+        self.discard_key.setObjectName("import_discard_key")
+        self.key_buttons = QDialogButtonBox()
+        self.key_buttons.addButton(self.save_key, QDialogButtonBox.ButtonRole.AcceptRole)
+        self.key_buttons.addButton(self.discard_key, QDialogButtonBox.ButtonRole.RejectRole)
+        self.save_key.clicked.connect(self.on_save_key)
+        self.discard_key.clicked.connect(self.on_discard_key)
+
+        layout = QVBoxLayout(self)
+        for widget in (self.hint, self.text, self.summary, self.buttons):
+            layout.addWidget(widget)
+        layout.addWidget(self.key_offer)
+        layout.addWidget(self.key_buttons)
+        self._show_offer(False)
+        self.text.textChanged.connect(self.on_text_changed)
+        self.resize(640, 420)
+        clipboard = QGuiApplication.clipboard().text()
+        if looks_importable(clipboard):
+            self.text.setPlainText(clipboard)
+        self.on_text_changed()
+
+    def _show_offer(self, shown: bool) -> None:
+        offer: tuple[QWidget, ...] = (self.key_offer, self.key_buttons)
+        paste: tuple[QWidget, ...] = (self.hint, self.text, self.buttons)
+        for widget in offer:
+            widget.setVisible(shown)
+        for widget in paste:
+            widget.setVisible(not shown)
+
+    @Slot()
+    def on_text_changed(self) -> None:
+        text = self.text.toPlainText()
+        if not text.strip():
+            self._result = None
+            self.summary.setText("")
+            self.import_button.setEnabled(False)
+            return
+        self._result = parse_paste(text)
+        self.summary.setText("\n".join([*self._result.recognised, *self._result.problems]))
+        self.import_button.setEnabled(self._result.usable)
+
+    @Slot()
+    def on_import(self) -> None:
+        result = self._result
+        if result is None or not result.usable:
+            return
+        apply_import(self._window, result)
+        # The pasted text may hold the key: it goes now, and the result keeps it only for
+        # the save offer below.
+        self.text.blockSignals(True)
+        self.text.clear()
+        self.text.blockSignals(False)
+        self._window.show_status(f"Imported a {result.shape}.")
+        if not result.found_key:
+            self._result = None
+            self.accept()
+            return
+        self._key_region = result.region or self._window.destination.current_region()
+        profile = self._window.backend.profile
+        self.key_offer.setText(
+            f"The pasted text contained an API key ({mask_key(result.found_key)}). It was not "
+            f"put into the form. Save it to profile '{profile}' / region "
+            f"{self._key_region.value.upper()} in the keyring?"
+        )
+        self._show_offer(True)
+
+    @Slot()
+    def on_discard_key(self) -> None:
+        self._result = None
+        self._window.show_status("The pasted key was discarded.")
+        self.reject()
+
+    @Slot()
+    def on_save_key(self) -> None:
+        result, region = self._result, self._key_region
+        credentials = self._window.backend.credentials()
+        if result is None or result.found_key is None or region is None or self._task:
+            return
+        if credentials is None:
+            self.key_offer.setText("The keyring is not ready yet; try again in a moment.")
+            return
+        key, profile = result.found_key, self._window.backend.profile
+        self._result = None
+        self.save_key.setEnabled(False)
+        self.discard_key.setEnabled(False)
+        self.key_offer.setText("Waiting for the keyring…")
+        done = f"Stored the {region.value.upper()} key of '{profile}': {mask_key(key)}."
+
+        def finished(_result: Any, error: BaseException | None) -> None:
+            self._task = None
+            if error is not None:
+                # CredentialError/ValueError messages never contain the key.
+                self.key_offer.setText(f"The key was not saved: {error}")
+                self.discard_key.setEnabled(True)
+                return
+            self._window.backend.reload_keys()
+            self._window.key_profiles.refresh()
+            self._window.show_status(done)
+            self.accept()
+
+        self._task = self._runner.run(
+            lambda: credentials.set_key(profile, region, key), finished, "save pasted key"
+        )
+
+    def is_busy(self) -> bool:
+        return self._task is not None

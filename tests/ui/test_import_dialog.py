@@ -1,0 +1,146 @@
+"""File ▸ Import… (Ctrl+Shift+V): paste, see what is recognised, fill the form, save the key."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from pytestqt.qtbot import QtBot
+from window_helpers import OFFSCREEN_NOISE, settle
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
+
+from attribution_workbench.core.regions import Region, Target
+from attribution_workbench.core.wire import KeyStyle, Transport
+from attribution_workbench.ui.import_dialog import ImportDialog
+from attribution_workbench.ui.main_window import MainWindow
+from memory_keyring import MemoryKeyring
+
+pytest_plugins = ["conftest_window"]  # the window fixtures
+pytestmark = pytest.mark.qt_log_ignore(*OFFSCREEN_NOISE)
+
+PASTED_KEY = "0a1b2c3d4e5f60718293a4b5c6d7e8f9"
+EVENT = (
+    '{"event_type": "[Branch] Install", "platform": "android", '
+    '"adid": "3f8e9a1c-0b2d-4e5f-8a7b-6c5d4e3f2a1b"}'
+)
+CURL = (
+    "curl -X POST https://api.eu.amplitude.com/attribution \\\n"
+    "  -H 'Content-Type: application/x-www-form-urlencoded' \\\n"
+    f"  --data-urlencode 'api_key={PASTED_KEY}' \\\n"
+    f"  --data-urlencode 'event={EVENT}'\n"
+)
+
+
+def open_import(qtbot: QtBot, window: MainWindow) -> ImportDialog:
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    qtbot.keyClick(
+        window,
+        Qt.Key.Key_V,
+        Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
+    )
+    dialog = window.import_dialog
+    assert isinstance(dialog, ImportDialog) and dialog.objectName() == "import_dialog"
+    qtbot.waitUntil(dialog.isVisible)
+    return dialog
+
+
+def paste(qtbot: QtBot, dialog: ImportDialog, text: str) -> None:
+    dialog.text.clear()
+    dialog.text.insertPlainText(text)  # as a paste does: one edit
+
+
+def test_paste_curl_fills_the_form_and_offers_to_save_the_key(
+    qtbot: QtBot, window: MainWindow, memory_keyring: MemoryKeyring, tmp_path: Path
+) -> None:
+    assert window.destination.current_region() is Region.US
+    dialog = open_import(qtbot, window)
+    paste(qtbot, dialog, CURL)
+    summary = dialog.summary.text()
+    assert "Recognised a curl command to https://api.eu.amplitude.com/attribution (EU)." in summary
+    assert PASTED_KEY not in summary
+    assert dialog.import_button.isEnabled()
+
+    qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+    settle(qtbot, window)
+    assert window.editor.wire_text() == EVENT
+    assert window.destination.current_region() is Region.EU
+    assert window.destination.current_target() is Target.AMPLITUDE
+    assert window.preview.current_transport() is Transport.BODY
+    # The key is nowhere in the form, the preview or the dialog's text box.
+    assert PASTED_KEY not in (window.editor.wire_text() or "")
+    assert PASTED_KEY not in window.preview.shown_text()
+    prepared = window.prepared_request()
+    assert prepared is None or PASTED_KEY not in prepared.render(
+        window.preview.current_format(), KeyStyle.REVEAL
+    )
+    assert dialog.text.toPlainText() == ""
+
+    offer = dialog.key_offer.text()
+    assert dialog.key_offer.isVisible()
+    assert "••••••••e8f9" in offer and PASTED_KEY not in offer
+    assert "profile 'default' / region EU" in offer
+    qtbot.mouseClick(dialog.save_key, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.isVisible())
+    assert memory_keyring.entries[("attribution-workbench", "default@eu")] == PASTED_KEY
+
+    window.save_settings()
+    for path in Path(tmp_path).rglob("*"):
+        if path.is_file():
+            assert PASTED_KEY.encode() not in path.read_bytes(), path
+
+
+def test_discard_forgets_the_key(
+    qtbot: QtBot, window: MainWindow, memory_keyring: MemoryKeyring
+) -> None:
+    dialog = open_import(qtbot, window)
+    paste(qtbot, dialog, CURL)
+    qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(dialog.discard_key, Qt.MouseButton.LeftButton)
+    assert not dialog.isVisible()
+    assert not memory_keyring.entries
+    assert window.editor.wire_text() == EVENT
+
+
+def test_docs_android_example_sets_the_query_transport(qtbot: QtBot, window: MainWindow) -> None:
+    event = {"event_type": "[YOUR COMPANY] Install", "adid": "AEBE52E7", "platform": "android"}
+    text = (
+        f"POST /attribution?api_key={{{{api_key}}}}&event={json.dumps(event)} HTTP/1.1\n"
+        "Host: api2.amplitude.com\n"
+    )
+    dialog = open_import(qtbot, window)
+    paste(qtbot, dialog, text)
+    assert "placeholder" in dialog.summary.text()
+    qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+    assert not dialog.isVisible()  # no key: no offer
+    assert window.preview.current_transport() is Transport.QUERY
+    assert window.destination.current_target() is Target.AMPLITUDE
+
+
+def test_garbage_says_what_was_not_recognised(qtbot: QtBot, window: MainWindow) -> None:
+    before = window.editor.wire_text()
+    dialog = open_import(qtbot, window)
+    paste(qtbot, dialog, "this is not a request")
+    assert "not recognised" in dialog.summary.text()
+    assert not dialog.import_button.isEnabled()
+    paste(qtbot, dialog, "curl https://api.eu.amplitude.com/attribution -d 'api_key=x'")
+    assert "The event parameter is missing." in dialog.summary.text()
+    assert not dialog.import_button.isEnabled()
+    dialog.reject()
+    assert window.editor.wire_text() == before
+
+
+def test_clipboard_is_prefilled_when_importable(qtbot: QtBot, window: MainWindow) -> None:
+    url = f"https://api.eu.amplitude.com/attribution?event={quote(EVENT, safe='')}"
+    QGuiApplication.clipboard().setText(url)
+    dialog = open_import(qtbot, window)
+    assert dialog.text.toPlainText() == url
+    dialog.reject()
+    QGuiApplication.clipboard().setText("just some words")
+    dialog = open_import(qtbot, window)
+    assert dialog.text.toPlainText() == ""
+    dialog.reject()
