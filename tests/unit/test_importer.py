@@ -293,3 +293,13 @@ def test_round_trip_curl_export(
     assert from_env.found_key is None
     assert from_env.key_from_env
     assert any("AMPLITUDE_API_KEY" in line for line in from_env.recognised)
+
+
+def test_a_masked_key_from_our_own_preview_is_not_a_key() -> None:
+    text = (
+        "curl -X POST https://api2.amplitude.com/attribution "
+        "--data-binary 'api_key=••••••••4a61&event=%7B%7D'"
+    )
+    result = parse_paste(text)
+    assert result.found_key is None
+    assert any("masked" in line for line in result.recognised)

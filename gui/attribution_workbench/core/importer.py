@@ -364,6 +364,11 @@ def _classify_key(
     if _PLACEHOLDER.match(key):
         recognised.append(f"The api_key {key} is a placeholder, not a key.")
         return None, False
+    if "•" in key:  # our own masked previews (wire.mask_key / REDACT) pasted back
+        recognised.append(
+            "The api_key is masked (copied from a masked preview); no key is in the text."
+        )
+        return None, False
     if any(ch.isspace() or not ch.isprintable() for ch in key):
         problems.append("The api_key value contains spaces or control characters; it was ignored.")
         return None, False
