@@ -17,7 +17,7 @@ import sys
 import traceback
 from collections.abc import Sequence
 
-from attribution_workbench import __version__, cli_commands, cli_import, cli_keys
+from attribution_workbench import __version__, cli_batch, cli_commands, cli_import, cli_keys
 from attribution_workbench.cli_support import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
@@ -207,6 +207,7 @@ def build_parser() -> argparse.ArgumentParser:
     verify.set_defaults(handler=cli_commands.run_verify)
 
     cli_keys.add_key_parser(commands, _HelpFormatter)
+    cli_batch.add_parser(commands, _HelpFormatter, [target])
 
     sandbox = commands.add_parser(
         "sandbox",

@@ -1,0 +1,85 @@
+"""``attribution-cli batch`` end to end: a real subprocess against a sandbox subprocess."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cli_harness import US_KEY, Sandbox, run_cli
+
+IDFA = "6D0B3A4F-5C1E-4B8A-9D2F-7E3C1A0B9F8{}"
+CSV = (
+    "event_type,platform,idfa,time,user_properties.[Adjust] clicks\n"
+    f"[Adjust] Install,ios,{IDFA.format(1)},1700000000000,3\n"
+    "[Adjust] Install,windows,,,\n"
+    f"[Adjust] Install,ios,{IDFA.format(3)},,\n"
+)
+
+
+def write(tmp_path: Path) -> Path:
+    path = tmp_path / "events.csv"
+    path.write_text(CSV, encoding="utf-8")
+    return path
+
+
+def attribution_requests(sandbox: Sandbox, since: int) -> list[dict[str, object]]:
+    return [r for r in sandbox.requests(path="/attribution") if int(r["id"]) > since]
+
+
+def test_invalid_rows_without_consent_send_nothing(sandbox: Sandbox, tmp_path: Path) -> None:
+    since = sandbox.last_id()
+    result = run_cli("batch", str(write(tmp_path)), "--sandbox", sandbox.base_url, key=US_KEY)
+    assert result.code == 2
+    assert "row 2: invalid" in result.stderr and "platform" in result.stderr
+    assert "--skip-invalid" in result.stderr
+    assert attribution_requests(sandbox, since) == []
+
+
+def test_skip_invalid_sends_only_the_good_rows(sandbox: Sandbox, tmp_path: Path) -> None:
+    since = sandbox.last_id()
+    result = run_cli(
+        "batch",
+        str(write(tmp_path)),
+        "--sandbox",
+        sandbox.base_url,
+        "--skip-invalid",
+        "--json",
+        key=US_KEY,
+    )
+    assert result.code == 0, result.stderr
+    data = result.json()
+    assert data["summary"]["sent"] == 2 and data["summary"]["ok"] == 2
+    assert data["summary"]["skipped"] == 1
+    assert [(r["row"], r["status"]) for r in data["results"]] == [
+        (1, "ok"),
+        (2, "skipped"),
+        (3, "ok"),
+    ]
+    first = data["results"][0]
+    assert set(first) == {"row", "status", "http_status", "body", "elapsed_ms", "attempts", "error"}
+    assert first["http_status"] == 200 and first["body"] == "success" and first["attempts"] == 1
+    sent = attribution_requests(sandbox, since)
+    assert len(sent) == 2
+    bodies = " ".join(str(r["body_text"]) for r in sent)
+    assert IDFA.format(1) in bodies and IDFA.format(3) in bodies
+
+
+def test_a_500_makes_exit_1_and_is_not_retried(sandbox: Sandbox, tmp_path: Path) -> None:
+    path = tmp_path / "events.jsonl"
+    path.write_text(
+        f'{{"event_type":"[Adjust] Install","platform":"ios","idfa":"{IDFA.format(7)}"}}\n',
+        encoding="utf-8",
+    )
+    sandbox.post("/_sandbox/faults", {"mode": "status", "code": 500, "path": "/attribution"})
+    since = sandbox.last_id()
+    result = run_cli("batch", str(path), "--sandbox", sandbox.base_url, key=US_KEY)
+    assert result.code == 1
+    assert "may have been accepted" in result.stdout
+    assert len(attribution_requests(sandbox, since)) == 1
+
+
+def test_no_key_is_bad_input(sandbox: Sandbox, tmp_path: Path) -> None:
+    since = sandbox.last_id()
+    args = ("batch", str(write(tmp_path)), "--sandbox", sandbox.base_url, "--skip-invalid")
+    result = run_cli(*args)  # no $AMPLITUDE_API_KEY, no keyring
+    assert result.code == 2 and "AMPLITUDE_API_KEY" in result.stderr
+    assert attribution_requests(sandbox, since) == []
