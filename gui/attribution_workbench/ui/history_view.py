@@ -67,10 +67,12 @@ class HistoryPanel(QWidget):
         resend_entry: Callable[[Entry], object],
         show_status: Callable[[str], object],
         parent: QWidget | None = None,
+        app_event_entry: Callable[[Entry], object] | None = None,
     ) -> None:
         super().__init__(parent)
         self._store = store
         self._open_entry = open_entry
+        self._app_event_entry = app_event_entry
         self._resend_entry = resend_entry
         self._show_status = show_status
         self.model = HistoryModel(store, self)
@@ -114,6 +116,13 @@ class HistoryPanel(QWidget):
         self.resend_button = self._button(
             "&Resend", "Load the entry and send it with the current key", self.resend_selected
         )
+        self.app_event_button = self._button(
+            "Matching a&pp event…",
+            "Send the HTTP API V2 app event that makes this attribution event match",
+            self.app_event_selected,
+        )
+        self.app_event_button.setObjectName("history_app_event")
+        self.app_event_button.setVisible(app_event_entry is not None)
         self.curl_button = self._button(
             "Copy &curl", "Copy as curl with $AMPLITUDE_API_KEY for the key", self.copy_curl
         )
@@ -130,6 +139,7 @@ class HistoryPanel(QWidget):
         actions = hbox(
             self.open_button,
             self.resend_button,
+            self.app_event_button,
             self.curl_button,
             self.delete_button,
             self.clear_button,
@@ -198,6 +208,11 @@ class HistoryPanel(QWidget):
     def resend_selected(self) -> None:
         if (entry := self._one_selected()) is not None:
             self._resend_entry(entry)
+
+    @Slot()
+    def app_event_selected(self) -> None:
+        if self._app_event_entry is not None and (entry := self._one_selected()) is not None:
+            self._app_event_entry(entry)
 
     @Slot()
     def copy_curl(self) -> None:

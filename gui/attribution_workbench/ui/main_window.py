@@ -420,6 +420,13 @@ class MainWindow(QMainWindow):
         if self.key_profiles.show_dialog(verify=True) is None:
             self.show_status("The keyring is not ready yet; try again in a moment.")
 
+    @Slot()
+    def show_demo(self) -> QDockWidget:
+        """View ▸ Demo (Ctrl+D): the attribution timeline and scripted demo, built on first use."""
+        from attribution_workbench.ui.demo_view import show_demo
+
+        return show_demo(self)
+
     # --- history ------------------------------------------------------------------------------
     @Slot()
     def show_history(self) -> QDockWidget:
@@ -428,8 +435,11 @@ class MainWindow(QMainWindow):
             from attribution_workbench.ui.history_view import HistoryPanel, make_dock
 
             self.history.start()
+            from attribution_workbench.ui.app_event_dialog import open_from_history
+
             panel = HistoryPanel(
-                self.history, self.load_history_entry, self.resend_history_entry, self.show_status
+                self.history, self.load_history_entry, self.resend_history_entry, self.show_status,
+                app_event_entry=lambda entry: open_from_history(self, entry),
             )
             self.history_dock = make_dock(panel, self)
             self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.history_dock)
@@ -442,10 +452,13 @@ class MainWindow(QMainWindow):
     def _on_history_notice(self, text: str) -> None:
         self.statusBar().showMessage(text)  # no timeout: it says where the old file went
 
-    def load_history_entry(self, entry: Any) -> None:
+    def load_history_entry(self, entry: Any) -> bool:
         """Put a history entry (core.history.Entry) back into the form and destination."""
         from urllib.parse import urlsplit
 
+        if getattr(entry, "api", "/attribution") != "/attribution":  # e.g. a matching app event
+            self.show_status(f"History entry #{entry.id} is an {entry.api} send, not an event.")
+            return False
         self.editor.set_text(entry.event_text)
         self.destination.set_region(Region(entry.region))
         if entry.target == Target.CUSTOM.value:
@@ -456,12 +469,14 @@ class MainWindow(QMainWindow):
         self.preview.set_transport(Transport(entry.transport))
         self.rebuild_now()
         self.show_status(f"Loaded history entry #{entry.id}.")
+        return True
 
     def resend_history_entry(self, entry: Any) -> None:
         """Load the entry, then send it through the normal path with the current key."""
         import time
 
-        self.load_history_entry(entry)
+        if not self.load_history_entry(entry):
+            return
         self._resend_deadline = time.monotonic() + 5.0
         self._resend_when_ready()
 

@@ -55,6 +55,14 @@ class WindowActions(QObject):
         self.docs = self._make("Attribution API &docs", "F1", self.open_docs)
         self.about = self._make(f"&About {APP_NAME}", "", self.show_about)
         self.history = self._make("&History", "Ctrl+H", window.show_history)
+        self.batch = self._make("&Batch send…", "Ctrl+B", self.show_batch)
+        self.demo = self._make("&Demo", "Ctrl+D", window.show_demo)
+        # Enabled while the form's event has an ad ID; the dialog module loads on first use.
+        self.app_event = self._make(
+            "Send matching &app event…", "Ctrl+Shift+Return", self.show_app_event
+        )
+        window.editor.event_changed.connect(self._update_app_event)
+        self._update_app_event()
 
     def _make(self, text: str, shortcut: str, slot: Callable[[], object]) -> QAction:
         action = QAction(text, self._window)
@@ -80,6 +88,23 @@ class WindowActions(QObject):
         )
         if path:
             self._window.save_event_file(Path(path))
+
+    @Slot()
+    def _update_app_event(self) -> None:
+        ids = self._window.editor.current_event().ad_ids().values()
+        self.app_event.setEnabled(any(value not in (None, "") for value in ids))
+
+    @Slot()
+    def show_app_event(self) -> None:
+        from attribution_workbench.ui.app_event_dialog import open_app_event_dialog
+
+        open_app_event_dialog(self._window)
+
+    @Slot()
+    def show_batch(self) -> None:
+        from attribution_workbench.ui.batch_dialog import open_batch_dialog  # on first use
+
+        open_batch_dialog(self._window)
 
     @Slot()
     def open_docs(self) -> None:
@@ -122,7 +147,14 @@ def build_menus(window: MainWindow, preview: PreviewPane) -> WindowActions:
         return m
 
     file_menu = menu(
-        "&File", actions.new, actions.open, actions.save, actions.import_paste, None, actions.quit
+        "&File",
+        actions.new,
+        actions.open,
+        actions.save,
+        actions.import_paste,
+        actions.batch,
+        None,
+        actions.quit,
     )
     # A File submenu: every letter of "Presets" is a mnemonic in the menu bar or form already.
     actions.presets = PresetsMenu(window, file_menu)
@@ -142,11 +174,13 @@ def build_menus(window: MainWindow, preview: PreviewPane) -> WindowActions:
         view.addAction(action)
     view.addSeparator()
     view.addAction(actions.history)
+    view.addAction(actions.demo)
     # Alt+S, not Alt+R: "&Region:" in the destination bar has Alt+R.
     menu(
         "Reque&st",
         actions.send,
         actions.cancel,
+        actions.app_event,
         None,
         actions.credentials,
         actions.verify,

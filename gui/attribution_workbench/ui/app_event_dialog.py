@@ -1,0 +1,367 @@
+"""Request ▸ Send matching app event…: the HTTP API V2 event that makes an attribution match.
+
+Amplitude holds an attribution event until an app event carrying the same ad ID (byte for
+byte: matching is case-sensitive) arrives. The dialog builds that event from the attribution
+event (``core.app_event``), shows the exact ``/2/httpapi`` request in the same preview pane
+as the main window (from the ONE PreparedRequest that Send sends), sends it to the main
+window's current region, target and key, and reads the answer into one sentence.
+
+The ad IDs are copied and shown read-only; "Edit IDs" is the escape hatch. An edit that only
+changes the case of an ID is confirmed before sending, because it will not match.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from attribution_workbench.core.app_event import (
+    DEFAULT_APP_EVENT_TYPE,
+    V2Answer,
+    case_mismatches,
+    default_device_id,
+    interpret_v2,
+    matching_app_event,
+    missing_ids,
+    prepare_app_event,
+)
+from attribution_workbench.core.event import AttributionEvent
+from attribution_workbench.core.wire import PreparedRequest, WireError
+from attribution_workbench.ui.preview_pane import PreviewPane
+from attribution_workbench.ui.response_pane import ResponsePane
+
+if TYPE_CHECKING:
+    from attribution_workbench.ui.main_window import MainWindow
+
+WARN_STYLE = "color: #8a5a00;"
+
+
+def has_ad_id(event: AttributionEvent) -> bool:
+    """True when the event carries at least one non-empty ad ID (the action's enabled state)."""
+    return any(value not in (None, "") for value in event.ad_ids().values())
+
+
+def confirm_case_mismatch(parent: QWidget, details: list[tuple[str, str, str]]) -> bool:
+    """Ask before sending IDs that differ from the attribution's only in case.
+
+    ``details`` holds (field, attribution value, app event value). Tests patch this function.
+    """
+    lines = "\n".join(f"• {name}: attribution {a!r}, app event {b!r}" for name, a, b in details)
+    answer = QMessageBox.warning(
+        parent,
+        "IDs differ in case",
+        "Matching compares ad IDs case-sensitively, so these will NOT match the attribution "
+        f"event:\n\n{lines}\n\nSend anyway?",
+        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+        QMessageBox.StandardButton.No,
+    )
+    return answer == QMessageBox.StandardButton.Yes
+
+
+def answer_text(answer: V2Answer) -> str:
+    """The interpreted fields under the summary, one per line, only those present."""
+    rows: list[str] = []
+    for label, value in (
+        ("events_ingested", answer.events_ingested),
+        ("payload_size_bytes", answer.payload_size_bytes),
+        ("server_upload_time", answer.server_upload_time),
+        ("missing_field", answer.missing_field),
+        ("retry after (s)", answer.retry_after_s),
+    ):
+        if value is not None:
+            rows.append(f"{label}: {value}")
+    if answer.invalid_key:
+        rows.append("The key was rejected (a key of the other region is rejected too).")
+    for name, field_name, indexes in answer.event_problems:
+        rows.append(f"{name}: {field_name or '-'} {list(indexes)}")
+    return "\n".join(rows)
+
+
+class AppEventDialog(QDialog):
+    """Builds, previews and sends the matching app event; ``answered`` after each answer."""
+
+    answered = Signal(object)  # V2Answer
+
+    def __init__(self, window: MainWindow, attribution: AttributionEvent) -> None:
+        super().__init__(window)
+        self.setObjectName("app_event_dialog")
+        self.setWindowTitle("Send matching app event")
+        self._window = window
+        self.attribution = attribution
+        self._prepared: PreparedRequest | None = None
+        self._problem = ""
+        self._sending = False
+        self.last_answer: V2Answer | None = None
+
+        intro = QLabel(
+            "An HTTP API V2 app event carrying the same ad IDs, byte for byte: Amplitude then "
+            "ingests the held attribution event. Sent to the main window's region, target and "
+            "key."
+        )
+        intro.setWordWrap(True)
+        self.event_type = QLineEdit(DEFAULT_APP_EVENT_TYPE)
+        self.event_type.setObjectName("app_event_type")
+        self.event_type.setAccessibleName("Event type")
+        self.device_id = QLineEdit(default_device_id(attribution))
+        self.device_id.setObjectName("app_event_device_id")
+        self.device_id.setAccessibleName("Device ID")
+        self.device_id.setToolTip("At least 5 characters; defaults to the first platform ad ID")
+        form = QFormLayout()
+        form.addRow("Event &type:", self.event_type)
+        form.addRow("&Device ID:", self.device_id)
+        self.id_fields: dict[str, QLineEdit] = {}
+        self._id_values: dict[str, Any] = {}
+        for name, value in attribution.ad_ids().items():
+            self._id_values[name] = value
+            edit = QLineEdit(value if isinstance(value, str) else str(value))
+            edit.setObjectName(f"app_event_{name}")
+            edit.setReadOnly(True)
+            edit.setAccessibleName(name)
+            edit.setToolTip("Copied byte for byte from the attribution event")
+            edit.textEdited.connect(self._on_id_edited)
+            self.id_fields[name] = edit
+            form.addRow(f"{name}:", edit)
+        self.edit_ids = QCheckBox("&Edit IDs (they must stay byte-identical to match)")
+        self.edit_ids.setObjectName("app_event_edit_ids")
+        self.edit_ids.toggled.connect(self._on_edit_toggled)
+        form.addRow("", self.edit_ids)
+        self.warning = QLabel()
+        self.warning.setObjectName("app_event_warning")
+        self.warning.setWordWrap(True)
+        self.warning.setStyleSheet(WARN_STYLE)
+        self.warning.hide()
+
+        self.preview = PreviewPane()
+        self.preview.setTitle("Preview — exactly what Send sends (HTTP API V2)")
+        self.preview.transport.hide()
+        for label in self.preview.findChildren(QLabel):
+            if label.text() == "Send as:":
+                label.hide()
+        self.preview.info.setToolTip("HTTP API V2: Content-Type application/json")
+        self.response = ResponsePane()
+        self.summary = QLabel()
+        self.summary.setObjectName("app_event_summary")
+        self.summary.setWordWrap(True)
+        self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.details = QLabel()
+        self.details.setObjectName("app_event_details")
+        self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        self.send_button = QPushButton("&Send app event")
+        self.send_button.setObjectName("app_event_send")
+        self.send_button.setDefault(True)
+        self.send_button.clicked.connect(self.send)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.addButton(self.send_button, QDialogButtonBox.ButtonRole.ActionRole)
+        buttons.rejected.connect(self.reject)
+
+        top = QWidget()
+        top_layout = QVBoxLayout(top)
+        top_layout.setContentsMargins(0, 0, 0, 0)
+        top_layout.addWidget(intro)
+        top_layout.addLayout(form)
+        top_layout.addWidget(self.warning)
+        top_layout.addWidget(self.preview, 1)
+        bottom = QWidget()
+        bottom_layout = QVBoxLayout(bottom)
+        bottom_layout.setContentsMargins(0, 0, 0, 0)
+        bottom_layout.addWidget(self.summary)
+        bottom_layout.addWidget(self.details)
+        bottom_layout.addWidget(self.response, 1)
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(top)
+        splitter.addWidget(bottom)
+        layout = QVBoxLayout(self)
+        layout.addWidget(splitter, 1)
+        layout.addWidget(buttons)
+        self.resize(760, 820)
+
+        self.event_type.textChanged.connect(self.rebuild)
+        self.device_id.textChanged.connect(self.rebuild)
+        window.destination.changed.connect(self.rebuild)
+        window.backend.changed.connect(self.rebuild)
+        self.rebuild()
+
+    # --- the event and the request ------------------------------------------------------
+    def app_event(self) -> dict[str, Any]:
+        """The event as it will be sent: the builder's, with any edited IDs applied."""
+        event = matching_app_event(
+            self.attribution,
+            event_type=self.event_type.text(),
+            device_id=self.device_id.text(),
+        )
+        for name, edit in self.id_fields.items():
+            if edit.text() != self._shown(name):  # edited: send the text as typed
+                event[name] = edit.text()
+        return event
+
+    def _shown(self, name: str) -> str:
+        value = self._id_values[name]
+        return value if isinstance(value, str) else str(value)
+
+    def prepared_request(self) -> PreparedRequest | None:
+        return self._prepared
+
+    @Slot()
+    def rebuild(self) -> None:
+        window = self._window
+        destination = window.destination.destination()
+        choice = window.backend.key_for(
+            window.destination.current_target(), window.destination.current_region()
+        )
+        prepared: PreparedRequest | None = None
+        problem = ""
+        if destination is None:
+            problem = window.destination.problem() or "Choose where to send the request."
+        elif choice.key is None:
+            problem = choice.problem or f"No API key yet ({choice.note})."
+        else:
+            try:
+                prepared = prepare_app_event(self.app_event(), destination, choice.key)
+            except WireError as exc:
+                problem = str(exc)
+        if len(self.device_id.text()) < 5:
+            problem = problem or "The device ID needs at least 5 characters."
+        self._prepared = prepared if not problem else None
+        self._problem = problem
+        self.preview.set_request(self._prepared, problem)
+        self._update_warning()
+        self.send_button.setEnabled(self._prepared is not None and not self._sending)
+
+    def _update_warning(self) -> None:
+        event = self.app_event()
+        lines = []
+        case = case_mismatches(self.attribution, event)
+        if case:
+            lines.append(
+                "⚠ Differs only in case from the attribution event (will NOT match: matching "
+                "is case-sensitive): " + ", ".join(case)
+            )
+        other = [name for name in missing_ids(self.attribution, event) if name not in case]
+        if other:
+            lines.append("⚠ Differs from the attribution event (cannot match): " + ", ".join(other))
+        self.warning.setText("\n".join(lines))
+        self.warning.setVisible(bool(lines))
+
+    @Slot(bool)
+    def _on_edit_toggled(self, editable: bool) -> None:
+        for edit in self.id_fields.values():
+            edit.setReadOnly(not editable)
+
+    @Slot(str)
+    def _on_id_edited(self, _text: str) -> None:
+        self.rebuild()
+
+    # --- send -------------------------------------------------------------------------------
+    @Slot()
+    def send(self) -> bool:
+        """Send the previewed request in a worker; False when nothing was sent."""
+        window = self._window
+        self.rebuild()
+        request = self._prepared
+        if request is None:
+            self.summary.setText(f"Not sent: {self._problem}")
+            return False
+        if window.backend.is_sending():
+            self.summary.setText("Not sent: another request is on its way; try again shortly.")
+            return False
+        event = self.app_event()
+        case = case_mismatches(self.attribution, event)
+        if case:
+            details = [(name, self._shown(name), str(event[name])) for name in case]
+            if not confirm_case_mismatch(self, details):
+                self.summary.setText("Not sent: the IDs differ in case and would not match.")
+                return False
+        context = (
+            window.backend.profile,
+            window.destination.current_region().value,
+            window.destination.current_target().value,
+        )
+        self._sending = True
+        self.send_button.setEnabled(False)
+        self.summary.setText("⋯ Sending…")
+        self.details.setText("")
+        self.response.show_in_flight(request)
+        window.backend.send(
+            request,
+            float(window.timeout.value()),
+            lambda req, result, error: self._on_done(req, result, error, context),
+        )
+        return True
+
+    def _on_done(
+        self,
+        request: PreparedRequest,
+        result: Any,
+        error: BaseException | None,
+        context: tuple[str, str, str],
+    ) -> None:
+        profile, region, target = context
+        self._window.history.record(
+            request, result, error, profile=profile, region=region, target=target
+        )
+        self._sending = False
+        if error is None:
+            headers = {name: value for name, value in result.headers}
+            answer = interpret_v2(result.status, result.text, headers, api_key=request.api_key)
+            self.last_answer = answer
+            self.summary.setText(answer.summary)
+            self.details.setText(answer_text(answer))
+            self.response.show_outcome(result, request)
+            self.answered.emit(answer)
+        elif hasattr(error, "kind") and hasattr(error, "message"):  # core.client.SendError
+            self.summary.setText(f"No answer: {error.message}")
+            self.response.show_error(error, request)  # type: ignore[arg-type]
+        else:
+            from attribution_workbench.ui.error_dialog import summary_of
+
+            self.summary.setText(summary_of(error))
+            self.response.show_failure(summary_of(error), request)
+            self._window.reporter.report(type(error), error, error.__traceback__)
+        self.rebuild()
+
+
+def open_app_event_dialog(
+    window: MainWindow, attribution: AttributionEvent | None = None
+) -> AppEventDialog | None:
+    """Open the dialog for ``attribution`` (default: the window's current event)."""
+    event = attribution if attribution is not None else window.editor.current_event()
+    if not has_ad_id(event):
+        window.show_status("The event has no ad ID (idfa, idfv, adid, ...) to match on.")
+        return None
+    previous = getattr(window, "app_event_dialog", None)
+    if previous is not None:
+        previous.close()
+        previous.deleteLater()
+    dialog = AppEventDialog(window, event)
+    window.app_event_dialog = dialog  # type: ignore[attr-defined]
+    dialog.show()
+    return dialog
+
+
+def open_from_history(window: MainWindow, entry: Any) -> AppEventDialog | None:
+    """The matching app event for a history entry's attribution event."""
+    from attribution_workbench.core.event import parse_event_text
+
+    if getattr(entry, "api", "/attribution") != "/attribution":
+        window.show_status("That entry is not an attribution event; pick an /attribution send.")
+        return None
+    parsed = parse_event_text(entry.event_text)
+    if parsed.event is None:
+        window.show_status(f"History entry #{entry.id} has no readable event.")
+        return None
+    return open_app_event_dialog(window, parsed.event)

@@ -1,0 +1,326 @@
+"""File ▸ Batch send…: validate a CSV / JSON Lines file, send its rows, show the results.
+
+The file is streamed twice in worker threads (validate, then send) and never loaded whole.
+Sends go to the main window's current destination with its current key and transport,
+taken when Start is pressed. Progress comes back through a queued signal; the GUI thread
+only updates widgets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QDialog,
+    QDoubleSpinBox,
+    QFileDialog,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QWidget,
+)
+
+from attribution_workbench.core import batch
+from attribution_workbench.ui.layout import STRETCH, hbox, vbox
+from attribution_workbench.ui.tasks import CancelRelay, Task, TaskRunner
+
+if TYPE_CHECKING:
+    from attribution_workbench.ui.main_window import MainWindow
+
+FILE_FILTER = "Batch files (*.csv *.jsonl *.ndjson *.json);;All files (*)"
+MAX_LISTED = 200  # invalid rows shown one by one
+COLUMNS = ("row", "status", "body", "elapsed")
+
+
+_W = TypeVar("_W", bound=QWidget)
+
+
+def _named(widget: _W, name: str) -> _W:
+    widget.setObjectName(name)
+    return widget
+
+
+def _button(text: str, name: str, slot: Callable[[], object]) -> QPushButton:
+    button = _named(QPushButton(text), name)
+    button.clicked.connect(slot)
+    return button
+
+
+class _Bridge(QObject):
+    # Emitted from the worker; the bridge lives in the GUI thread, so delivery is queued.
+    progress = Signal(object)
+
+
+class BatchDialog(QDialog):
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.setObjectName("batch_dialog")
+        self.setWindowTitle("Batch send")
+        self.resize(760, 620)
+        self._window = window
+        self._runner = TaskRunner(self, max_threads=1)
+        self._bridge = _Bridge(self)
+        self._bridge.progress.connect(self._on_progress)
+        self._path: Path | None = None
+        self._valid = 0
+        self._invalid = 0
+        self._task: Task | None = None
+        self._relay: CancelRelay | None = None
+        self.results: list[batch.RowResult] = []
+        self._build()
+        self._update_controls()
+
+    def _build(self) -> None:
+        self.file = _named(QLineEdit(), "batch_file")
+        self.file.setReadOnly(True)
+        self.file.setPlaceholderText("A .csv or .jsonl file")
+        choose = _button("&Choose file…", "batch_choose", self.ask_file)
+        self.validation = _named(QLabel("Choose a file to validate its rows."), "batch_validation")
+        self.validation.setWordWrap(True)
+        self.invalid_rows = _named(QPlainTextEdit(), "batch_invalid")
+        self.invalid_rows.setReadOnly(True)
+        self.invalid_rows.setMaximumHeight(120)
+        self.invalid_rows.hide()
+        self.skip_invalid = _named(QCheckBox("S&kip invalid rows"), "batch_skip_invalid")
+        self.skip_invalid.toggled.connect(self._update_controls)
+        self.rate = _named(QDoubleSpinBox(), "batch_rate")
+        self.rate.setDecimals(1)
+        self.rate.setMaximum(10_000.0)
+        self.rate.setSpecialValueText("unlimited")  # shown at 0
+        self.rate.setSuffix(" events/s")
+        self.concurrency = _named(QSpinBox(), "batch_concurrency")
+        self.concurrency.setRange(1, 32)
+        self.concurrency.setValue(4)
+        self.start = _button("&Start", "batch_start", self.start_batch)
+        self.cancel = _button("Ca&ncel", "batch_cancel", self.cancel_batch)
+        self.progress = _named(QProgressBar(), "batch_progress")
+        self.stats = _named(QLabel(""), "batch_stats")
+        self.table = _named(QTableWidget(0, len(COLUMNS)), "batch_results")
+        self.table.setHorizontalHeaderLabels(list(COLUMNS))
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.retry = _button("&Retry failed", "batch_retry", self.retry_failed)
+        self.export = _button("&Export CSV…", "batch_export", self.ask_export)
+        self.setLayout(
+            vbox(
+                hbox(self.file, choose),
+                self.validation,
+                self.invalid_rows,
+                hbox(self.skip_invalid, STRETCH, QLabel("Rate:"), self.rate),
+                hbox(QLabel("Concurrency:"), self.concurrency, STRETCH, self.start, self.cancel),
+                self.progress,
+                self.stats,
+                self.table,
+                hbox(STRETCH, self.retry, self.export),
+            )
+        )
+
+    # -- state --------------------------------------------------------------------------
+
+    def is_running(self) -> bool:
+        return self._task is not None
+
+    @Slot()
+    def _update_controls(self) -> None:
+        running = self.is_running()
+        consent = self._invalid == 0 or self.skip_invalid.isChecked()
+        self.start.setEnabled(not running and self._valid > 0 and consent)
+        self.cancel.setEnabled(running)
+        retryable = any(r.status in batch.USER_RETRYABLE for r in self.results)
+        self.retry.setEnabled(not running and retryable)
+        self.export.setEnabled(not running and bool(self.results))
+
+    # -- file and validation ------------------------------------------------------------
+
+    @Slot()
+    def ask_file(self) -> None:
+        path, _filter = QFileDialog.getOpenFileName(self, "Batch file", "", FILE_FILTER)
+        if path:
+            self.load_file(Path(path))
+
+    def load_file(self, path: Path) -> None:
+        """Validate every row of ``path`` in a worker; the result shows when it is done."""
+        self._path = path
+        self.file.setText(str(path))
+        self._valid = self._invalid = 0
+        self.validation.setText("Validating…")
+        self.invalid_rows.hide()
+        self._update_controls()
+        self._runner.run(lambda: batch.count_rows(batch.iter_rows(path)), self._on_validated)
+
+    def _on_validated(self, result: Any, error: BaseException | None) -> None:
+        if error is not None:
+            self.validation.setText(f"Cannot read the file: {error}")
+            return
+        valid, invalid = result
+        self._valid, self._invalid = valid, len(invalid)
+        if invalid:
+            lines = []
+            for row in invalid[:MAX_LISTED]:
+                lines.append(f"row {row.number}: " + "; ".join(row.problems()))
+            if len(invalid) > MAX_LISTED:
+                lines.append(f"…and {len(invalid) - MAX_LISTED} more.")
+            self.invalid_rows.setPlainText("\n".join(lines))
+            self.invalid_rows.show()
+            self.validation.setText(
+                f"{valid} valid row(s), {len(invalid)} invalid (below). Tick “Skip invalid rows” "
+                "to send the valid ones."
+            )
+        else:
+            self.validation.setText(f"All {valid} row(s) are valid.")
+        self.progress.setRange(0, max(valid, 1))
+        self.progress.setValue(0)
+        self._update_controls()
+
+    # -- sending ------------------------------------------------------------------------
+
+    def _target(self) -> tuple[Any, str | None, Any, str]:
+        """(destination, key, transport, problem) from the main window, as of now."""
+        bar = self._window.destination
+        destination = bar.destination()
+        choice = self._window.backend.key_for(bar.current_target(), bar.current_region())
+        problem = ""
+        if destination is None:
+            problem = bar.problem() or "Choose where to send the requests."
+        elif not choice.key:
+            problem = choice.problem or "There is no API key for this destination."
+        return destination, choice.key, self._window.preview.current_transport(), problem
+
+    @Slot()
+    def start_batch(self) -> None:
+        if self._path is None or self.is_running():
+            return
+        path, total = self._path, self._valid
+        self._launch(lambda sender: sender.run(batch.iter_rows(path), total), total)
+
+    @Slot()
+    def retry_failed(self) -> None:
+        previous = list(self.results)
+        again = sum(1 for r in previous if r.status in batch.USER_RETRYABLE)
+        if again and not self.is_running():
+            self._launch(lambda sender: sender.retry_failed(previous), again)
+
+    def _launch(self, work: Any, total: int) -> None:
+        destination, key, transport, problem = self._target()
+        if problem:
+            self.stats.setText(f"Can't send: {problem}")
+            return
+        rate = self.rate.value() or None
+        concurrency = self.concurrency.value()
+        relay = CancelRelay()
+        progress = self._bridge.progress.emit
+
+        def run() -> list[batch.RowResult]:
+            # The HTTP client is imported here, in the worker, never on the GUI thread.
+            from attribution_workbench.core.client import CancelToken, Client
+
+            with Client() as client:
+                sender = batch.BatchSender(
+                    client,
+                    destination,
+                    key or "",
+                    transport,
+                    rate=rate,
+                    concurrency=concurrency,
+                    on_progress=progress,
+                    cancel=CancelToken(),
+                )
+                relay.link(sender.cancel)
+                result: list[batch.RowResult] = work(sender)
+                return result
+
+        self._relay = relay
+        self.progress.setRange(0, max(total, 1))
+        self.progress.setValue(0)
+        self.stats.setText(f"Sending {total} row(s)…")
+        self._task = self._runner.run(run, self._on_done, "batch send")
+        self._update_controls()
+
+    @Slot()
+    def cancel_batch(self) -> None:
+        if self._relay is not None:
+            self._relay.cancel()
+            self.stats.setText("Cancelling…")
+
+    @Slot(object)
+    def _on_progress(self, progress: batch.Progress) -> None:
+        self.progress.setValue(min(progress.sent, self.progress.maximum()))
+        eta = f", ETA {progress.eta_s:.0f} s" if progress.eta_s is not None else ""
+        self.stats.setText(
+            f"{progress.sent}/{progress.total} sent — {progress.ok} ok, {progress.failed} failed, "
+            f"{progress.retried} retried — {progress.rate:.1f}/s{eta}"
+        )
+
+    def _on_done(self, result: Any, error: BaseException | None) -> None:
+        cancelled = self._relay is not None and self._relay.cancelled
+        self._task = None
+        self._relay = None
+        if error is not None:
+            self.stats.setText(f"The batch stopped: {error}")
+        else:
+            self.results = result
+            self._fill_table()
+            ok = sum(1 for r in self.results if r.status is batch.RowStatus.OK)
+            failed = sum(
+                1
+                for r in self.results
+                if r.status not in (batch.RowStatus.OK, batch.RowStatus.SKIPPED)
+            )
+            verb = "Cancelled" if cancelled else "Done"
+            self.stats.setText(f"{verb}: {ok} ok, {failed} failed, {len(self.results)} row(s).")
+        self._update_controls()
+
+    def _fill_table(self) -> None:
+        self.table.setRowCount(len(self.results))
+        for index, result in enumerate(self.results):
+            status = result.status.label
+            if result.http_status is not None:
+                status = f"{result.http_status} {status}"
+            cells = (
+                str(result.row.number),
+                status,
+                result.body or result.error or "",
+                f"{result.elapsed_ms:.0f} ms" if result.attempts else "",
+            )
+            for column, text in enumerate(cells):
+                self.table.setItem(index, column, QTableWidgetItem(text))
+
+    # -- export -------------------------------------------------------------------------
+
+    @Slot()
+    def ask_export(self) -> None:
+        path, _filter = QFileDialog.getSaveFileName(
+            self, "Export results", "batch-results.csv", "CSV (*.csv)"
+        )
+        if path:
+            self.export_csv(Path(path))
+
+    def export_csv(self, path: Path) -> None:
+        with path.open("w", encoding="utf-8", newline="") as out:
+            batch.write_results_csv(self.results, out)
+
+    def done(self, code: int) -> None:  # noqa: D401 - Qt override
+        # Closing the dialog stops a running batch rather than leaving it sending unseen.
+        self.cancel_batch()
+        super().done(code)
+
+
+def open_batch_dialog(window: MainWindow) -> BatchDialog:
+    """Show the window's batch dialog (one per window, kept between uses)."""
+    dialog: BatchDialog | None = getattr(window, "batch_dialog", None)
+    if dialog is None:
+        dialog = BatchDialog(window)
+        window.batch_dialog = dialog  # type: ignore[attr-defined]
+    dialog.show()
+    return dialog

@@ -1,0 +1,196 @@
+"""The one-click scripted demo: preset → attribution → a pause on "held" → matching app event.
+
+A small state machine on the GUI thread; every network step runs on a worker (the window's
+own send path for the attribution, the window's backend for the app event), and the pause is
+a timer, so the window stays live and Cancel works at every step.
+"""
+
+from __future__ import annotations
+
+import enum
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
+
+from attribution_workbench.core import presets as P
+from attribution_workbench.core.app_event import (
+    case_mismatches,
+    interpret_v2,
+    matching_app_event,
+    prepare_app_event,
+)
+from attribution_workbench.core.event import AttributionEvent
+from attribution_workbench.core.presets import Preset
+from attribution_workbench.core.wire import PreparedRequest, WireError
+
+if TYPE_CHECKING:
+    from attribution_workbench.ui.main_window import MainWindow
+
+HOLD_MS = 1500  # long enough for an audience to see "Held", short enough not to bore it
+READY_WAIT_S = 10.0  # how long the key or the sandbox may take to be ready
+POLL_MS = 100
+
+
+class Phase(str, enum.Enum):
+    IDLE = "idle"
+    PREPARING = "preparing"
+    ATTRIBUTION = "attribution"
+    HOLDING = "holding"
+    APP_EVENT = "app_event"
+
+
+class DemoScript(QObject):
+    """Runs the demo once per ``start``; ``progress`` narrates, ``finished`` ends each run."""
+
+    progress = Signal(str)
+    attribution_done = Signal(bool, str)  # accepted, what the server answered
+    app_event_done = Signal(bool, str, str)  # accepted, summary, device_id
+    finished = Signal(bool, str)  # ok, message
+
+    def __init__(self, window: MainWindow, hold_ms: int = HOLD_MS) -> None:
+        super().__init__(window)
+        self._window = window
+        self.hold_ms = hold_ms
+        self.phase = Phase.IDLE
+        self._event: AttributionEvent | None = None
+        self._request: PreparedRequest | None = None
+        self._deadline = 0.0
+        self._next: Callable[[], None] | None = None
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self._on_timer)
+        window.sent.connect(self._on_attribution_sent)
+        window.failed.connect(self._on_attribution_failed)
+
+    def running(self) -> bool:
+        return self.phase is not Phase.IDLE
+
+    def start(self, preset: Preset) -> bool:
+        """Start a run with ``preset`` (fresh IDs); False when one is running already."""
+        if self.running() or self._window.is_sending():
+            return False
+        self._event = P.apply(preset)
+        self._window.editor.set_event(self._event)
+        self.phase = Phase.PREPARING
+        self._deadline = time.monotonic() + READY_WAIT_S
+        self.progress.emit(f"Started from “{preset.name}” with a fresh ad ID.")
+        self._send_attribution()
+        return True
+
+    @Slot()
+    def cancel(self) -> None:
+        if not self.running():
+            return
+        phase = self.phase
+        self.phase = Phase.IDLE  # first: the answers still on their way are ignored
+        self._timer.stop()
+        if phase in (Phase.ATTRIBUTION, Phase.APP_EVENT) and self._window.is_sending():
+            self._window.backend.cancel()
+        self.finished.emit(False, "Demo cancelled.")
+
+    # --- steps -----------------------------------------------------------------------------
+    def _later(self, ms: int, step: Callable[[], None]) -> None:
+        self._next = step
+        self._timer.start(ms)
+
+    @Slot()
+    def _on_timer(self) -> None:
+        step, self._next = self._next, None
+        if step is not None and self.running():
+            step()
+
+    def _send_attribution(self) -> None:
+        window = self._window
+        window.rebuild_now()
+        blockers = window.send_blockers()
+        # The key (or the sandbox) may still be on its way right after start-up.
+        if (blockers or window.is_sending()) and time.monotonic() < self._deadline:
+            self._later(POLL_MS, self._send_attribution)
+            return
+        if blockers or window.prepared_request() is None:
+            self._finish(False, "Can't send: " + (blockers or ["there is no request"])[0])
+            return
+        self._request = window.prepared_request()
+        self.phase = Phase.ATTRIBUTION
+        self.progress.emit("Sending the attribution event…")
+        window.send()
+
+    @Slot(object)
+    def _on_attribution_sent(self, outcome: Any) -> None:
+        if self.phase is not Phase.ATTRIBUTION:
+            return
+        answer = f"HTTP {outcome.status} {outcome.text[:80]}".strip()
+        self.attribution_done.emit(bool(outcome.ok), answer)
+        if not outcome.ok:
+            self._finish(False, f"The attribution event was not accepted: {answer}")
+            return
+        self.phase = Phase.HOLDING
+        self.progress.emit(f"Held: no user has this ad ID yet. The app opens in "
+                           f"{self.hold_ms / 1000:g} s…")
+        self._later(self.hold_ms, self._send_app_event)
+
+    @Slot(object)
+    def _on_attribution_failed(self, error: Any) -> None:
+        if self.phase is not Phase.ATTRIBUTION:
+            return
+        message = str(getattr(error, "message", "") or error)
+        self.attribution_done.emit(False, message)
+        self._finish(False, f"The attribution event was not sent: {message}")
+
+    def _send_app_event(self) -> None:
+        window, event, sent = self._window, self._event, self._request
+        destination = window.destination.destination()
+        if event is None or sent is None or destination is None:
+            self._finish(False, "The destination changed; run the demo again.")
+            return
+        if window.is_sending():  # the user pressed Send meanwhile: wait for it
+            self._later(POLL_MS, self._send_app_event)
+            return
+        app_event = matching_app_event(event)
+        if mismatches := case_mismatches(event, app_event):
+            self._finish(False, f"The app event's {', '.join(mismatches)} differ in case.")
+            return
+        try:
+            request = prepare_app_event(app_event, destination, sent.api_key)
+        except WireError as exc:
+            self._finish(False, str(exc))
+            return
+        device_id = str(app_event["device_id"])
+        self.phase = Phase.APP_EVENT
+        self.progress.emit(f"The app opens: sending “{app_event['event_type']}” from device "
+                           f"{device_id}…")
+        window.response.show_in_flight(request)
+        window.backend.send(
+            request,
+            float(window.timeout.value()),
+            lambda req, result, error: self._on_app_event_done(req, result, error, device_id),
+        )
+        window.rebuild_now()  # Send shows the in-flight state
+
+    def _on_app_event_done(
+        self, request: PreparedRequest, result: Any, error: BaseException | None, device_id: str
+    ) -> None:
+        window = self._window
+        window.rebuild_now()
+        if self.phase is not Phase.APP_EVENT:
+            return
+        if error is not None:
+            message = str(getattr(error, "message", "") or error)
+            self.app_event_done.emit(False, message, device_id)
+            self._finish(False, f"The app event was not sent: {message}")
+            return
+        window.response.show_outcome(result, request)
+        headers = dict(result.headers)
+        answer = interpret_v2(result.status, result.text, headers, api_key=request.api_key)
+        self.app_event_done.emit(answer.accepted, answer.summary, device_id)
+        if not answer.accepted:
+            self._finish(False, f"The app event was not accepted: {answer.summary}")
+            return
+        self._finish(True, f"App event accepted ({answer.summary})")
+
+    def _finish(self, ok: bool, message: str) -> None:
+        self.phase = Phase.IDLE
+        self._timer.stop()
+        self.finished.emit(ok, message)

@@ -1,0 +1,427 @@
+"""View ▸ Demo: the story of the current ad ID as a timeline, and a one-click scripted demo.
+
+On the sandbox target the steps come from the sandbox's inspection API (``core.demo``),
+read on a worker after every send and once a second while the view is visible; "+24 h" and
+"+72 h" move the sandbox's clock to show the drop. On any other target nothing can be
+inspected, so the view shows what was sent and answered and where to look in Amplitude.
+Built on first use (never before the first paint).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Slot
+from PySide6.QtGui import QFont, QHideEvent, QShowEvent
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDockWidget,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from attribution_workbench.core import presets as P
+from attribution_workbench.core.demo import (
+    InspectorError,
+    SandboxInspector,
+    Step,
+    StepState,
+    timeline_for_amplitude,
+    timeline_from,
+)
+from attribution_workbench.core.event import AD_ID_FIELDS
+from attribution_workbench.core.regions import Target
+from attribution_workbench.ui.demo_script import DemoScript
+from attribution_workbench.ui.layout import GROUP_SPACING, MARGIN, SPACING, STRETCH, hbox
+from attribution_workbench.ui.tasks import TaskRunner
+
+if TYPE_CHECKING:
+    from attribution_workbench.ui.main_window import MainWindow
+
+DEFAULT_PRESET = "Facebook install on iOS (via AppsFlyer)"
+REFRESH_MS = 1000
+PULSE_MS = 600
+PRESENTATION_SCALE = 1.8
+# Icon and word for every state: the state never rests on colour alone.
+GLYPHS = {
+    StepState.DONE: ("✔", "Done"),
+    StepState.CURRENT: ("▶", "Now"),
+    StepState.PENDING: ("○", "Not yet"),
+    StepState.FAILED: ("✖", "Failed"),
+}
+COLOURS = {
+    StepState.DONE: "#1e7b34",
+    StepState.CURRENT: "#1a5fb4",
+    StepState.PENDING: "palette(mid)",
+    StepState.FAILED: "#b3261e",
+}
+PULSE = ("rgba(26, 95, 180, 0.10)", "rgba(26, 95, 180, 0.24)")
+
+
+class StepRow(QFrame):
+    """One step: glyph, title and detail; the current one pulses."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.icon = QLabel()
+        self.icon.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignHCenter)
+        self.title = QLabel()
+        self.title.setWordWrap(True)
+        self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.detail = QLabel()
+        self.detail.setWordWrap(True)
+        self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        text = QVBoxLayout()
+        text.setSpacing(2)
+        text.addWidget(self.title)
+        text.addWidget(self.detail)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(MARGIN, SPACING, MARGIN, SPACING)
+        row.setSpacing(GROUP_SPACING)
+        row.addWidget(self.icon)
+        row.addLayout(text, 1)
+        self.state = StepState.PENDING
+        self._pulse = 0
+
+    def show_step(self, step: Step, base: QFont, scale: float) -> None:
+        self.state = step.state
+        glyph, word = GLYPHS[step.state]
+        self.icon.setText(glyph)
+        self.title.setText(step.title)
+        self.detail.setText(step.detail)
+        self.detail.setVisible(bool(step.detail))
+        self.setAccessibleName(f"{word}: {step.title}")
+        self.setToolTip(word)
+        size = base.pointSizeF() * scale
+        for label, factor, bold in ((self.icon, 1.6, True), (self.title, 1.15, True),
+                                    (self.detail, 1.0, False)):
+            font = QFont(base)
+            font.setPointSizeF(size * factor)
+            font.setBold(bold and step.state is not StepState.PENDING)
+            label.setFont(font)
+        colour = COLOURS[step.state]
+        self.icon.setStyleSheet(f"color: {colour};")
+        self.title.setStyleSheet(f"color: {colour};" if step.state is StepState.FAILED else "")
+        self.pulse(0)
+
+    def pulse(self, phase: int) -> None:
+        if self.state is StepState.CURRENT:
+            self.setStyleSheet(f"StepRow {{ background: {PULSE[phase % 2]}; "
+                               "border-left: 4px solid #1a5fb4; }")
+        else:
+            self.setStyleSheet("")
+
+
+class DemoPanel(QWidget):
+    """The timeline plus its controls; talks to the window only through public methods."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__()
+        self.setObjectName("demo_panel")
+        self._window = window
+        self._runner = TaskRunner(self, max_threads=1)  # one inspector call at a time
+        self._inspector: SandboxInspector | None = None
+        self._refreshing = False
+        self._again = False
+        self._closed = False
+        self._scale = 1.0
+        self._steps: list[Step] = []
+        self._pulse_phase = 0
+        # Real Amplitude: what this session saw sent and answered.
+        self._amp_sent: bool | None = None
+        self._amp_answer = ""
+        self._amp_app: bool | None = None
+        self._amp_app_answer = ""
+        self._amp_device: str | None = None
+
+        self.heading = QLabel()
+        self.heading.setObjectName("demo_heading")
+        self.heading.setWordWrap(True)
+        self.rows = [StepRow(self) for _ in range(4)]
+        self.status = QLabel()
+        self.status.setObjectName("demo_status")
+        self.status.setWordWrap(True)
+
+        self.preset = QComboBox()
+        self.preset.setObjectName("demo_preset")
+        self.preset.setAccessibleName("Demo preset")
+        self.run = QPushButton("&Run demo")
+        self.run.setObjectName("run_demo")
+        self.run.setToolTip("Send the preset's attribution, pause on “held”, then send the "
+                            "matching app event")
+        self.cancel = QPushButton("Cancel demo")
+        self.cancel.setObjectName("cancel_demo")
+        self.cancel.setEnabled(False)
+        self.advance_24 = QPushButton("+24 h")
+        self.advance_24.setObjectName("advance_24h")
+        self.advance_24.setToolTip("Move the sandbox's clock forward by 24 hours")
+        self.advance_72 = QPushButton("+72 h")
+        self.advance_72.setObjectName("advance_72h")
+        self.advance_72.setToolTip("Move the sandbox's clock forward by 72 hours (the window)")
+        self.presentation = QPushButton("Presentation mode")
+        self.presentation.setObjectName("presentation")
+        self.presentation.setCheckable(True)
+        self.presentation.setToolTip("Large type for a projector")
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(MARGIN, MARGIN, MARGIN, MARGIN)
+        layout.setSpacing(SPACING)
+        layout.addWidget(self.heading)
+        for row in self.rows:
+            layout.addWidget(row)
+        layout.addWidget(self.status)
+        layout.addStretch(1)
+        layout.addLayout(hbox(self.preset, self.run, self.cancel, STRETCH, self.advance_24,
+                              self.advance_72, self.presentation))
+
+        self.script = DemoScript(window)
+        self.script.progress.connect(self.status.setText)
+        self.script.attribution_done.connect(self._on_demo_attribution)
+        self.script.app_event_done.connect(self._on_demo_app_event)
+        self.script.finished.connect(self._on_demo_finished)
+        self.run.clicked.connect(self.run_demo)
+        self.cancel.clicked.connect(self.script.cancel)
+        self.advance_24.clicked.connect(lambda: self.advance(24))
+        self.advance_72.clicked.connect(lambda: self.advance(72))
+        self.presentation.toggled.connect(self.set_presentation)
+
+        self._timer = QTimer(self)
+        self._timer.setInterval(REFRESH_MS)
+        self._timer.timeout.connect(self.refresh)
+        self._pulse_timer = QTimer(self)
+        self._pulse_timer.setInterval(PULSE_MS)
+        self._pulse_timer.timeout.connect(self._pulse)
+        self._soon = QTimer(self)  # coalesces bursts of edits into one refresh
+        self._soon.setSingleShot(True)
+        self._soon.setInterval(200)
+        self._soon.timeout.connect(self.refresh)
+        window.sent.connect(self._on_window_sent)
+        window.failed.connect(self._on_window_failed)
+        window.editor.event_changed.connect(self._soon.start)
+        window.destination.changed.connect(self._soon.start)
+        window.backend.changed.connect(self._soon.start)
+        self._fill_presets()
+        self.show_steps(timeline_from([], [], 0))
+        self.refresh()
+
+    # --- presets ---------------------------------------------------------------------------
+    def _fill_presets(self) -> None:
+        try:
+            presets = P.load_builtin()
+        except (P.PresetError, OSError) as exc:
+            presets = []
+            self.status.setText(f"The built-in presets could not be read: {exc}")
+        for preset in presets:
+            self.preset.addItem(preset.name, preset)
+        if (index := self.preset.findText(DEFAULT_PRESET)) >= 0:
+            self.preset.setCurrentIndex(index)
+        self.run.setEnabled(bool(presets))
+
+    # --- what to show ----------------------------------------------------------------------
+    def ad_id(self) -> str | None:
+        """The first advertising ID of the editor's event (what the sandbox is asked about)."""
+        ids = self._window.editor.current_event().ad_ids()
+        for name in AD_ID_FIELDS:
+            if isinstance(ids.get(name), str) and ids[name]:
+                return str(ids[name])
+        return None
+
+    def on_sandbox(self) -> bool:
+        return self._window.destination.current_target() is Target.SANDBOX
+
+    def steps(self) -> list[Step]:
+        return list(self._steps)
+
+    def show_steps(self, steps: list[Step]) -> None:
+        self._steps = list(steps)
+        base = QFont(self.font())
+        for row, step in zip(self.rows, steps, strict=False):  # fewer steps: rows hide
+            row.show_step(step, base, self._scale)
+        for extra in self.rows[len(steps):]:
+            extra.hide()
+
+    @Slot()
+    def refresh(self) -> None:
+        """Read the timeline again (from the sandbox in a worker, or from what was sent)."""
+        if self._closed:
+            return
+        on_sandbox = self.on_sandbox()
+        self.advance_24.setEnabled(on_sandbox)
+        self.advance_72.setEnabled(on_sandbox)
+        ad_id = self.ad_id()
+        if not on_sandbox:
+            self.heading.setText(
+                f"<b>Ad ID {ad_id or '(none)'}</b> · target: Amplitude — this view can only "
+                "show what was sent and answered."
+            )
+            self.show_steps(timeline_for_amplitude(
+                self._amp_sent, self._amp_app, answer=self._amp_answer,
+                app_event_answer=self._amp_app_answer, device_id=self._amp_device or ad_id,
+            ))
+            return
+        sandbox = self._window.backend.sandbox
+        if sandbox is None:
+            self.heading.setText("The local sandbox is starting…")
+            return
+        if ad_id is None:
+            self.heading.setText("The event has no advertising ID (idfa, idfv, adid or "
+                                 "android_app_set_id): there is nothing to match.")
+            self.show_steps(timeline_from([], [], 0))
+            return
+        self.heading.setText(f"<b>Ad ID {ad_id}</b> · local sandbox "
+                             f"({self._window.destination.current_region().value.upper()})")
+        if self._refreshing:
+            self._again = True
+            return
+        if self._inspector is None or self._inspector.base_url != sandbox.base_url.rstrip("/"):
+            self._inspector = SandboxInspector(sandbox.base_url)
+        inspector, region = self._inspector, self._window.destination.current_region().value
+        self._refreshing = True
+        self._runner.run(lambda: inspector.timeline(ad_id, region), self._on_timeline,
+                         "demo timeline")
+
+    def _on_timeline(self, result: Any, error: BaseException | None) -> None:
+        self._refreshing = False
+        if self._closed:
+            return
+        if error is not None:
+            self.status.setText(str(error) if isinstance(error, InspectorError)
+                                else f"Could not read the sandbox: {error!r}")
+        elif self.on_sandbox():
+            self.show_steps(result)
+        if self._again:
+            self._again = False
+            self.refresh()
+
+    @Slot()
+    def advance(self, hours: int) -> None:
+        """Move the sandbox's clock forward (in a worker), then read the timeline again."""
+        sandbox = self._window.backend.sandbox
+        if not self.on_sandbox() or sandbox is None:
+            self.status.setText("Only the local sandbox's clock can be moved.")
+            return
+        inspector = self._inspector or SandboxInspector(sandbox.base_url)
+        self._inspector = inspector
+
+        def done(result: Any, error: BaseException | None) -> None:
+            self.status.setText(f"Could not move the clock: {error}" if error is not None
+                                else f"The sandbox's clock moved {hours} h forward.")
+            self.refresh()
+
+        self._runner.run(lambda: inspector.advance(hours), done, "demo clock")
+
+    @Slot(bool)
+    def set_presentation(self, on: bool) -> None:
+        self._scale = PRESENTATION_SCALE if on else 1.0
+        font = QFont(self.heading.font())
+        font.setPointSizeF(QFont(self.font()).pointSizeF() * self._scale * 1.1)
+        self.heading.setFont(font)
+        self.status.setFont(font)
+        self.show_steps(self._steps)
+
+    # --- the scripted demo -----------------------------------------------------------------
+    @Slot()
+    def run_demo(self) -> None:
+        preset = self.preset.currentData()
+        if preset is None:
+            return
+        self._amp_sent = self._amp_app = None
+        if self.script.start(preset):
+            self.run.setEnabled(False)
+            self.cancel.setEnabled(True)
+        else:
+            self.status.setText("Wait for the current send or demo to finish.")
+
+    @Slot(bool, str)
+    def _on_demo_attribution(self, ok: bool, answer: str) -> None:
+        self.refresh()
+
+    @Slot(bool, str, str)
+    def _on_demo_app_event(self, ok: bool, summary: str, device_id: str) -> None:
+        self._amp_app, self._amp_app_answer, self._amp_device = ok, summary, device_id
+        self.refresh()
+
+    @Slot(bool, str)
+    def _on_demo_finished(self, ok: bool, message: str) -> None:
+        self.run.setEnabled(True)
+        self.cancel.setEnabled(False)
+        self.status.setText(message)
+        self.refresh()
+
+    # --- the window's own sends --------------------------------------------------------------
+    @Slot(object)
+    def _on_window_sent(self, outcome: Any) -> None:
+        text = f"HTTP {outcome.status} {getattr(outcome, 'text', '')[:80]}".strip()
+        if str(getattr(outcome, "url", "")).endswith("/2/httpapi"):
+            self._amp_app, self._amp_app_answer = bool(outcome.ok), text
+        else:
+            self._amp_sent, self._amp_answer = bool(outcome.ok), text
+            self._amp_app = None
+        self.refresh()
+
+    @Slot(object)
+    def _on_window_failed(self, error: Any) -> None:
+        self._amp_sent, self._amp_answer = False, str(getattr(error, "message", "") or error)
+        self.refresh()
+
+    # --- visibility --------------------------------------------------------------------------
+    @Slot()
+    def _pulse(self) -> None:
+        self._pulse_phase += 1
+        for row in self.rows:
+            row.pulse(self._pulse_phase)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self._timer.start()
+        self._pulse_timer.start()
+        self.refresh()
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        super().hideEvent(event)
+        self._timer.stop()
+        self._pulse_timer.stop()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self._window and event.type() == QEvent.Type.Close:
+            self.shutdown()
+        return False
+
+    def shutdown(self) -> None:
+        """Stop the demo, the timers and the inspector; idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        self.script.cancel()
+        self._timer.stop()
+        self._pulse_timer.stop()
+        self._soon.stop()
+        self._runner.wait(3000)
+        if self._inspector is not None:
+            self._inspector.close()
+
+
+def show_demo(window: MainWindow) -> QDockWidget:
+    """Show the Demo dock (building it on first use) or hide it when it is visible."""
+    dock = window.findChild(QDockWidget, "demo_view")
+    if dock is None:
+        dock = QDockWidget("Demo", window)
+        dock.setObjectName("demo_view")
+        panel = DemoPanel(window)
+        dock.setWidget(panel)
+        window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        window.installEventFilter(panel)  # the window's Close stops the panel's work
+        dock.show()
+    else:
+        dock.setVisible(not dock.isVisible())
+    return dock
+
+
+def demo_panel(window: MainWindow) -> DemoPanel | None:
+    dock = window.findChild(QDockWidget, "demo_view")
+    widget = dock.widget() if dock is not None else None
+    return widget if isinstance(widget, DemoPanel) else None

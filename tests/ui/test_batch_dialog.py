@@ -1,0 +1,96 @@
+"""File ▸ Batch send…: validate, consent, send with progress, results, cancel."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from pytestqt.qtbot import QtBot
+from window_helpers import OFFSCREEN_NOISE
+
+from PySide6.QtCore import Qt
+
+from attribution_workbench.sandbox import SandboxServer
+from attribution_workbench.ui.batch_dialog import BatchDialog
+from attribution_workbench.ui.main_window import MainWindow
+
+pytest_plugins = ["conftest_window"]  # the window fixtures
+pytestmark = pytest.mark.qt_log_ignore(*OFFSCREEN_NOISE)
+
+
+def write_jsonl(path: Path, count: int, bad: tuple[int, ...] = ()) -> Path:
+    with path.open("w", encoding="utf-8") as out:
+        for n in range(1, count + 1):
+            event = {"event_type": "[Batch] Install", "platform": "ios"}
+            if n not in bad:
+                event["idfa"] = f"6D0B3A4F-5C1E-4B8A-9D2F-{n:012X}"
+            out.write(json.dumps(event) + "\n")
+    return path
+
+
+def open_dialog(qtbot: QtBot, window: MainWindow, path: Path) -> BatchDialog:
+    window.window_actions.batch.trigger()
+    dialog = window.findChild(BatchDialog, "batch_dialog")
+    assert dialog is not None and dialog.isVisible()
+    dialog.load_file(path)
+    qtbot.waitUntil(lambda: "valid" in dialog.validation.text())
+    return dialog
+
+
+def test_send_with_consent_fills_progress_and_results(
+    qtbot: QtBot, window: MainWindow, sandbox: SandboxServer, tmp_path: Path
+) -> None:
+    dialog = open_dialog(qtbot, window, write_jsonl(tmp_path / "b.jsonl", 6, bad=(3,)))
+    assert "5 valid row(s), 1 invalid" in dialog.validation.text()
+    assert dialog.invalid_rows.isVisible() and "row 3:" in dialog.invalid_rows.toPlainText()
+    assert not dialog.start.isEnabled()  # no consent yet
+    qtbot.mouseClick(dialog.skip_invalid, Qt.MouseButton.LeftButton)
+    assert dialog.start.isEnabled()
+    qtbot.mouseClick(dialog.start, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.is_running(), timeout=10_000)
+    assert dialog.progress.value() == dialog.progress.maximum() == 5
+    assert "5/5 sent" in dialog.stats.text() or dialog.stats.text().startswith("Done: 5 ok")
+    assert dialog.table.rowCount() == 6
+    statuses = [dialog.table.item(i, 1).text() for i in range(6)]
+    assert statuses[2] == "skipped (invalid)"
+    assert [s for i, s in enumerate(statuses) if i != 2] == ["200 ok"] * 5
+    assert dialog.table.item(0, 2).text() == "success"
+    assert len(sandbox.state.requests(path="/attribution")) == 5
+    assert not dialog.retry.isEnabled() and dialog.export.isEnabled()
+    out = tmp_path / "results.csv"
+    dialog.export_csv(out)
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert [r["status"] for r in rows].count("ok") == 5
+
+
+def test_a_500_is_offered_to_retry_failed(
+    qtbot: QtBot, window: MainWindow, sandbox: SandboxServer, tmp_path: Path
+) -> None:
+    dialog = open_dialog(qtbot, window, write_jsonl(tmp_path / "b.jsonl", 2))
+    sandbox.add_fault("status", code=500, accept=True, count=1, path="/attribution")
+    qtbot.mouseClick(dialog.start, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.is_running(), timeout=10_000)
+    assert len(sandbox.state.requests(path="/attribution")) == 2  # not retried automatically
+    assert dialog.retry.isEnabled()
+    qtbot.mouseClick(dialog.retry, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.is_running(), timeout=10_000)
+    assert len(sandbox.state.requests(path="/attribution")) == 3
+    assert [dialog.table.item(i, 1).text() for i in range(2)] == ["200 ok"] * 2
+
+
+def test_cancel_mid_way_stops(
+    qtbot: QtBot, window: MainWindow, sandbox: SandboxServer, tmp_path: Path
+) -> None:
+    dialog = open_dialog(qtbot, window, write_jsonl(tmp_path / "b.jsonl", 40))
+    sandbox.add_fault("delay", seconds=0.4, count=0, path="/attribution")
+    dialog.concurrency.setValue(2)
+    qtbot.mouseClick(dialog.start, Qt.MouseButton.LeftButton)
+    assert dialog.is_running() and dialog.cancel.isEnabled()
+    qtbot.waitUntil(lambda: dialog.progress.value() >= 2, timeout=5000)
+    qtbot.mouseClick(dialog.cancel, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.is_running(), timeout=2000)
+    assert dialog.stats.text().startswith("Cancelled")
+    assert len(sandbox.state.requests(path="/attribution")) < 40
+    assert not dialog.cancel.isEnabled() and dialog.start.isEnabled()

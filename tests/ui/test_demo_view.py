@@ -1,0 +1,103 @@
+"""View ▸ Demo against the real window and sandbox: held, +72 h dropped, the scripted demo."""
+
+from __future__ import annotations
+
+import pytest
+from pytestqt.qtbot import QtBot
+from window_helpers import OFFSCREEN_NOISE, settle, wait_sent
+
+from PySide6.QtCore import Qt
+
+from attribution_workbench.core.demo import StepState
+from attribution_workbench.core.regions import Target
+from attribution_workbench.sandbox import SandboxServer
+from attribution_workbench.ui.demo_view import DEFAULT_PRESET, DemoPanel
+from attribution_workbench.ui.main_window import MainWindow
+
+pytest_plugins = ["conftest_window"]  # the window fixtures
+pytestmark = pytest.mark.qt_log_ignore(*OFFSCREEN_NOISE)
+
+
+def open_demo(window: MainWindow) -> DemoPanel:
+    dock = window.show_demo()
+    assert dock.objectName() == "demo_view" and dock.isVisible()
+    panel = dock.widget()
+    assert isinstance(panel, DemoPanel)
+    return panel
+
+
+def titles(panel: DemoPanel) -> list[str]:
+    return [row.title.text() for row in panel.rows if not row.isHidden()]
+
+
+def wait_title(qtbot: QtBot, panel: DemoPanel, index: int, start: str) -> None:
+    qtbot.waitUntil(lambda: panel.rows[index].title.text().startswith(start), timeout=10_000)
+
+
+def test_demo_is_not_built_before_first_use(window: MainWindow) -> None:
+    assert window.findChild(DemoPanel) is None
+    assert window.window_actions.demo.shortcut().toString() == "Ctrl+D"
+
+
+def test_held_after_a_send_then_plus_72_hours_drops_it(
+    qtbot: QtBot, window: MainWindow, sandbox: SandboxServer
+) -> None:
+    panel = open_demo(window)
+    assert "Nothing has arrived" in panel.rows[0].detail.text()
+    window.send()
+    wait_sent(qtbot, window)
+    wait_title(qtbot, panel, 1, "Held (72 h window, 7")  # 72 h 0 m or 71 h 59 m left
+    assert panel.rows[1].state is StepState.CURRENT
+    assert panel.rows[1].accessibleName().startswith("Now: Held")
+    qtbot.mouseClick(panel.findChild(type(panel.run), "advance_72h"), Qt.MouseButton.LeftButton)
+    wait_title(qtbot, panel, 3, "Dropped after 72 h")
+    assert panel.rows[3].icon.text() == "✖"
+    assert panel.rows[3].accessibleName().startswith("Failed:")
+
+
+def test_run_demo_reaches_matched(qtbot: QtBot, window: MainWindow) -> None:
+    panel = open_demo(window)
+    panel.script.hold_ms = 300
+    assert panel.preset.currentText() == DEFAULT_PRESET
+    seen_held: list[bool] = []
+    panel.script.progress.connect(lambda text: seen_held.append(text.startswith("Held")))
+    qtbot.mouseClick(panel.run, Qt.MouseButton.LeftButton)
+    assert panel.cancel.isEnabled() and not panel.run.isEnabled()
+    wait_title(qtbot, panel, 3, "Matched — the user now has the campaign properties")
+    assert "Facebook Ads" in panel.rows[3].title.text()
+    assert any(seen_held)
+    qtbot.waitUntil(lambda: panel.run.isEnabled() and not panel.cancel.isEnabled())
+    assert "App event accepted" in panel.status.text()
+    assert window.editor.current_event().event_type  # the preset is in the form
+
+
+def test_run_demo_can_be_cancelled_while_held(qtbot: QtBot, window: MainWindow) -> None:
+    panel = open_demo(window)
+    panel.script.hold_ms = 60_000
+    panel.run_demo()
+    qtbot.waitUntil(lambda: panel.status.text().startswith("Held"), timeout=10_000)
+    qtbot.mouseClick(panel.cancel, Qt.MouseButton.LeftButton)
+    assert panel.status.text() == "Demo cancelled."
+    assert panel.run.isEnabled() and not panel.script.running()
+    wait_title(qtbot, panel, 1, "Held (72 h window")  # no app event was sent
+
+
+def test_presentation_mode_enlarges_the_type(qtbot: QtBot, window: MainWindow) -> None:
+    panel = open_demo(window)
+    before = panel.rows[0].title.font().pointSizeF()
+    button = panel.findChild(type(panel.run), "presentation")
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert button.isChecked()
+    assert panel.rows[0].title.font().pointSizeF() > before * 1.5
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert panel.rows[0].title.font().pointSizeF() == pytest.approx(before)
+
+
+def test_amplitude_target_explains_user_lookup(qtbot: QtBot, window: MainWindow) -> None:
+    window.destination.set_target(Target.AMPLITUDE)
+    settle(qtbot, window)
+    panel = open_demo(window)
+    qtbot.waitUntil(lambda: "User Lookup" in panel.rows[3].detail.text())
+    assert "Amplitude's side" in panel.rows[3].detail.text()
+    assert panel.rows[0].title.text() == "Attribution sent"
+    assert not panel.advance_72.isEnabled()
