@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 import pytest
+from hypothesis import settings
 
 from memory_keyring import DaemonGoneKeyring, LockedKeyring, MemoryKeyring
 
@@ -43,6 +44,16 @@ if not os.environ.get("XDG_RUNTIME_DIR"):
     _runtime_dir = tempfile.mkdtemp(prefix="aw-test-runtime-")
     os.environ["XDG_RUNTIME_DIR"] = _runtime_dir
     atexit.register(shutil.rmtree, _runtime_dir, ignore_errors=True)
+
+# Hypothesis: "ci" (CI=true, or HYPOTHESIS_PROFILE=ci) keeps no example database and prints
+# the reproduction blob of a failure; tests/unit/test_hostile_input.py reads the same switch
+# to run its full example budget (10x the local one).
+settings.register_profile("ci", database=None, print_blob=True)
+settings.register_profile("dev")
+settings.load_profile(
+    os.environ.get("HYPOTHESIS_PROFILE")
+    or ("ci" if os.environ.get("CI", "").lower() in ("1", "true", "yes") else "dev")
+)
 
 REQUIRE_REAL_KEYRING_ENV = "AW_REQUIRE_REAL_KEYRING"
 HOW_TO_RUN_REAL_KEYRING = "run it with: bash .ci/with-keyring.sh make test"

@@ -115,10 +115,15 @@ def read_csv(lines: Iterable[str]) -> Iterator[Row]:
         header = [name.strip() for name in next(reader)]
     except StopIteration:
         return
+    except csv.Error as exc:
+        raise ValueError(f"The CSV header cannot be read: {exc}.") from None
     if header:
         header[0] = header[0].removeprefix("\ufeff")
     duplicates = sorted({name for name in header if header.count(name) > 1 and name})
-    for number, cells in enumerate(reader, start=1):
+    for number, cells in enumerate(_csv_records(reader), start=1):
+        if isinstance(cells, csv.Error):  # e.g. a cell over the csv module's size limit
+            yield Row(number, None, (), f"Row {number} cannot be read as CSV: {cells}.")
+            continue
         if not any(cell.strip() for cell in cells):
             continue  # a blank line (spreadsheets leave them at the end)
         if duplicates:
@@ -138,6 +143,17 @@ def read_csv(lines: Iterable[str]) -> Iterator[Row]:
             continue
         event = AttributionEvent.from_dict(data)
         yield Row(number, canonical_json(data), tuple(rules.check_event(event)))
+
+
+def _csv_records(reader: Iterator[list[str]]) -> Iterator[list[str] | csv.Error]:
+    """The reader's records; a record it cannot read comes out as its csv.Error."""
+    while True:
+        try:
+            yield next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield exc
 
 
 def _csv_event(header: list[str], cells: list[str]) -> tuple[dict[str, Any], str | None]:

@@ -89,6 +89,16 @@ def changed_span(old: str, new: str) -> tuple[int, int, int]:
     return start, len(old) - low, len(new) - low
 
 
+SHOW_LIMIT = 200_000  # characters of a rendering laid out on screen
+
+
+def too_long_note(length: int) -> str:
+    return (
+        f"\n\n[… {length - SHOW_LIMIT:,} more characters are not shown: the request is "
+        f"{length:,} characters long. Send and Copy use all of it, exactly.]"
+    )
+
+
 def utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
@@ -325,6 +335,11 @@ class PreviewPane(QGroupBox):
         )
         if self.preview.wordWrapMode() != mode:
             self.preview.setWordWrapMode(mode)
+        if len(text) > SHOW_LIMIT or len(old) > SHOW_LIMIT:
+            # Laying out megabytes stalls the UI thread for seconds; show the start only.
+            # shown_text() (what Copy copies) and the bytes sent stay complete.
+            self.preview.setPlainText(text[:SHOW_LIMIT] + too_long_note(len(text)))
+            return
         start, old_end, new_end = changed_span(old, text)
         if not old or (old_end - start) + (new_end - start) > len(text) // 2:
             self.preview.setPlainText(text)
