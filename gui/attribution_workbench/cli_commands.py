@@ -179,19 +179,28 @@ def _send_failed(args: argparse.Namespace, console: Console, exc: SendError, url
 
 
 def _send_answered(args: argparse.Namespace, console: Console, outcome: Outcome, url: str) -> int:
-    ok = 200 <= outcome.status < 300
+    from attribution_workbench.core.answers import confirms_success, explain
+
+    ok = confirms_success(outcome)
+    # One sentence: what the answer means and what to do (core.answers), else the status.
+    problem = None if ok else (
+        explain(outcome, body_hints=False)
+        or f"The server answered {outcome.status} {outcome.reason}.".replace(" .", ".")
+    )
     if args.json:
         _print_json(
             console,
-            _send_json(outcome.status, outcome.reason, outcome.text, outcome.elapsed_ms, url, None),
+            _send_json(
+                outcome.status, outcome.reason, outcome.text, outcome.elapsed_ms, url, problem
+            ),
         )
     else:
         console.out(f"{outcome.status} {outcome.reason}  ({outcome.elapsed_ms:.0f} ms, POST {url})")
         console.out(outcome.text if outcome.text else "(empty body)")
-        if outcome.truncated:
+        if outcome.truncated and problem is None:
             console.note(f"note: the body was cut after {len(outcome.body)} bytes.")
-    if not ok:
-        console.error(f"The server answered {outcome.status} {outcome.reason}.".replace(" .", "."))
+    if problem is not None:
+        console.error(problem)
         return EXIT_FAILED
     return EXIT_OK
 

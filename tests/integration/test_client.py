@@ -8,13 +8,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
-import datetime
-import http.server
-import ipaddress
-import shutil
 import socket
-import ssl
-import subprocess
 import threading
 import time
 import traceback
@@ -39,6 +33,7 @@ from attribution_workbench.core.wire import (
     prepare_v2,
 )
 from attribution_workbench.sandbox import DEMO_KEYS, SandboxServer
+from tls_helper import serve_tls
 
 EVENT = (
     '{"event_type": "[Adjust] Install", "platform": "ios", '
@@ -468,118 +463,12 @@ def test_threads_share_one_client(clean_sandbox: SandboxServer, client: Client) 
 # -- TLS ---------------------------------------------------------------------------------
 
 
-def _self_signed(directory: Path) -> tuple[Path, Path] | None:
-    cert, key = directory / "cert.pem", directory / "key.pem"
-    try:
-        from cryptography import x509
-        from cryptography.hazmat.primitives import hashes, serialization
-        from cryptography.hazmat.primitives.asymmetric import ec
-        from cryptography.x509.oid import NameOID
-    except ImportError:
-        if not shutil.which("openssl"):
-            return None
-        subprocess.run(
-            [
-                "openssl",
-                "req",
-                "-x509",
-                "-newkey",
-                "ec",
-                "-pkeyopt",
-                "ec_paramgen_curve:prime256v1",
-                "-nodes",
-                "-days",
-                "1",
-                "-subj",
-                "/CN=127.0.0.1",
-                "-addext",
-                "subjectAltName=IP:127.0.0.1",
-                "-keyout",
-                str(key),
-                "-out",
-                str(cert),
-            ],
-            check=True,
-            capture_output=True,
-        )
-        return cert, key
-    private = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = datetime.datetime.now(datetime.timezone.utc)
-    ski = x509.SubjectKeyIdentifier.from_public_key(private.public_key())
-    built = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(private.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-            critical=False,
-        )
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .add_extension(ski, critical=False)
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski), critical=False
-        )
-        .sign(private, hashes.SHA256())
-    )
-    cert.write_bytes(built.public_bytes(serialization.Encoding.PEM))
-    key.write_bytes(
-        private.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return cert, key
-
-
-class _TLSHandler(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def do_POST(self) -> None:
-        self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        if "hang" in self.path:
-            self.server.release.wait(10)  # type: ignore[attr-defined]
-            return
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html")
-        self.send_header("Content-Length", "7")
-        self.end_headers()
-        self.wfile.write(b"success")
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
-class _TLSServer(http.server.ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request: object, client_address: object) -> None:
-        pass  # the client rejecting our certificate is the point of the test
-
-
 @pytest.fixture(scope="module")
 def tls_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
-    pair = _self_signed(tmp_path_factory.mktemp("tls"))
-    if pair is None:
-        pytest.skip("neither the cryptography package nor openssl is available")
-    cert, key = pair
-    server = _TLSServer(("127.0.0.1", 0), _TLSHandler)
-    server.release = threading.Event()  # type: ignore[attr-defined]
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(cert, key)
-    server.socket = context.wrap_socket(server.socket, server_side=True)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1})
-    thread.daemon = True
-    thread.start()
-    yield f"https://127.0.0.1:{server.server_address[1]}", cert
-    server.release.set()  # type: ignore[attr-defined]
-    server.shutdown()
-    server.server_close()
+    with serve_tls(tmp_path_factory.mktemp("tls")) as server:
+        if server is None:
+            pytest.skip("neither the cryptography package nor openssl is available")
+        yield server
 
 
 def test_self_signed_certificate_is_rejected(

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from attribution_workbench.core.answers import BODY_HINTS, explain
 from attribution_workbench.core.wire import KeyStyle, PreparedRequest
 
 OK_STYLE = "background-color: #2b8a3e; color: white;"
@@ -35,16 +36,14 @@ FAIL_STYLE = "background-color: #c92a2a; color: white;"
 BUSY_STYLE = "background-color: #495057; color: white;"
 IDLE_STYLE = "background-color: #e9ecef; color: #343a40;"
 BADGE_SHAPE = " border-radius: 4px; padding: 4px 10px; font-weight: 600;"
+# Laying out a megabyte of text stalls the GUI thread for ~50 ms; the pane shows at most this
+# many characters of a body (and says so). The History entry keeps the whole body read.
+DISPLAY_LIMIT = 256_000
 
 
-# What the Attribution API's bare-text errors mean (API-FACTS.md), said next to the answer.
-HINTS = {
-    "invalid_api_key": (
-        "The key was refused: check that it is this project's key and that it belongs to "
-        "the chosen region (a US key does not work in the EU, and the other way round)."
-    ),
-    "missing_event": "The server found no usable event parameter in the request.",
-}
+# What the Attribution API's bare-text errors mean (API-FACTS.md), said next to the answer;
+# core.answers (pure, no HTTP client import) interprets every other answer too.
+HINTS = BODY_HINTS
 
 
 class OutcomeLike(Protocol):
@@ -58,6 +57,7 @@ class OutcomeLike(Protocol):
     charset: str
     elapsed_ms: float
     body: bytes
+    url: str
 
     @property
     def ok(self) -> bool: ...
@@ -196,7 +196,7 @@ class ResponsePane(QGroupBox):
         )
         self.status.setAccessibleDescription(f"HTTP {outcome.status}, {words}")
         size = len(outcome.body)
-        hint = HINTS.get(outcome.text.strip()) if not outcome.ok else None
+        hint = explain(outcome)
         self._set_message(
             f"The server answered with HTTP {outcome.status} ({words}); "
             f"{size:,} byte{'s' if size != 1 else ''} of body, {outcome.charset}."
@@ -209,12 +209,16 @@ class ResponsePane(QGroupBox):
         )
         self.pretty.setVisible(self._pretty_text is not None)
         self._show_body()
+        notes = []
         if outcome.truncated:
-            self.truncated.setText(
+            notes.append(
                 f"⚠ The body was cut off after {size:,} bytes: the server sent more than the "
                 "app keeps. What is shown is the beginning, verbatim."
             )
-        self.truncated.setVisible(outcome.truncated)
+        if len(outcome.text) > DISPLAY_LIMIT:
+            notes.append(f"Only the first {DISPLAY_LIMIT:,} characters are shown here.")
+        self.truncated.setText(" ".join(notes))
+        self.truncated.setVisible(bool(notes))
         self.headers.setRowCount(len(outcome.headers))
         for row, (name, value) in enumerate(outcome.headers):
             self.headers.setItem(row, 0, QTableWidgetItem(name))
@@ -264,9 +268,9 @@ class ResponsePane(QGroupBox):
         if self._outcome is None:
             return
         if self.pretty.isChecked() and self._pretty_text is not None:
-            self._set_body_text(self._pretty_text)
+            self._set_body_text(self._pretty_text[:DISPLAY_LIMIT])
         else:
-            self._set_body_text(self._outcome.text)
+            self._set_body_text(self._outcome.text[:DISPLAY_LIMIT])
             if not self._outcome.text:
                 self.body.setPlaceholderText("(The answer has an empty body.)")
 

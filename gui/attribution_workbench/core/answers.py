@@ -1,0 +1,184 @@
+"""What an HTTP answer from /attribution means, in one plain sentence: pure, no I/O.
+
+The client shows every answer verbatim; this module adds the "what this means / what to do"
+line the response pane and the CLI print next to it. It reads only the answer's status,
+headers and body (a structural ``Answer``), so the window can use it before the HTTP client
+is imported. Facts behind the wording: shared/API-FACTS.md (500/502/504 may have been
+accepted, 503 is safe to retry, 429 asks for a wait, success is the plain text "success").
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+from urllib.parse import urlsplit
+
+# Bare-text error bodies of the Attribution API family (API-FACTS.md).
+BODY_HINTS = {
+    "invalid_api_key": (
+        "The key was refused: check that it is this project's key and that it belongs to "
+        "the chosen region (a US key does not work in the EU, and the other way round)."
+    ),
+    "missing_event": "The server found no usable event parameter in the request.",
+}
+
+_MAY_HAVE_BEEN_ACCEPTED = (500, 502, 504)
+_LATIN1 = frozenset({"latin-1", "latin1", "iso-8859-1", "iso8859-1", "l1"})
+
+
+class Answer(Protocol):
+    """What is read from ``core.client.Outcome``."""
+
+    @property
+    def status(self) -> int: ...
+    @property
+    def reason(self) -> str: ...
+    @property
+    def headers(self) -> tuple[tuple[str, str], ...]: ...
+    @property
+    def body(self) -> bytes: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def charset(self) -> str: ...
+    @property
+    def truncated(self) -> bool: ...
+    @property
+    def url(self) -> str: ...
+
+
+def _header(answer: Answer, name: str) -> str | None:
+    values = [v for k, v in answer.headers if k.lower() == name.lower()]
+    return ", ".join(values) if values else None
+
+
+def _declared_charset(answer: Answer) -> str:
+    for param in (_header(answer, "Content-Type") or "").split(";")[1:]:
+        key, _, value = param.partition("=")
+        if key.strip().lower() == "charset":
+            return value.strip().strip("\"'").lower()
+    return ""
+
+
+def looks_like_html(text: str) -> bool:
+    head = text.lstrip()[:200].lower()
+    return head.startswith(("<!doctype html", "<html", "<head", "<body")) or "<title>" in head
+
+
+def retry_after_words(value: str | None) -> str | None:
+    """"wait 30 s" for Retry-After: 30, "wait until <date>" for an HTTP date, None if absent."""
+    if value is None or not value.strip():
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return f"wait {int(value)} s"
+    return f"wait until {value}"
+
+
+def redirect_target(location: str, request_url: str) -> tuple[str, bool]:
+    """(where the redirect points, without query or fragment; True if it is another host)."""
+    try:
+        base = urlsplit(request_url)
+        parts = urlsplit(location)
+    except ValueError:
+        return "an unreadable address", True
+    if parts.netloc:
+        shown = parts._replace(query="", fragment="").geturl()
+        other = (parts.hostname or "") != (base.hostname or "") or (
+            parts.port != base.port or (parts.scheme or base.scheme) != base.scheme
+        )
+        return shown, other
+    shown = parts._replace(query="", fragment="").geturl() or "/"
+    return f"{shown} on the same host", False
+
+
+def _status_sentence(answer: Answer) -> str | None:
+    code = answer.status
+    name = f"HTTP {code}" + (f" {answer.reason}" if answer.reason else "")
+    wait = retry_after_words(_header(answer, "Retry-After"))
+    if 300 <= code < 400:
+        location = _header(answer, "Location")
+        if not location:
+            return f"{name} is a redirect without a Location; it was not followed."
+        where, other = redirect_target(location, answer.url)
+        host_words = "another host" if other else "the same server"
+        return (
+            f"{name}: the server pointed the request to {where} ({host_words}); the redirect "
+            "was not followed, so the event and the API key were NOT sent there — if that "
+            "address is right, enter it as a Custom URL."
+        )
+    if code == 413:
+        return (
+            f"{name}: the server refused the request as too large (413); the Attribution API "
+            "takes one event per request — shorten long values or user_properties and send again."
+        )
+    if code == 429:
+        if wait:
+            return (
+                f"{name}: too many requests (429); the server asks you to {wait} "
+                "(Retry-After) before sending again."
+            )
+        return (
+            f"{name}: too many requests (429) and no Retry-After header; wait at least 30 s "
+            "(Amplitude's documented throttle window) before sending again."
+        )
+    if code == 503:
+        extra = f"; the server asks you to {wait} (Retry-After) first" if wait else ""
+        return (
+            f"{name}: the service is unavailable and did not take the event — it is safe "
+            f"to retry{extra}."
+        )
+    if code in _MAY_HAVE_BEEN_ACCEPTED or 500 <= code < 600:
+        return (
+            f"{name}: a server error, but the event may have been accepted anyway — retrying "
+            "could record it twice, so check in Amplitude before you send it again."
+        )
+    return None
+
+
+def explain(answer: Answer, *, body_hints: bool = True) -> str | None:
+    """One sentence on what the answer means and what to do, or None when it speaks for itself.
+
+    ``body_hints=False`` leaves out the words for the API's own bare-text errors
+    (``invalid_api_key``...), which the CLI prints verbatim on stdout anyway.
+    """
+    failed = not 200 <= answer.status < 300
+    hint = BODY_HINTS.get(answer.text.strip()) if failed and body_hints else None
+    if hint:
+        return hint
+    status = _status_sentence(answer)
+    if status and looks_like_html(answer.text):
+        return (
+            f"An HTML error page (from a proxy or load balancer, not the API itself) — {status}"
+        )
+    if status:
+        return status
+    if looks_like_html(answer.text) and not 200 <= answer.status < 300:
+        return (
+            f"HTTP {answer.status}: an HTML error page (from a proxy or load balancer, not "
+            "the Attribution API itself), which does not say whether the event was taken."
+        )
+    if answer.truncated:
+        return (
+            f"The body was truncated after {len(answer.body):,} bytes (the app reads no "
+            "more); the Attribution API answers with the short text \"success\", so this "
+            "answer does not confirm the event — check that the address is the API."
+        )
+    if not answer.body:
+        return (
+            f"HTTP {answer.status} with an empty body: the Attribution API answers \"success\" "
+            "when it takes an event, so this answer does not confirm that it was accepted."
+        )
+    declared = _declared_charset(answer) or "utf-8"
+    if answer.charset != declared and not (answer.charset in _LATIN1 and declared in _LATIN1):
+        label = "UTF-8" if declared in ("utf-8", "utf8") else declared
+        return (
+            f"The body is not valid {label} (charset {declared}), so it is shown decoded as "
+            f"{answer.charset} and some characters may be wrong; it is not the \"success\" "
+            "the Attribution API answers."
+        )
+    return None
+
+
+def confirms_success(answer: Answer) -> bool:
+    """A 2xx answer with a readable, complete, non-empty body: the CLI exits 0 for it."""
+    return 200 <= answer.status < 300 and explain(answer) is None
