@@ -40,7 +40,8 @@ event:
 target (default: Amplitude's real hosts, api2.amplitude.com / api.eu.amplitude.com):
   --sandbox [BASE_URL]  the local sandbox: BASE_URL/us/... or BASE_URL/eu/...
                         (default $ATTRIBUTION_SANDBOX_URL, else http://127.0.0.1:8787)
-  --endpoint FULL_URL   a full /attribution URL (https:// unless the host is loopback)
+  --endpoint FULL_URL   a full /attribution URL (https:// unless the host is loopback);
+                        a host neither Amplitude's nor loopback also needs --allow-host HOST
 
 API key: $AMPLITUDE_API_KEY if set, else the OS keyring entry of (--profile, --region),
 stored with 'attribution-cli key set'. Never on the command line.
@@ -89,6 +90,14 @@ def _target_options() -> argparse.ArgumentParser:
         "--endpoint",
         metavar="FULL_URL",
         help="a full /attribution URL; https:// unless the host is loopback",
+    )
+    group.add_argument(
+        "--allow-host",
+        metavar="HOST",
+        action="append",
+        default=[],
+        help="let the API key go to HOST (an --endpoint host that is neither Amplitude's "
+        "nor loopback)",
     )
     return parent
 

@@ -20,6 +20,7 @@ from attribution_workbench.core.regions import (
     DestinationError,
     Region,
     Target,
+    host_check,
     sandbox_base_url,
 )
 from attribution_workbench.core.wire import mask_key
@@ -151,12 +152,30 @@ def destination(args: argparse.Namespace, region: Region) -> Destination:
     """The Destination chosen by --sandbox / --endpoint (or Amplitude's hosts)."""
     try:
         if getattr(args, "endpoint", None):
-            return Destination(region, Target.CUSTOM, args.endpoint)
+            chosen = Destination(region, Target.CUSTOM, args.endpoint)
+            _check_key_host(args, chosen.endpoint())
+            return chosen
         if getattr(args, "sandbox", None) is not None:
             return Destination(region, Target.SANDBOX, args.sandbox or sandbox_base_url())
         return Destination(region)
     except DestinationError as exc:
         raise CliError(str(exc)) from None
+
+
+def _check_key_host(args: argparse.Namespace, url: str) -> None:
+    """Refuse to send the key to a host that is neither Amplitude's nor loopback, unasked."""
+    if getattr(args, "command", None) == "preview":  # preview sends nothing
+        return
+    warning = host_check(url)
+    allowed = {host.strip().rstrip(".").lower() for host in getattr(args, "allow_host", None) or []}
+    if warning is not None and warning.host not in allowed:
+        typo = (
+            " It looks like a misspelling of an Amplitude host." if warning.looks_like_typo else ""
+        )
+        raise CliError(
+            f"Refusing to send the API key to {warning.host}: it is not an Amplitude host."
+            f"{typo} If you mean it, add --allow-host {warning.host}."
+        )
 
 
 def target_of(args: argparse.Namespace) -> tuple[Target, str | None]:

@@ -130,3 +130,67 @@ def _custom_endpoint(url: str, api: Api) -> str:
     if path.endswith(Api.ATTRIBUTION.value):
         path = path[: -len(Api.ATTRIBUTION.value)]
     return str(urlunsplit((parts.scheme, parts.netloc, path.rstrip("/") + api.value, "", "")))
+
+
+# --- which hosts may receive the key without asking -----------------------------------------
+
+AMPLITUDE_DOMAIN = "amplitude.com"
+# Hosts a typo is measured against: the API hosts and the bare domain.
+_KNOWN_HOSTS = (
+    *(str(urlsplit(base).hostname) for base in AMPLITUDE_BASE.values()),
+    "api.amplitude.com",
+    AMPLITUDE_DOMAIN,
+)
+TYPO_DISTANCE = 2
+
+
+@dataclass(frozen=True)
+class HostWarning:
+    """Why sending the key to ``host`` needs the user's confirmation first."""
+
+    host: str
+    message: str
+    looks_like_typo: bool
+
+
+def is_amplitude_host(host: str) -> bool:
+    host = host.rstrip(".").lower()
+    return host == AMPLITUDE_DOMAIN or host.endswith("." + AMPLITUDE_DOMAIN)
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance (insertions, deletions, substitutions)."""
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        previous = current
+    return previous[-1]
+
+
+def _looks_like_amplitude(host: str) -> bool:
+    labels = host.split(".")
+    # The host itself, and its last two labels (the registrable part, roughly).
+    candidates = {host, ".".join(labels[-2:])}
+    return any(
+        edit_distance(candidate, known) <= TYPO_DISTANCE
+        for candidate in candidates
+        for known in _KNOWN_HOSTS
+    )
+
+
+def host_check(url: str) -> HostWarning | None:
+    """None when the key may go to ``url``'s host unasked (Amplitude or loopback).
+
+    Otherwise a HostWarning whose message asks for confirmation; ``looks_like_typo`` when
+    the host is within a couple of keystrokes of an Amplitude host.
+    """
+    host = (urlsplit(url.strip()).hostname or "").rstrip(".").lower()
+    if not host or is_loopback_host(host) or is_amplitude_host(host):
+        return None
+    typo = _looks_like_amplitude(host)
+    message = f"Send your API key to {host}? It is not an Amplitude host."
+    if typo:
+        message += " It looks like a misspelling of an Amplitude host; check the custom URL."
+    return HostWarning(host, message, typo)

@@ -195,6 +195,8 @@ class BatchDialog(QDialog):
             problem = bar.problem() or "Choose where to send the requests."
         elif not choice.key:
             problem = choice.problem or "There is no API key for this destination."
+        elif not self._window.host_gate.allows(destination.endpoint()):
+            problem = f"the API key was not sent to {destination.host}."
         return destination, choice.key, self._window.preview.current_transport(), problem
 
     @Slot()
