@@ -56,10 +56,18 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[argparse.Namespace, l
 class ClientSender:
     """``core.client.Client`` behind the window's Sender protocol."""
 
-    def __init__(self) -> None:
+    def __init__(self, settings_path: str | None = None) -> None:
         from attribution_workbench.core.client import Client
+        from attribution_workbench.ui.network_dialog import load_network
 
-        self._client = Client(connect_timeout=CONNECT_TIMEOUT_S, max_body_bytes=MAX_RESPONSE_BYTES)
+        # Settings > Network, read in this worker through its own QSettings (reentrant).
+        network, password = load_network(settings_path)
+        self._client = Client(
+            connect_timeout=CONNECT_TIMEOUT_S,
+            max_body_bytes=MAX_RESPONSE_BYTES,
+            network=network,
+            proxy_password=password,
+        )
 
     def send(self, request: PreparedRequest, timeout: float, cancel: CancelRelay) -> Any:
         from attribution_workbench.core.client import CancelToken
@@ -136,7 +144,7 @@ def build_services(settings: Settings) -> Services:
 
     return Services(
         settings=settings,
-        sender_factory=ClientSender,
+        sender_factory=lambda: ClientSender(settings.path),
         key_lookup=lookup_key,
         sandbox_starter=start_sandbox,
         open_url=open_url,

@@ -39,7 +39,8 @@ from PySide6.QtWidgets import QApplication
 from attribution_workbench import app
 
 HEAVY = ("requests", "urllib3", "keyring", "http.server", "attribution_workbench.core.client",
-         "attribution_workbench.sandbox", "attribution_workbench.core.credentials")
+         "attribution_workbench.sandbox", "attribution_workbench.core.credentials",
+         "truststore", "attribution_workbench.core.network")
 state = {}
 
 class FirstPaint(QObject):

@@ -242,3 +242,99 @@ def test_ten_thousand_entries_page_and_filter_quickly(history: History) -> None:
         timings[name] = (time.perf_counter() - start) * 1000
         assert rows and total >= len(rows)
     print("10k page+count ms:", {k: round(v, 1) for k, v in timings.items()})
+
+
+# --- the disk refuses (issue 8, State) ---------------------------------------------------------
+class _DiskFull:
+    """A connection whose writes fail as on a full disk (there is no tiny tmpfs in CI)."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def execute(self, sql: str, *args: object) -> sqlite3.Cursor:
+        if sql.lstrip().upper().startswith(("INSERT", "DELETE")):
+            raise sqlite3.OperationalError("database or disk is full")
+        return self._conn.execute(sql, *args)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._conn, name)
+
+    def __enter__(self) -> _DiskFull:
+        self._conn.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._conn.__exit__(*exc)  # type: ignore[arg-type]
+
+
+def test_disk_full_moves_history_to_memory_and_keeps_what_was_committed(tmp_path: Path) -> None:
+    path = tmp_path / FILE_NAME
+    history = History(path)
+    for _ in range(3):
+        add(history)
+    history._conn = _DiskFull(history._conn)  # type: ignore[assignment]
+    add(history)  # does not raise: goes to memory
+    assert history.in_memory and history.notice is not None
+    assert "cannot be written" in history.notice and "memory" in history.notice
+    assert history.count() == 4  # the three committed rows were copied, plus the new one
+    history.close()
+    on_disk = sqlite3.connect(path)
+    assert on_disk.execute("SELECT COUNT(*) FROM entries").fetchone()[0] == 3
+    on_disk.close()
+
+
+def test_unwritable_file_is_left_alone_and_read_into_memory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / FILE_NAME
+    good = History(path)
+    add(good)
+    add(good)
+    good.close()
+    before = path.read_bytes()
+    real_connect = sqlite3.connect
+
+    def refuse(database: object, *args: object, **kwargs: object) -> sqlite3.Connection:
+        # A read-only directory or disk: opening for writing fails, read-only works.
+        if str(database) == str(path):
+            raise sqlite3.OperationalError("attempt to write a readonly database")
+        return real_connect(database, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(sqlite3, "connect", refuse)
+    history = History(path)
+    assert history.in_memory and history.notice and "left as it is" in history.notice
+    assert history.count() == 2
+    add(history)
+    assert history.count() == 3
+    history.close()
+    monkeypatch.undo()
+    assert path.read_bytes() == before
+    assert not [p for p in tmp_path.iterdir() if ".corrupt-" in p.name]
+
+
+def test_read_only_directory_keeps_history_in_memory(tmp_path: Path) -> None:
+    import os
+
+    if os.geteuid() == 0:
+        pytest.skip("root ignores directory permissions (the patched variant above covers it)")
+    directory = tmp_path / "ro"
+    directory.mkdir()
+    directory.chmod(0o500)
+    try:
+        history = History(directory / FILE_NAME)
+        assert history.in_memory and history.notice
+        add(history)
+        assert history.count() == 1
+        history.close()
+    finally:
+        directory.chmod(0o700)
+
+
+def test_parent_is_a_file_keeps_history_in_memory(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("x")
+    history = History(blocker / FILE_NAME)
+    assert history.in_memory and history.notice
+    add(history)
+    assert history.count() == 1
+    history.close()

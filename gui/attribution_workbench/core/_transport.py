@@ -219,15 +219,28 @@ _POOL_CLASSES: dict[str, type[HTTPConnectionPool]] = {"http": _HTTPPool, "https"
 
 
 class CancellableAdapter(HTTPAdapter):
-    """requests' adapter with the pool classes above, direct and through an HTTP proxy."""
+    """requests' adapter with the pool classes above, direct and through an HTTP proxy.
+
+    ``ssl_context`` (e.g. truststore's OS trust store) verifies every HTTPS connection,
+    direct or tunnelled; None keeps urllib3's default context with requests' CA bundle.
+    """
+
+    def __init__(self, *, ssl_context: Any = None, **kwargs: Any) -> None:
+        # Set before super().__init__, which builds the pool manager.
+        self._ssl_context = ssl_context
+        super().__init__(**kwargs)
 
     def init_poolmanager(
         self, connections: int, maxsize: int, block: bool = False, **pool_kwargs: Any
     ) -> None:
+        if self._ssl_context is not None:
+            pool_kwargs.setdefault("ssl_context", self._ssl_context)
         super().init_poolmanager(connections, maxsize, block, **pool_kwargs)
         self.poolmanager.pool_classes_by_scheme = _POOL_CLASSES
 
     def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
+        if self._ssl_context is not None:
+            proxy_kwargs.setdefault("ssl_context", self._ssl_context)
         manager = super().proxy_manager_for(proxy, **proxy_kwargs)
         if not proxy.lower().startswith("socks"):  # SOCKS pools have their own classes
             manager.pool_classes_by_scheme = _POOL_CLASSES

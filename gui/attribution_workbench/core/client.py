@@ -21,12 +21,10 @@ from __future__ import annotations
 
 import codecs
 import json
-import os
 import time
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
-from urllib.parse import urlsplit
 
 import requests
 from requests.structures import CaseInsensitiveDict
@@ -34,7 +32,13 @@ from urllib3.util import SKIP_HEADER
 
 from attribution_workbench.core import _transport
 from attribution_workbench.core._transport import CancelToken
-from attribution_workbench.core.regions import is_loopback_host
+from attribution_workbench.core.network import (
+    NetworkConfig,
+    ProxyMode,
+    ca_bundle_from_environment,
+    make_trust,
+    proxies_for,
+)
 from attribution_workbench.core.send_errors import (
     HANDLED,
     SendError,
@@ -106,18 +110,25 @@ class Client:
         connect_timeout: float = 5.0,
         read_timeout: float = 30.0,
         max_body_bytes: int = 1_000_000,
+        network: NetworkConfig | None = None,
+        proxy_password: str | None = None,
     ) -> None:
         self.connect_timeout = connect_timeout
         self.read_timeout = read_timeout
         self.max_body_bytes = max_body_bytes
+        self.network = network or NetworkConfig()
+        self._proxy_password = proxy_password  # the manual proxy's, from the keyring
+        self.trust = make_trust(self.network)
         self._session = requests.Session()
         # Only request.headers are sent; the session's defaults (python-requests UA, gzip,
         # keep-alive) would make the preview lie.
         self._session.headers.clear()
         # trust_env would add ~/.netrc credentials and environment proxies for every host;
-        # proxies are chosen per send below instead (never for loopback).
+        # proxies are chosen per send below instead (core.network: never for loopback).
         self._session.trust_env = False
-        self._adapter = _transport.CancellableAdapter(pool_maxsize=16)
+        self._adapter = _transport.CancellableAdapter(
+            pool_maxsize=16, ssl_context=self.trust.context
+        )
         self._session.mount("http://", self._adapter)
         self._session.mount("https://", self._adapter)
 
@@ -180,8 +191,13 @@ class Client:
             wire,
             stream=True,
             timeout=(self.connect_timeout, read_timeout),
-            verify=_ca_bundle(),
-            proxies=_proxies_for(request.url),
+            verify=ca_bundle_from_environment() or True,
+            proxies=proxies_for(
+                self.network,
+                request.url,
+                self._proxy_password,
+                _environ_proxies(request.url, self.network),
+            ),
         )
         try:
             body, truncated = _read_capped(response, self.max_body_bytes)
@@ -226,17 +242,11 @@ def _wire_headers(request: PreparedRequest) -> CaseInsensitiveDict[str]:
     return headers
 
 
-def _ca_bundle() -> str | bool:
-    # Verification is always on. Like requests with trust_env, honour a CA bundle named in
-    # the environment (corporate TLS inspection); otherwise certifi's bundle.
-    return os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
-
-
-def _proxies_for(url: str) -> dict[str, str]:
-    host = urlsplit(url).hostname or ""
-    if is_loopback_host(host):
-        # A sandbox send must never be captured by HTTP_PROXY from the user's environment.
+def _environ_proxies(url: str, network: NetworkConfig) -> dict[str, str]:
+    if network.proxy_mode is not ProxyMode.SYSTEM:
         return {}
+    # Applies NO_PROXY; trust_env is off on the session, so this is the only place the
+    # environment's proxies come in.
     return dict(requests.utils.get_environ_proxies(url))
 
 

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from keyring.backend import KeyringBackend
 
 SERVICE = "attribution-workbench"
+_PROXY = "proxy@network"  # core.network.PROXY_KEYRING_USER; "@network" is no region
 ENV_VAR = "AMPLITUDE_API_KEY"
 REGIONS = ("us", "eu")
 MAX_PROFILE_LENGTH = 64
@@ -171,6 +172,24 @@ class KeyStore:
             return False
         _call("delete the key", lambda: backend.delete_password(SERVICE, user))
         return True
+
+    # The manual proxy's password (Settings > Network) lives here too, in its own slot
+    # (core.network.PROXY_KEYRING_USER), never in the settings file.
+    def get_proxy_password(self) -> str | None:
+        self.check_available()
+        backend = self.backend
+        return _call("read the proxy password", lambda: backend.get_password(SERVICE, _PROXY))
+
+    def set_proxy_password(self, password: str) -> None:
+        """Store ``password``; an empty one deletes the slot."""
+        self.check_available()
+        backend = self.backend
+        if password:
+            _call(
+                "save the proxy password", lambda: backend.set_password(SERVICE, _PROXY, password)
+            )
+        elif _call("read the proxy password", lambda: backend.get_password(SERVICE, _PROXY)):
+            _call("delete the proxy password", lambda: backend.delete_password(SERVICE, _PROXY))
 
 
 def resolve_api_key(

@@ -20,7 +20,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -209,10 +209,14 @@ class History:
         self.path = Path(path) if path is not None else default_path()
         self.notice: str | None = None  # set when the old file had to be moved aside
         self._lock = threading.Lock()
+        self.in_memory = False  # True once history is kept in memory for this session
         try:
             self._conn = self._open()
-        except sqlite3.Error as exc:
-            self._conn = self._recover(exc)
+        except (OSError, sqlite3.Error) as exc:
+            # A file we may not write (read-only directory or disk, disk full) is not
+            # damaged: leave it where it is and keep this session's history in memory.
+            storage = isinstance(exc, OSError) or _is_storage_error(exc)
+            self._conn = self._to_memory(exc) if storage else self._recover(exc)
 
     # --- opening ---------------------------------------------------------------------------
     def _open(self) -> sqlite3.Connection:
@@ -238,7 +242,7 @@ class History:
             raise
         return conn
 
-    def _recover(self, error: sqlite3.Error) -> sqlite3.Connection:
+    def _recover(self, error: BaseException) -> sqlite3.Connection:
         stamp = time.strftime("%Y%m%d-%H%M%S")
         moved = self.path.with_name(f"{self.path.name}.corrupt-{stamp}")
         counter = 1
@@ -268,6 +272,43 @@ class History:
             "and a new, empty history was started."
         )
         return conn
+
+    def _to_memory(self, error: BaseException) -> sqlite3.Connection:
+        """An in-memory copy of what the file holds (if it can be read at all), with a
+        notice. The file itself is left untouched, so nothing committed is lost."""
+        memory = sqlite3.connect(":memory:", check_same_thread=False)
+        try:
+            source = sqlite3.connect(f"{self.path.as_uri()}?mode=ro", uri=True)
+            try:
+                source.backup(memory)
+            finally:
+                source.close()
+            memory.execute(f"SELECT {_COLUMNS} FROM entries LIMIT 1").fetchall()
+        except (OSError, ValueError, sqlite3.Error):
+            memory.close()
+            memory = sqlite3.connect(":memory:", check_same_thread=False)
+            memory.executescript(_SCHEMA)
+        self.in_memory = True
+        self.notice = (
+            f"The history file {self.path} cannot be written ({error}). "
+            "History is kept in memory for this session only; the file was left as it is."
+        )
+        return memory
+
+    def _write(self, fn: Callable[[sqlite3.Connection], sqlite3.Cursor]) -> sqlite3.Cursor:
+        """Run one committed write; when the disk refuses it (full, read-only), switch to
+        memory for the rest of the session and write there instead."""
+        with self._lock:
+            try:
+                with self._conn:
+                    return fn(self._conn)
+            except sqlite3.OperationalError as exc:
+                if self.in_memory or not _is_storage_error(exc):
+                    raise
+                old, self._conn = self._conn, self._to_memory(exc)
+                old.close()
+                with self._conn:
+                    return fn(self._conn)
 
     def close(self) -> None:
         with self._lock:
@@ -318,12 +359,13 @@ class History:
             error_kind,
             redact(error_message, key),
         )
-        with self._lock, self._conn:
-            cursor = self._conn.execute(
+        cursor = self._write(
+            lambda conn: conn.execute(
                 f"INSERT INTO entries ({_COLUMNS.removeprefix('id, ')})"
                 f" VALUES ({', '.join('?' * len(row))})",
                 row,
             )
+        )
         return int(cursor.lastrowid or 0)
 
     def record_result(
@@ -361,13 +403,13 @@ class History:
 
     def delete(self, ids: Iterable[int]) -> int:
         wanted = [(int(i),) for i in ids]
-        with self._lock, self._conn:
-            cursor = self._conn.executemany("DELETE FROM entries WHERE id = ?", wanted)
+        cursor = self._write(
+            lambda conn: conn.executemany("DELETE FROM entries WHERE id = ?", wanted)
+        )
         return int(cursor.rowcount)
 
     def clear(self) -> None:
-        with self._lock, self._conn:
-            self._conn.execute("DELETE FROM entries")
+        self._write(lambda conn: conn.execute("DELETE FROM entries"))
 
     # --- reading ---------------------------------------------------------------------------
     def page(
@@ -411,6 +453,15 @@ class History:
                 file.write(json.dumps(found.to_json(), ensure_ascii=False) + "\n")
                 written += 1
         return written
+
+
+# SQLite's words for "the storage refused", as opposed to "the file is damaged".
+_STORAGE_ERRORS = ("disk is full", "readonly", "read-only", "unable to open", "disk i/o error")
+
+
+def _is_storage_error(error: BaseException) -> bool:
+    text = str(error).lower()
+    return any(words in text for words in _STORAGE_ERRORS)
 
 
 def _entry(row: Sequence[Any]) -> Entry:

@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 import requests
 import urllib3.exceptions as u3
 
+from attribution_workbench.core.network import tls_advice
 from attribution_workbench.core.regions import is_loopback_host
 from attribution_workbench.core.wire import PreparedRequest, encode_component, mask_key
 
@@ -159,14 +160,18 @@ def map_exception(
     if has(requests.exceptions.ProxyError, u3.ProxyError):
         return fail(
             K.PROXY,
-            f"The proxy set in the environment (HTTPS_PROXY / HTTP_PROXY) "
+            f"The proxy (Settings > Network, or HTTPS_PROXY / HTTP_PROXY in the environment) "
             f"failed or refused the connection to {where}.",
         )
     if has(requests.exceptions.SSLError, u3.SSLError, ssl.SSLError, ssl.CertificateError):
         verify, reason = _tls_reason(chain)
         reason = reason.rstrip(".")
         if verify:
-            return fail(K.TLS, f"The TLS certificate of {host} could not be verified: {reason}.")
+            return fail(
+                K.TLS,
+                f"The TLS certificate of {host} could not be verified: {reason}. "
+                + tls_advice(reason),
+            )
         return fail(K.TLS, f"The TLS connection to {where} failed: {reason}.")
     # urllib3 makes NewConnectionError a subclass of ConnectTimeoutError (history); a
     # refused or unresolvable connect is not a timeout.

@@ -23,6 +23,7 @@ from attribution_workbench.ui.tasks import CancelRelay, Task, TaskRunner
 
 if TYPE_CHECKING:
     from attribution_workbench.core.profiles import Credentials
+    from attribution_workbench.ui.settings import Settings
 
 SendCallback = Callable[[PreparedRequest, Any, "BaseException | None"], None]
 DEFAULT_PROFILE = "default"  # core.profiles.DEFAULT_PROFILE (not imported before first paint)
@@ -278,6 +279,16 @@ class Backend(QObject):
     def cancel(self) -> None:
         if self._flight is not None:
             self._flight.relay.cancel()
+
+    @property
+    def settings(self) -> Settings:
+        return self._services.settings
+
+    def reset_sender(self) -> None:
+        """Drop the sender so the next send builds one with the current network settings.
+        A send in flight keeps the old one (closed when it is collected)."""
+        with self._lock:
+            self._sender = None
 
     def _sender_instance(self) -> Sender:
         # Runs in the worker: the first call imports the HTTP client off the GUI thread.

@@ -95,12 +95,20 @@ class HistoryStore(QObject):
         region: str,
         target: str,
     ) -> None:
-        def write(history: History) -> int:
-            return history.record_result(
+        def write(history: History) -> str | None:
+            history.record_result(
                 request, result, error, profile=profile, region=region, target=target
             )
+            # Set when the disk refused the write and history moved to memory.
+            return history.notice if history.in_memory else None
 
-        self.call(write, self._on_written, "history record")
+        self.call(write, self._on_recorded, "history record")
+
+    def _on_recorded(self, notice: Any, error: BaseException | None) -> None:
+        if error is None and notice and notice != self.notice_text:
+            self.notice_text = str(notice)
+            self.notice.emit(self.notice_text)
+        self._on_written(None, error)
 
     def delete(self, ids: list[int]) -> None:
         self.call(lambda h: h.delete(ids), self._on_written, "history delete")

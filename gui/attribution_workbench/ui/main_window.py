@@ -36,6 +36,7 @@ from attribution_workbench.ui.destination import DestinationBar, SandboxBanner
 from attribution_workbench.ui.error_dialog import ErrorReporter, summary_of
 from attribution_workbench.ui.event_editor import EventEditor
 from attribution_workbench.ui.history_store import HistoryStore
+from attribution_workbench.ui.host_gate import HostGate
 from attribution_workbench.ui.key_profiles import KeyProfiles
 from attribution_workbench.ui.layout import container, vbox
 from attribution_workbench.ui.menus import APP_NAME, build_menus
@@ -79,6 +80,7 @@ class MainWindow(QMainWindow):
         self._prepared: PreparedRequest | None = None
         self._blockers: list[str] = []
         self._closed = False
+        self.host_gate = HostGate(self)  # asks before the key goes to an unknown host
         self._rebuild_timer = QTimer(self)
         self._rebuild_timer.setSingleShot(True)
         self._rebuild_timer.setInterval(0)
@@ -186,6 +188,12 @@ class MainWindow(QMainWindow):
         self.preview.set_format(Format(s.get(S.PREVIEW_FORMAT)))
         self.preview.set_transport(Transport(s.get(S.TRANSPORT)))
         self.response.pretty.setChecked(s.get(S.PRETTY_JSON))
+        if reset := s.check_all():
+            # No timeout: the user should see which preferences were lost.
+            names = ", ".join(reset)
+            self.statusBar().showMessage(
+                f"Some settings were invalid and were reset to their defaults: {names}."
+            )
 
     def save_settings(self) -> None:
         s = self._settings
@@ -318,6 +326,9 @@ class MainWindow(QMainWindow):
         if self._blockers or request is None:
             self.show_status("Can't send: " + (self._blockers or ["there is no request"])[0])
             return
+        if not self.host_gate.allows(request.url):
+            self.show_status(f"Not sent: the API key was not sent to {request.host}.")
+            return
         # Recorded with the profile, region and target of the moment Send was pressed.
         self._send_context = (
             self.backend.profile,
@@ -417,6 +428,11 @@ class MainWindow(QMainWindow):
     @Slot()
     def verify_keys(self) -> None:
         """The Verify button (Ctrl+Shift+K): check the profile's keys in the dialog's matrix."""
+        if self.destination.current_target() is Target.CUSTOM and not self.host_gate.allows(
+            self.destination.custom_url.text()
+        ):
+            self.show_status("Not verified: the API key was not sent to that host.")
+            return
         if self.key_profiles.show_dialog(verify=True) is None:
             self.show_status("The keyring is not ready yet; try again in a moment.")
 

@@ -57,6 +57,7 @@ class WindowActions(QObject):
         self.history = self._make("&History", "Ctrl+H", window.show_history)
         self.batch = self._make("&Batch send…", "Ctrl+B", self.show_batch)
         self.demo = self._make("&Demo", "Ctrl+D", window.show_demo)
+        self.network = self._make("&Network settings…", "", self.show_network)
         # Enabled while the form's event has an ad ID; the dialog module loads on first use.
         self.app_event = self._make(
             "Send matching &app event…", "Ctrl+Shift+Return", self.show_app_event
@@ -105,6 +106,12 @@ class WindowActions(QObject):
         from attribution_workbench.ui.batch_dialog import open_batch_dialog  # on first use
 
         open_batch_dialog(self._window)
+
+    @Slot()
+    def show_network(self) -> None:
+        from attribution_workbench.ui.network_dialog import open_network_dialog  # on first use
+
+        open_network_dialog(self._window)
 
     @Slot()
     def open_docs(self) -> None:
@@ -185,6 +192,8 @@ def build_menus(window: MainWindow, preview: PreviewPane) -> WindowActions:
         actions.credentials,
         actions.verify,
         actions.reload_keys,
+        None,
+        actions.network,
     )
     menu("&Help", actions.docs, None, actions.about)
     return actions

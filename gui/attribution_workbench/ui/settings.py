@@ -40,15 +40,19 @@ class Setting(Generic[T]):
 
     def convert(self, raw: Any) -> T:
         """The stored value as ``type``; the default when it is missing or garbage."""
+        return self.parse(raw)[0]
+
+    def parse(self, raw: Any) -> tuple[T, bool]:
+        """(value, False) when ``raw`` is present but garbage and the default was used."""
         if raw is None:
-            return self.default
+            return self.default, True
         try:
             value = _convert(self.type, raw)
         except (TypeError, ValueError):
-            return self.default
+            return self.default, False
         if self.check is not None and not self.check(value):
-            return self.default
-        return value  # type: ignore[no-any-return]
+            return self.default, False
+        return value, True
 
 
 def _convert(kind: type, raw: Any) -> Any:
@@ -115,6 +119,11 @@ PREVIEW_FORMAT = Setting(
 )
 TRANSPORT = Setting("preview/transport", str, "body", _one_of("body", "query"))
 PRETTY_JSON = Setting("response/pretty_json", bool, True)
+# Settings > Network (core.network.NetworkConfig). The proxy password is in the keyring.
+PROXY_MODE = Setting("network/proxy_mode", str, "system", _one_of("system", "none", "manual"))
+PROXY_URL = Setting("network/proxy_url", str, "", lambda url: len(url) <= 2048)
+PROXY_USER = Setting("network/proxy_user", str, "", lambda user: len(user) <= 256)
+OS_TRUST_STORE = Setting("network/os_trust_store", bool, True)
 
 ALL: tuple[Setting[Any], ...] = (
     VERSION,
@@ -133,6 +142,10 @@ ALL: tuple[Setting[Any], ...] = (
     PREVIEW_FORMAT,
     TRANSPORT,
     PRETTY_JSON,
+    PROXY_MODE,
+    PROXY_URL,
+    PROXY_USER,
+    OS_TRUST_STORE,
 )
 
 
@@ -163,6 +176,7 @@ class Settings:
     def __init__(self, path: str | None = None) -> None:
         self._qsettings = QSettings(path or default_path(), QSettings.Format.IniFormat)
         self._secrets: set[str] = set()
+        self.reset: list[str] = []  # keys read with a garbage value (the default was used)
 
     @property
     def path(self) -> str:
@@ -174,7 +188,18 @@ class Settings:
             self._secrets.add(secret)
 
     def get(self, setting: Setting[T]) -> T:
-        return setting.convert(self._qsettings.value(setting.name))
+        value, valid = setting.parse(self._qsettings.value(setting.name))
+        if not valid and setting.name not in self.reset:
+            _log.warning("Setting %s had an invalid value; using the default.", setting.name)
+            self.reset.append(setting.name)
+        return value
+
+    def check_all(self) -> list[str]:
+        """Read every declared setting; the names whose stored values were garbage (their
+        defaults are used instead), for a note to the user."""
+        for setting in ALL:
+            self.get(setting)
+        return list(self.reset)
 
     def set(self, setting: Setting[T], value: T) -> None:
         if not isinstance(value, setting.type) or (setting.type is int and isinstance(value, bool)):

@@ -1,0 +1,136 @@
+"""Issue 8, State and Network in the window: a history disk that fills up, a settings file
+full of garbage, and Request ▸ Network settings… (the proxy password goes to the keyring)."""
+
+from __future__ import annotations
+
+import dataclasses
+import sqlite3
+from pathlib import Path
+
+import pytest
+from pytestqt.qtbot import QtBot
+from window_helpers import IOS_EVENT, OFFSCREEN_NOISE, open_window, settle, wait_sent
+
+from attribution_workbench.core.history import History
+from attribution_workbench.core.regions import Region
+from attribution_workbench.sandbox import SandboxServer
+from attribution_workbench.ui import settings as S
+from attribution_workbench.ui.main_window import MainWindow
+from attribution_workbench.ui.services import Services
+
+pytest_plugins = ["conftest_window"]
+pytestmark = pytest.mark.qt_log_ignore(*OFFSCREEN_NOISE)
+
+
+class _DiskFull:
+    """Writes fail as on a full disk; everything else is the real connection."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def execute(self, sql: str, *args: object) -> sqlite3.Cursor:
+        if sql.lstrip().upper().startswith("INSERT"):
+            raise sqlite3.OperationalError("database or disk is full")
+        return self._conn.execute(sql, *args)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._conn, name)
+
+    def __enter__(self) -> _DiskFull:
+        self._conn.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._conn.__exit__(*exc)  # type: ignore[arg-type]
+
+
+def test_disk_full_history_keeps_sending_and_says_so(
+    qtbot: QtBot, services: Services, tmp_path: Path, sandbox: SandboxServer
+) -> None:
+    path = tmp_path / "history.sqlite3"
+
+    def full_disk_history() -> History:
+        history = History(path)
+        history._conn = _DiskFull(history._conn)  # type: ignore[assignment]
+        return history
+
+    window = open_window(qtbot, dataclasses.replace(services, history=full_disk_history))
+    qtbot.waitUntil(lambda: window.backend.sandbox is not None)
+    window.editor.set_event(IOS_EVENT)
+    settle(qtbot, window)
+    before = len(sandbox.state.requests())
+    window.send()
+    wait_sent(qtbot, window)
+    # The first refused write moves history to memory and says so in the status bar.
+    qtbot.waitUntil(lambda: "memory" in window.history.notice_text, timeout=5000)
+    assert "cannot be written" in window.statusBar().currentMessage()
+    settle(qtbot, window)
+    window.send()  # sends still work, and are still recorded (in memory)
+    wait_sent(qtbot, window)
+    assert len(sandbox.state.requests()) == before + 2
+    counts: list[int] = []
+    window.history.call(lambda h: h.count(), lambda result, _error: counts.append(result))
+    qtbot.waitUntil(lambda: counts == [2], timeout=5000)
+
+
+def _write_garbage(path: str) -> None:
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).write_text(
+        "[destination]\nregion=mars\n"
+        "[send]\ntimeout_seconds=-5\n"
+        "[credentials]\nprofiles={not json\n"
+        "[response]\npretty_json=maybe\n"
+        "[network]\nproxy_mode=carrier-pigeon\n"
+    )
+
+
+def test_garbage_settings_fall_back_to_defaults_with_a_note(
+    qtbot: QtBot, services: Services
+) -> None:
+    _write_garbage(S.default_path())
+    window = open_window(qtbot, dataclasses.replace(services, settings=S.Settings()))
+    assert window.destination.current_region() is Region.US
+    assert window.timeout.value() == S.TIMEOUT_S.default
+    note = window.statusBar().currentMessage()
+    assert note.startswith("Some settings were invalid and were reset to their defaults")
+    for name in (
+        "destination/region",
+        "send/timeout_seconds",
+        "credentials/profiles",
+        "response/pretty_json",
+        "network/proxy_mode",
+    ):
+        assert name in note
+
+
+def test_clean_settings_have_no_note(qtbot: QtBot, window: MainWindow) -> None:
+    assert "reset to their defaults" not in window.statusBar().currentMessage()
+
+
+def test_network_dialog_saves_settings_and_password_in_keyring(
+    qtbot: QtBot, window: MainWindow, memory_keyring: object
+) -> None:
+    from attribution_workbench.core.credentials import KeyStore
+    from attribution_workbench.ui.network_dialog import NetworkDialog, load_network
+
+    window.window_actions.network.trigger()
+    dialog = window.findChild(NetworkDialog, "network_dialog")
+    assert dialog is not None and dialog.isVisible()
+    assert dialog.system.isChecked() and dialog.trust.isChecked()
+    dialog.manual.setChecked(True)
+    dialog.url.setText("ftp://nope")
+    dialog.save()
+    assert "not supported" in dialog.error.text() and dialog.isVisible()
+    qtbot.keyClicks(dialog.url, "")
+    dialog.url.setText("http://proxy.corp.example:3128")
+    qtbot.keyClicks(dialog.user, "alice")
+    qtbot.keyClicks(dialog.password, "pr0xy-secret")
+    dialog.save()
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=5000)
+    settings = window.backend.settings
+    assert settings.get(S.PROXY_MODE) == "manual"
+    assert settings.get(S.PROXY_USER) == "alice"
+    assert KeyStore().get_proxy_password() == "pr0xy-secret"
+    assert "pr0xy-secret" not in Path(settings.path).read_text()
+    config, password = load_network(settings.path)
+    assert config.proxy_url == "http://proxy.corp.example:3128" and password == "pr0xy-secret"
