@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, TypeVar
 import pytest
 from hypothesis import settings
 
+from leak_helpers import all_logs  # noqa: F401  (the leak tests' log-capturing fixture)
 from memory_keyring import DaemonGoneKeyring, LockedKeyring, MemoryKeyring
 
 if TYPE_CHECKING:

@@ -115,23 +115,31 @@ class _TLSServer(http.server.ThreadingHTTPServer):
 
 
 @contextmanager
-def serve_tls(directory: Path) -> Iterator[tuple[str, Path] | None]:
-    pair = _self_signed(directory)
-    if pair is None:
-        yield None
-        return
-    cert, key = pair
+def serve_cert(cert: Path, key: Path) -> Iterator[str]:
+    """An HTTPS server on 127.0.0.1 presenting ``cert``; yields its base URL."""
     server = _TLSServer(("127.0.0.1", 0), _TLSHandler)
     server.release = threading.Event()  # type: ignore[attr-defined]
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
     server.socket = context.wrap_socket(server.socket, server_side=True)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1})
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
     thread.daemon = True
     thread.start()
     try:
-        yield f"https://127.0.0.1:{server.server_address[1]}", cert
+        yield f"https://127.0.0.1:{server.server_address[1]}"
     finally:
         server.release.set()  # type: ignore[attr-defined]
         server.shutdown()
         server.server_close()
+
+
+@contextmanager
+def serve_tls(directory: Path) -> Iterator[tuple[str, Path] | None]:
+    """A self-signed HTTPS server (None when no certificate tool is available)."""
+    pair = _self_signed(directory)
+    if pair is None:
+        yield None
+        return
+    cert, key = pair
+    with serve_cert(cert, key) as url:
+        yield url, cert

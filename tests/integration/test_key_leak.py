@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -32,6 +31,7 @@ from attribution_workbench.ui.main_window import MainWindow
 from attribution_workbench.ui.services import Services
 from attribution_workbench.ui.settings import Settings
 from attribution_workbench.ui.settings_store import SettingsRegistryStorage
+from leak_helpers import Collect, files_containing
 
 pytestmark = pytest.mark.qt_log_ignore(
     r"This plugin does not support propagateSizeHints\(\)",
@@ -56,44 +56,6 @@ class Handle:
 
     def stop(self) -> None:
         pass  # the test owns the server
-
-
-class Collect(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.lines: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(self.format(record))
-
-
-@pytest.fixture
-def all_logs() -> Iterator[Collect]:
-    handler = Collect()
-    handler.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s %(args)s"))
-    root = logging.getLogger()
-    previous = root.level
-    root.addHandler(handler)
-    root.setLevel(logging.DEBUG)
-    try:
-        yield handler
-    finally:
-        root.removeHandler(handler)
-        root.setLevel(previous)
-
-
-def files_containing(root: Path, needles: list[bytes]) -> list[str]:
-    hits = []
-    for dirpath, _dirs, filenames in os.walk(root):
-        for filename in filenames:
-            path = Path(dirpath) / filename
-            try:
-                data = path.read_bytes()
-            except OSError:
-                continue
-            if any(needle in data for needle in needles):
-                hits.append(str(path))
-    return hits
 
 
 def test_no_key_in_any_file_or_log(
@@ -207,8 +169,7 @@ def test_no_key_in_any_file_or_log(
 
     # 4. Search everything.
     assert Path(settings_path).exists()  # the settings really were written here
-    needles = [SENTINEL.encode(), SESSION_SENTINEL.encode()]
-    assert files_containing(tmp_path, needles) == []
+    assert files_containing(tmp_path, SENTINEL, SESSION_SENTINEL) == []
     captured = capsys.readouterr()
     logs = "\n".join([caplog.text, captured.out, captured.err, *all_logs.lines])
     assert SENTINEL not in logs and SESSION_SENTINEL not in logs

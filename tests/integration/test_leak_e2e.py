@@ -18,9 +18,7 @@ import logging
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from pytestqt.qtbot import QtBot
@@ -45,6 +43,7 @@ from attribution_workbench.ui.import_dialog import ImportDialog
 from attribution_workbench.ui.main_window import MainWindow
 from attribution_workbench.ui.services import Services
 from attribution_workbench.ui.settings import Settings
+from leak_helpers import Collect, files_containing
 
 pytestmark = [
     pytest.mark.slow,
@@ -61,60 +60,6 @@ EVENT = AttributionEvent(
     event_type="[Leak] Install", platform="ios", idfa="6D0B3A4F-5C1E-4B8A-9D2F-7E3C1A0B9F84"
 )
 EVENT_JSON = json.dumps({"event_type": "[Leak] Install", "platform": "ios", "idfa": EVENT.idfa})
-
-
-def needles(secret: str) -> list[bytes]:
-    """The key as raw bytes and in the encodings a file might hold it in."""
-    forms = {
-        secret,
-        secret.upper(),
-        quote(secret, safe=""),
-        "".join(f"%{ord(c):02X}" for c in secret),  # fully percent-encoded
-        json.dumps(secret)[1:-1],
-        "".join(f"\\u{ord(c):04x}" for c in secret),  # JSON \u escapes
-    }
-    found = [form.encode() for form in forms]
-    found.append(secret.encode("utf-16-le"))
-    return found
-
-
-def files_containing(root: Path, secret: str) -> list[str]:
-    hits = []
-    wanted = needles(secret)
-    for dirpath, _dirs, filenames in os.walk(root):
-        for filename in filenames:
-            path = Path(dirpath) / filename
-            try:
-                data = path.read_bytes()
-            except OSError:
-                continue
-            if any(needle in data for needle in wanted):
-                hits.append(str(path))
-    return hits
-
-
-class Collect(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.lines: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(self.format(record))
-
-
-@pytest.fixture
-def all_logs() -> Iterator[Collect]:
-    handler = Collect()
-    handler.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s %(args)s"))
-    root = logging.getLogger()
-    previous = root.level
-    root.addHandler(handler)
-    root.setLevel(logging.DEBUG)
-    try:
-        yield handler
-    finally:
-        root.removeHandler(handler)
-        root.setLevel(previous)
 
 
 class Handle:

@@ -19,7 +19,6 @@ import datetime
 import http.client
 import http.server
 import ipaddress
-import ssl
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,7 +30,7 @@ from attribution_workbench.core.network import NetworkConfig, ProxyMode, proxies
 from attribution_workbench.core.regions import Destination, Region, Target
 from attribution_workbench.core.wire import PreparedRequest, Transport, prepare
 from attribution_workbench.sandbox import DEMO_KEYS, SandboxServer
-from tls_helper import _TLSHandler, _TLSServer, serve_tls
+from tls_helper import serve_cert, serve_tls
 
 EVENT = '{"event_type": "[Adjust] Install", "platform": "ios", "idfa": "AEBE52E7-03EE-455A-B3C4-E57283966239"}'  # noqa: E501
 KEY = DEMO_KEYS["us"]
@@ -238,20 +237,8 @@ def _ca_and_server(directory: Path) -> tuple[Path, Path, Path]:
 def company_server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     """An HTTPS server on loopback whose certificate a private 'company' CA issued."""
     ca, cert, key = _ca_and_server(tmp_path)
-    server = _TLSServer(("127.0.0.1", 0), _TLSHandler)
-    server.release = threading.Event()  # type: ignore[attr-defined]
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(cert, key)
-    server.socket = context.wrap_socket(server.socket, server_side=True)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.daemon = True
-    thread.start()
-    try:
-        yield f"https://127.0.0.1:{server.server_address[1]}", ca
-    finally:
-        server.release.set()  # type: ignore[attr-defined]
-        server.shutdown()
-        server.server_close()
+    with serve_cert(cert, key) as url:
+        yield url, ca
 
 
 def test_company_ca_in_the_os_trust_store_is_accepted(
