@@ -150,6 +150,24 @@ def test_verify_to_a_declined_host_does_not_open_the_keys_dialog(
     )
 
 
+def test_verify_started_inside_the_keys_dialog_is_gated_too(
+    qtbot: QtBot, offline_window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    window = offline_window
+    # Target is still Amplitude: no question. The dialog exists once the keyring is ready.
+    qtbot.waitUntil(lambda: window.key_profiles.show_dialog() is not None, timeout=10_000)
+    dialog = window.key_profiles.dialog
+    assert dialog is not None
+    asker = Asker(False)
+    monkeypatch.setattr(host_gate, "ask", asker)
+    custom(qtbot, window, TYPO_URL)
+    window.show_credentials()  # points the dialog's matrix at the custom URL
+    assert dialog.verify_panel.verify_key(KEY) is False
+    assert len(asker.asked) == 1 and asker.asked[0].host == "api2.amplitud.com"
+    assert "not sent" in dialog.verify_panel.summary.text()
+    assert not dialog.verify_panel.is_running() and RecordingSender.sent == []
+
+
 def test_the_gui_never_follows_a_redirect_to_another_host(
     qtbot: QtBot, window: MainWindow, sandbox: SandboxServer
 ) -> None:

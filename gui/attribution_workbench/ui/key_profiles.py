@@ -9,6 +9,7 @@ profile and region each time. Nothing here imports the keyring code before it is
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Slot
@@ -25,9 +26,16 @@ if TYPE_CHECKING:
 class KeyProfiles(QObject):
     """Keeps the profile selector, the backend's profile and the credentials dialog in step."""
 
-    def __init__(self, backend: Backend, destination: DestinationBar, parent: QWidget) -> None:
+    def __init__(
+        self,
+        backend: Backend,
+        destination: DestinationBar,
+        parent: QWidget,
+        host_allows: Callable[[str], bool] | None = None,
+    ) -> None:
         super().__init__(parent)
         self._window = parent
+        self._host_allows = host_allows
         self._backend = backend
         self._destination = destination
         self.dialog: CredentialsDialog | None = None
@@ -64,6 +72,8 @@ class KeyProfiles(QObject):
             from attribution_workbench.ui.credentials_dialog import CredentialsDialog
 
             dialog = CredentialsDialog(credentials, parent=self._window)
+            # Checks started inside the dialog ask about unknown hosts like Send does.
+            dialog.verify_panel.host_allows = self._host_allows
             dialog.changed.connect(self._on_changed)
             dialog.idle.connect(self._apply_pending)
             self.dialog = dialog

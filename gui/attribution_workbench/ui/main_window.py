@@ -87,7 +87,9 @@ class MainWindow(QMainWindow):
         self._rebuild_timer.timeout.connect(self.rebuild_now)
 
         self._build_widgets()
-        self.key_profiles = KeyProfiles(self.backend, self.destination, self)
+        self.key_profiles = KeyProfiles(
+            self.backend, self.destination, self, host_allows=self.host_gate.allows
+        )
         self.destination.verify.clicked.connect(self.verify_keys)
         self.window_actions = build_menus(self, self.preview)
         self._restore_settings()

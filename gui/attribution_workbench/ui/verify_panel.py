@@ -164,6 +164,8 @@ class VerifyPanel(QWidget):
         self._relay: CancelRelay | None = None
         self._target = Target.AMPLITUDE
         self._url: str | None = None
+        # Asked before keys go to a custom URL (the window's HostGate.allows); None = no gate.
+        self.host_allows: Callable[[str], bool] | None = None
         self.report: VerifyReport | None = None
 
         self.scope = QLabel("Nothing checked yet.")
@@ -252,8 +254,12 @@ class VerifyPanel(QWidget):
         if self._task is not None:
             self.summary.setText("A check is already running; cancel it first.")
             return False
-        relay = CancelRelay()
         target, url, methods = self._target, self._url, self.methods()
+        if target is Target.CUSTOM and self.host_allows is not None:
+            if not self.host_allows(url or ""):
+                self.summary.setText("Not checked: the API key was not sent to that host.")
+                return False
+        relay = CancelRelay()
 
         def work() -> VerifyReport:
             from attribution_workbench.core.client import CancelToken
