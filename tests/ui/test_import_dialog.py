@@ -104,6 +104,8 @@ def test_discard_forgets_the_key(
     assert not dialog.isVisible()
     assert not memory_keyring.entries
     assert window.editor.wire_text() == EVENT
+    # Discarded, yet still masked should it ever turn up in an error report.
+    assert PASTED_KEY not in window.reporter.redact(f"boom: api_key={PASTED_KEY}")
 
 
 def test_docs_android_example_sets_the_query_transport(qtbot: QtBot, window: MainWindow) -> None:

@@ -148,6 +148,8 @@ class ImportDialog(QDialog):
             self._result = None
             self.accept()
             return
+        # Known from now on, so a crash report that happens to contain it masks it.
+        self._window.reporter.forbid(result.found_key)
         self._key_region = result.region or self._window.destination.current_region()
         profile = self._window.backend.profile
         self.key_offer.setText(
