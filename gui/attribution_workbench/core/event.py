@@ -5,7 +5,7 @@ verbatim because the user's own spacing is what they asked to send; events built
 fields are serialised as compact canonical JSON with a stable key order.
 
 Field values are typed ``Any`` on purpose: an event parsed from text may carry a number
-where a string belongs, and the rules (``rules.py``) must see it to say so.
+where a string belongs, and the rules (``core.rules``) must see it to say so.
 """
 
 from __future__ import annotations
