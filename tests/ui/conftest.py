@@ -5,7 +5,19 @@ from __future__ import annotations
 import pytest
 from pytestqt.qtbot import QtBot
 
+from attribution_workbench.ui import unsaved
 from attribution_workbench.ui.event_editor import EventEditor
+
+
+@pytest.fixture(autouse=True)
+def no_discard_question(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A real "Discard the changes?" box would block the test; fail instead (tests that
+    expect the question patch ``unsaved.ask_discard`` themselves)."""
+
+    def unexpected(parent: object) -> bool:
+        pytest.fail("unexpected 'Discard the changes to the current event?' question")
+
+    monkeypatch.setattr(unsaved, "ask_discard", unexpected)
 
 
 @pytest.fixture

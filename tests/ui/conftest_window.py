@@ -61,6 +61,7 @@ def window(qtbot: QtBot, services: Services) -> MainWindow:
     win = open_window(qtbot, services)
     qtbot.waitUntil(lambda: win.backend.sandbox is not None)
     win.editor.set_event(IOS_EVENT)
+    win.unsaved.mark_clean()  # as if IOS_EVENT had been opened from a file
     settle(qtbot, win)
     assert win.send_blockers() == []
     return win

@@ -25,6 +25,7 @@ from attribution_workbench.core.regions import Region, Target
 from attribution_workbench.core.wire import KEY_ENV_VAR, Format, Transport
 from attribution_workbench.sandbox import DEMO_KEYS, SandboxServer
 from attribution_workbench.ui import settings as S
+from attribution_workbench.ui import unsaved
 from attribution_workbench.ui.main_window import MainWindow
 from attribution_workbench.ui.menus import DOCS_URL
 from attribution_workbench.ui.services import Services
@@ -454,3 +455,70 @@ def test_settings_file_lives_under_the_org_and_app_name(services: Services) -> N
     assert path.parent.name == S.ORGANIZATION
     assert path.name == S.APPLICATION + ".ini"
     assert path.parent.parent == Path.home() / ".config"
+
+
+# --- unsaved changes -----------------------------------------------------------------------------
+class Answers:
+    """Stands in for ``unsaved.ask_discard``: records each question, answers from a list."""
+
+    def __init__(self, *answers: bool) -> None:
+        self.answers = list(answers)
+        self.asked = 0
+
+    def __call__(self, parent: object) -> bool:
+        self.asked += 1
+        return self.answers.pop(0)
+
+
+def test_new_and_open_ask_before_discarding_changes(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    answers = Answers(False, True, False, True)
+    monkeypatch.setattr(unsaved, "ask_discard", answers)
+    assert window.windowTitle() == "Attribution Workbench[*]"
+    assert not window.isWindowModified()
+
+    # Nothing changed: New asks nothing.
+    qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    assert answers.asked == 0 and not window.isWindowModified()
+
+    qtbot.keyClicks(window.editor.form.event_type, "[Adjust] Install")
+    assert window.isWindowModified()
+    # Cancel keeps the event; Discard replaces it.
+    qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    assert answers.asked == 1
+    assert window.editor.current_event().event_type == "[Adjust] Install"
+    assert window.isWindowModified()
+    qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    assert answers.asked == 2
+    assert window.editor.current_event().event_type in (None, "")
+    assert not window.isWindowModified()
+
+    # Undoing an edit by hand is no change; switching the tab is none either.
+    qtbot.keyClicks(window.editor.form.event_type, "X")
+    assert window.isWindowModified()
+    qtbot.keyClick(window.editor.form.event_type, Qt.Key.Key_Backspace)
+    assert not window.isWindowModified()
+    window.editor.tabs.setCurrentIndex(1)
+    assert not window.isWindowModified()
+
+    # Open: asked after the file was read (an unreadable file asks nothing).
+    path = tmp_path / "e.json"
+    path.write_text('{"event_type": "[A] B", "platform": "ios", "idfv": "x"}', encoding="utf-8")
+    window.editor.set_text('{"event_type": "[Typed] Here"}')
+    assert window.isWindowModified()
+    assert not window.open_event_file(tmp_path / "missing.json")
+    assert answers.asked == 2
+    assert not window.open_event_file(path)  # Cancel
+    assert answers.asked == 3 and window.editor.wire_text() == '{"event_type": "[Typed] Here"}'
+    assert window.open_event_file(path)  # Discard
+    assert answers.asked == 4 and '"[A] B"' in (window.editor.wire_text() or "")
+    assert not window.isWindowModified()
+
+    # Saving makes the event unchanged again.
+    qtbot.keyClicks(window.editor.form.event_type, "C")
+    assert window.isWindowModified()
+    assert window.save_event_file(tmp_path / "out.json")
+    assert not window.isWindowModified()
+    qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    assert answers.asked == 4 and answers.answers == []

@@ -44,6 +44,7 @@ from attribution_workbench.ui.preview_pane import PreviewPane, shortcut_text
 from attribution_workbench.ui.response_pane import ResponsePane
 from attribution_workbench.ui.send_bar import SendBar
 from attribution_workbench.ui.services import Services
+from attribution_workbench.ui.unsaved import UnsavedChanges
 
 MAX_REASONS = 3
 DEFAULT_SIZE = (1200, 800)
@@ -66,7 +67,7 @@ class MainWindow(QMainWindow):
     def __init__(self, services: Services, reporter: ErrorReporter | None = None) -> None:
         super().__init__()
         self.setObjectName("main_window")
-        self.setWindowTitle(APP_NAME)
+        self.setWindowTitle(f"{APP_NAME}[*]")  # "[*]": "*" while the event has unsaved changes
         self.setWindowIcon(assets.qicon(assets.Icon.APP))
         self._services = services
         self._settings = services.settings
@@ -93,6 +94,9 @@ class MainWindow(QMainWindow):
         self.destination.verify.clicked.connect(self.verify_keys)
         self.window_actions = build_menus(self, self.preview)
         self._restore_settings()
+        # The event as restored at start-up counts as unchanged, like a freshly opened one.
+        self.unsaved = UnsavedChanges(self.editor, self)
+        self.unsaved.modified_changed.connect(self.setWindowModified)
         self.editor.event_changed.connect(self.schedule_rebuild)
         self.editor.findings_changed.connect(self.schedule_rebuild)
         self.destination.changed.connect(self._on_destination_changed)
@@ -107,6 +111,7 @@ class MainWindow(QMainWindow):
         self.editor = EventEditor()
         self.banner = SandboxBanner()
         self.banner.switch_requested.connect(lambda: self.destination.set_target(Target.AMPLITUDE))
+        self.banner.retry_requested.connect(self.retry_sandbox)
         self.destination = DestinationBar()
         self.preview = PreviewPane()
         self.send_bar = SendBar()
@@ -253,9 +258,17 @@ class MainWindow(QMainWindow):
         sandbox = self.backend.sandbox
         url = sandbox.base_url if sandbox is not None else None
         self.destination.set_sandbox(url, self.backend.sandbox_problem)
-        self.banner.set_sandbox_url(url, self.backend.sandbox_problem)
+        self.banner.set_sandbox_url(
+            url, self.backend.sandbox_problem, retryable=self.backend.can_retry_sandbox()
+        )
         self.key_profiles.refresh()
         self._on_destination_changed()
+
+    @Slot()
+    def retry_sandbox(self) -> None:
+        """The banner's Retry: try to start the local sandbox again after it failed."""
+        if self.backend.retry_sandbox():
+            self.show_status("Starting the local sandbox again…")
 
     @Slot()
     def rebuild_now(self) -> None:
@@ -372,13 +385,18 @@ class MainWindow(QMainWindow):
 
     # --- file menu ----------------------------------------------------------------------------
     @Slot()
-    def new_event(self) -> None:
+    def new_event(self) -> bool:
+        """File ▸ New event; asks first if the event has unsaved changes. False: cancelled."""
+        if not self.unsaved.may_replace():
+            return False
         platform = self.editor.current_event().platform
         self.editor.set_event(
             AttributionEvent(platform=platform if platform in PLATFORMS else "ios")
         )
         self.response.clear()
+        self.unsaved.mark_clean()
         self.show_status("New event.")
+        return True
 
     def open_event_file(self, path: Path) -> bool:
         try:
@@ -386,7 +404,10 @@ class MainWindow(QMainWindow):
         except event_files.EventFileError as exc:
             self.show_status(str(exc))
             return False
+        if not self.unsaved.may_replace():
+            return False
         self.editor.set_text(text)
+        self.unsaved.mark_clean()
         self.show_status(f"Opened {path}.")
         return True
 
@@ -410,6 +431,7 @@ class MainWindow(QMainWindow):
         except event_files.EventFileError as exc:
             self.show_status(str(exc))
             return False
+        self.unsaved.mark_clean()
         self.show_status(f"Saved {path}.")
         return True
 
