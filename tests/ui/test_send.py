@@ -7,6 +7,7 @@ import time
 import pytest
 from pytestqt.qtbot import QtBot
 from window_helpers import (
+    IOS_EVENT,
     OFFSCREEN_NOISE,
     last_recorded,
     open_window,
@@ -239,3 +240,42 @@ def test_first_send_works_before_the_sandbox_fixture_is_reused(
     win.editor.set_event(win.editor.current_event().with_fields(event_type="[X] Install"))
     settle(qtbot, win)
     assert any("idfa" in reason for reason in win.send_blockers())
+
+
+def test_a_sandbox_that_failed_to_start_can_be_retried(
+    qtbot: QtBot, services: Services, sandbox: SandboxServer
+) -> None:
+    starter = services.sandbox_starter
+    assert starter is not None
+    attempts: list[int] = []
+
+    def flaky_start() -> object:
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise OSError(98, "Address already in use")
+        return starter()
+
+    services.sandbox_starter = flaky_start  # type: ignore[assignment]
+    window = open_window(qtbot, services)
+    qtbot.waitUntil(lambda: window.backend.sandbox_problem is not None)
+    settle(qtbot, window)
+    banner = window.banner
+    text = banner.text.text()
+    assert "could not start" in text and "Address already in use" in text
+    assert banner.retry.isVisible()
+    assert not window.send_button.isEnabled()
+
+    qtbot.mouseClick(banner.retry, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.backend.sandbox is not None)
+    settle(qtbot, window)
+    assert len(attempts) == 2
+    assert not banner.retry.isVisible()
+    assert sandbox.base_url in banner.text.text()
+
+    window.editor.set_event(IOS_EVENT)
+    settle(qtbot, window)
+    with qtbot.waitSignal(window.sent, timeout=10_000):
+        click_send(qtbot, window)
+    wait_sent(qtbot, window)
+    assert last_recorded(sandbox)["path"] == "/us/attribution"
+    assert window.response.status.text().startswith("✓ 200 OK")

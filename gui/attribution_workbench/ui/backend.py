@@ -147,6 +147,19 @@ class Backend(QObject):
 
         self._sandbox_task = self._runner.run(start, self._on_sandbox_started, "sandbox")
 
+    def can_retry_sandbox(self) -> bool:
+        """True when the sandbox failed to start and trying again might help."""
+        return bool(self._sandbox_problem) and self._services.sandbox_starter is not None
+
+    def retry_sandbox(self) -> bool:
+        """Forget the failed start and try again (in a worker); False when that cannot help."""
+        if self._closed or not self.can_retry_sandbox():
+            return False
+        self._sandbox_problem = None
+        self.changed.emit()  # "starting…" until the worker answers
+        self.ensure_sandbox()
+        return True
+
     def _on_sandbox_started(self, handle: Any, error: BaseException | None) -> None:
         self._sandbox_task = None
         if self._closed:

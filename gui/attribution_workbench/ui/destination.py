@@ -299,6 +299,7 @@ class SandboxBanner(QFrame):
     """The unmistakable note that the sandbox is the target, and the way out of it."""
 
     switch_requested = Signal()
+    retry_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -317,12 +318,22 @@ class SandboxBanner(QFrame):
             "Change the target from the local sandbox to Amplitude's servers",
         )
         self.switch.clicked.connect(self.switch_requested)
-        layout = hbox(icon, self.text, self.switch, margin=6)
+        self.retry = QPushButton("Retry")
+        self.retry.setObjectName("sandbox_retry")
+        self.retry.setAutoDefault(False)
+        annotate(self.retry, "Retry starting the sandbox", "Try to start the local sandbox again")
+        self.retry.clicked.connect(self.retry_requested)
+        self.retry.setVisible(False)
+        layout = hbox(icon, self.text, self.retry, self.switch, margin=6)
         layout.setStretch(1, 1)
         self.setLayout(layout)
         self.set_sandbox_url(None)
 
-    def set_sandbox_url(self, base_url: str | None, problem: str | None = None) -> None:
+    def set_sandbox_url(
+        self, base_url: str | None, problem: str | None = None, retryable: bool = False
+    ) -> None:
+        """Show where the sandbox listens, or why it could not start (Retry if it may help)."""
+        self.retry.setVisible(bool(problem) and retryable)
         if problem:
             where = f"it could not start: {problem}"
         else:
