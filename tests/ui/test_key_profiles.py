@@ -185,3 +185,28 @@ def test_no_two_visible_mnemonics_share_a_letter(qtbot: QtBot, window: MainWindo
     letters = [m.group(1).lower() for t in texts if (m := re.search(r"&([^&])", t))]
     duplicates = {letter for letter in letters if letters.count(letter) > 1}
     assert not duplicates, [t for t in texts if re.search(rf"&[{''.join(duplicates)}]", t, re.I)]
+
+
+def test_renaming_the_selected_profile_keeps_it_selected(qtbot: QtBot, window: MainWindow) -> None:
+    dialog = open_credentials(qtbot, window)
+    add_profile(qtbot, dialog, "staging")
+    add_profile(qtbot, dialog, "qa")
+    window.destination.profile.setCurrentIndex(window.destination.profile.findText("staging"))
+    assert window.backend.profile == "staging"
+
+    dialog.select_slot("staging")
+    dialog.profile_name.clear()
+    qtbot.keyClicks(dialog.profile_name, "stage")
+    with qtbot.waitSignal(dialog.idle, timeout=10_000):
+        qtbot.mouseClick(dialog.rename_profile, Qt.MouseButton.LeftButton)
+    assert "stage" in profiles_listed(window) and "staging" not in profiles_listed(window)
+    assert window.destination.profile.currentText() == "stage"
+    assert window.backend.profile == "stage"
+
+    # Renaming another profile leaves the selection alone.
+    dialog.select_slot("qa")
+    qtbot.keyClicks(dialog.profile_name, "qa2")
+    with qtbot.waitSignal(dialog.idle, timeout=10_000):
+        qtbot.mouseClick(dialog.rename_profile, Qt.MouseButton.LeftButton)
+    assert "qa2" in profiles_listed(window)
+    assert window.destination.profile.currentText() == "stage"

@@ -61,6 +61,7 @@ class CredentialsDialog(QDialog):
     """Manage profiles and keys; ``changed`` after anything was stored, renamed or deleted."""
 
     changed = Signal()
+    renamed = Signal(str, str)  # (old, new) after a rename is stored, just before ``changed``
     idle = Signal()  # a keyring job (or refresh) finished; for tests and automation
 
     def __init__(
@@ -303,7 +304,13 @@ class CredentialsDialog(QDialog):
         info = self._credentials.backend_info()
         return info, list(self._credentials.statuses())
 
-    def _run(self, fn: Callable[[], Any], done: str | None, name: str) -> None:
+    def _run(
+        self,
+        fn: Callable[[], Any],
+        done: str | None,
+        name: str,
+        on_success: Callable[[], object] | None = None,
+    ) -> None:
         if self._task is not None:
             self.status.setText("Still waiting for the keyring; try again in a moment.")
             return
@@ -319,6 +326,8 @@ class CredentialsDialog(QDialog):
                 self.status.setText(_error_text(error))
             else:
                 self.status.setText(done or "")
+                if on_success is not None:
+                    on_success()
                 self.changed.emit()
             self._fill_table()
             if not is_refresh:
@@ -362,7 +371,12 @@ class CredentialsDialog(QDialog):
             credentials.rename_profile(old, new)
 
         self.profile_name.clear()
-        self._run(rename, f"Renamed profile '{old}' to '{new}'.", "rename profile")
+        self._run(
+            rename,
+            f"Renamed profile '{old}' to '{new}'.",
+            "rename profile",
+            on_success=lambda: self.renamed.emit(old, new),
+        )
 
     @Slot()
     def on_delete(self) -> None:

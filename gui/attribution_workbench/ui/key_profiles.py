@@ -49,16 +49,17 @@ class KeyProfiles(QObject):
         self._backend.set_profile(profile)
 
     @Slot()
-    def refresh(self) -> None:
+    def refresh(self, prefer: str | None = None) -> None:
         """Fill the selector from the store (cheap: no keyring call); keeps the selection.
 
-        A profile that no longer exists (deleted, renamed) falls back to the first one.
+        ``prefer`` (a renamed profile's new name) wins over the kept one. A profile that no
+        longer exists (deleted) falls back to the first one.
         """
         credentials = self._backend.credentials()
         if credentials is None:
             return
         names = credentials.list_profiles()
-        current = self._destination.current_profile()
+        current = prefer if prefer in names else self._destination.current_profile()
         self._destination.set_profiles(names, current)
         self._backend.set_profile(self._destination.current_profile())
 
@@ -74,6 +75,7 @@ class KeyProfiles(QObject):
             dialog = CredentialsDialog(credentials, parent=self._window)
             # Checks started inside the dialog ask about unknown hosts like Send does.
             dialog.verify_panel.host_allows = self._host_allows
+            dialog.renamed.connect(self._on_renamed)
             dialog.changed.connect(self._on_changed)
             dialog.idle.connect(self._apply_pending)
             self.dialog = dialog
@@ -115,6 +117,12 @@ class KeyProfiles(QObject):
     def _on_changed(self) -> None:
         self.refresh()
         self._backend.reload_keys()
+
+    @Slot(str, str)
+    def _on_renamed(self, old: str, new: str) -> None:
+        """Keep a renamed profile selected under its new name (``changed`` follows)."""
+        if self._destination.current_profile() == old:
+            self.refresh(prefer=new)
 
     def shutdown(self) -> None:
         if self.dialog is not None:
