@@ -149,6 +149,11 @@ class DemoPanel(QWidget):
         self.preset = QComboBox()
         self.preset.setObjectName("demo_preset")
         self.preset.setAccessibleName("Demo preset")
+        # Long preset names must not force the dock wider than the form beside it can spare.
+        self.preset.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.preset.setMinimumContentsLength(24)
         self.run = QPushButton("&Run demo")
         self.run.setObjectName("run_demo")
         self.run.setToolTip("Send the preset's attribution, pause on “held”, then send the "
@@ -175,8 +180,10 @@ class DemoPanel(QWidget):
             layout.addWidget(row)
         layout.addWidget(self.status)
         layout.addStretch(1)
-        layout.addLayout(hbox(self.preset, self.run, self.cancel, STRETCH, self.advance_24,
-                              self.advance_72, self.presentation))
+        # Two rows, so the dock can stay narrow beside the form on a laptop-sized screen.
+        layout.addLayout(hbox(self.preset, STRETCH))
+        layout.addLayout(hbox(self.run, self.cancel, STRETCH, self.advance_24, self.advance_72,
+                              self.presentation))
 
         self.script = DemoScript(window)
         self.script.progress.connect(self.status.setText)
