@@ -2,13 +2,20 @@
 
 Opening keeps the file's text verbatim (it becomes the raw JSON that is sent). Saving writes
 the user's raw text verbatim too; an event built from form fields is written indented, which
-is easier to read and diff than the compact wire form.
+is easier to read and diff than the compact wire form. The functions at the end are the File
+menu's New/Open/Import/Save on a window (``MainWindow`` delegates to them).
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+from attribution_workbench.core.event import PLATFORMS, AttributionEvent
+
+if TYPE_CHECKING:
+    from attribution_workbench.ui.main_window import MainWindow
 
 MAX_EVENT_FILE_BYTES = 5_000_000
 FILE_FILTER = "JSON files (*.json);;All files (*)"
@@ -44,3 +51,57 @@ def write_event_file(path: Path, wire_text: str, raw_text: str | None) -> None:
         path.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise EventFileError(f"Could not save {path.name}: {exc.strerror or exc}.") from None
+
+
+# --- the File menu's actions on a window ------------------------------------------------------
+def new_event(window: MainWindow) -> bool:
+    """File ▸ New event; asks first if the event has unsaved changes. False: cancelled."""
+    if not window.unsaved.may_replace():
+        return False
+    platform = window.editor.current_event().platform
+    window.editor.set_event(AttributionEvent(platform=platform if platform in PLATFORMS else "ios"))
+    window.response.clear()
+    window.unsaved.mark_clean()
+    window.show_status("New event.")
+    return True
+
+
+def show_import(window: MainWindow) -> None:
+    """File ▸ Import… (Ctrl+Shift+V): paste a request or event to fill the form."""
+    from attribution_workbench.ui.import_dialog import ImportDialog  # on first use
+
+    if (previous := getattr(window, "import_dialog", None)) is not None:
+        previous.deleteLater()  # a fresh dialog reads the clipboard afresh
+    window.import_dialog = ImportDialog(window)
+    window.import_dialog.open()
+
+
+def open_into(window: MainWindow, path: Path) -> bool:
+    """File ▸ Open…: read ``path`` into the editor (asks first about unsaved changes)."""
+    try:
+        text = read_event_file(path)
+    except EventFileError as exc:
+        window.show_status(str(exc))
+        return False
+    if not window.unsaved.may_replace():
+        return False
+    window.editor.set_text(text)
+    window.unsaved.mark_clean()
+    window.show_status(f"Opened {path}.")
+    return True
+
+
+def save_from(window: MainWindow, path: Path) -> bool:
+    """File ▸ Save as…: write the window's event to ``path``."""
+    text = window.editor.wire_text()
+    if text is None:
+        window.show_status("The raw JSON has an error; fix it before saving.")
+        return False
+    try:
+        write_event_file(path, text, window.editor.current_event().raw_text)
+    except EventFileError as exc:
+        window.show_status(str(exc))
+        return False
+    window.unsaved.mark_clean()
+    window.show_status(f"Saved {path}.")
+    return True

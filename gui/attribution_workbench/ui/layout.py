@@ -7,6 +7,8 @@ Panels are built in code; these keep that code short and the spacing consistent:
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 from PySide6.QtWidgets import QBoxLayout, QHBoxLayout, QLabel, QLayout, QVBoxLayout, QWidget
 
 # Named spacings (pixels). Qt's defaults vary by style; a tool people screenshot should not.
@@ -76,3 +78,9 @@ def annotate(widget: QWidget, name: str, description: str, tooltip: str | None =
     widget.setAccessibleName(name)
     widget.setAccessibleDescription(description)
     widget.setToolTip(tooltip if tooltip is not None else description)
+
+
+def tab_order(widgets: list[QWidget]) -> None:
+    """Tab moves through ``widgets`` in the order given."""
+    for first, second in pairwise(widgets):
+        QWidget.setTabOrder(first, second)

@@ -9,28 +9,18 @@ after the first paint, so start-up costs about what a bare window costs.
 
 from __future__ import annotations
 
-from itertools import pairwise
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QByteArray, QEvent, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QCloseEvent, QShowEvent
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QSplitter, QWidget
 
 from attribution_workbench import assets
-from attribution_workbench.core.event import PLATFORMS, AttributionEvent
-from attribution_workbench.core.regions import Region, Target
+from attribution_workbench.core.regions import Target
 from attribution_workbench.core.rules import errors
-from attribution_workbench.core.wire import (
-    KEY_ENV_VAR,
-    Format,
-    PreparedRequest,
-    Transport,
-    WireError,
-    prepare,
-)
-from attribution_workbench.ui import event_files
-from attribution_workbench.ui import settings as S
+from attribution_workbench.core.wire import PreparedRequest, WireError, prepare
+from attribution_workbench.ui import event_files, window_settings
 from attribution_workbench.ui.backend import Backend
 from attribution_workbench.ui.destination import DestinationBar, SandboxBanner
 from attribution_workbench.ui.error_dialog import ErrorReporter, summary_of
@@ -38,16 +28,19 @@ from attribution_workbench.ui.event_editor import EventEditor
 from attribution_workbench.ui.history_store import HistoryStore
 from attribution_workbench.ui.host_gate import HostGate
 from attribution_workbench.ui.key_profiles import KeyProfiles
-from attribution_workbench.ui.layout import container, vbox
+from attribution_workbench.ui.layout import container, tab_order, vbox
 from attribution_workbench.ui.menus import APP_NAME, build_menus
 from attribution_workbench.ui.preview_pane import PreviewPane, shortcut_text
 from attribution_workbench.ui.response_pane import ResponsePane
 from attribution_workbench.ui.send_bar import SendBar
 from attribution_workbench.ui.services import Services
 from attribution_workbench.ui.unsaved import UnsavedChanges
+from attribution_workbench.ui.window_history import WindowHistory
+
+if TYPE_CHECKING:
+    from attribution_workbench.ui.import_dialog import ImportDialog
 
 MAX_REASONS = 3
-DEFAULT_SIZE = (1200, 800)
 
 
 class MainWindow(QMainWindow):
@@ -63,6 +56,7 @@ class MainWindow(QMainWindow):
     preview: PreviewPane
     send_bar: SendBar
     response: ResponsePane
+    import_dialog: ImportDialog  # set by File ▸ Import… (ui/event_files.py)
 
     def __init__(self, services: Services, reporter: ErrorReporter | None = None) -> None:
         super().__init__()
@@ -74,10 +68,10 @@ class MainWindow(QMainWindow):
         self.reporter = reporter or ErrorReporter(lambda: self, self)
         self.backend = Backend(services, self.reporter, self)
         self.history = HistoryStore(services.history, self)
+        self._history_hooks = WindowHistory(self)
         self.history.notice.connect(self._on_history_notice)
         self.history_dock: QDockWidget | None = None
         self._send_context: tuple[str, str, str] = ("", "", "")
-        self._resend_deadline = 0.0
         self._prepared: PreparedRequest | None = None
         self._blockers: list[str] = []
         self._closed = False
@@ -153,73 +147,14 @@ class MainWindow(QMainWindow):
             self.send_button,
             self.response.tabs,
         ]
-        for first, second in pairwise(chain):
-            QWidget.setTabOrder(first, second)
+        tab_order(chain)
 
-    # --- settings --------------------------------------------------------------------------
+    # --- settings (ui/window_settings.py) -------------------------------------------------------
     def _restore_settings(self) -> None:
-        s = self._settings
-        if geometry := s.get(S.WINDOW_GEOMETRY):
-            self.restoreGeometry(QByteArray(geometry))
-        else:
-            self.resize(*DEFAULT_SIZE)
-        if state := s.get(S.WINDOW_STATE):
-            self.restoreState(QByteArray(state))
-        # Until the user drags them: editor | right side half and half; on the right, the
-        # destination and preview get 60 %, send bar and response 40 %.
-        for splitter, setting, sizes in (
-            (self.main_splitter, S.MAIN_SPLITTER, [500, 500]),
-            (self.right_splitter, S.RIGHT_SPLITTER, [600, 400]),
-        ):
-            if state := s.get(setting):
-                splitter.restoreState(QByteArray(state))
-            else:
-                splitter.setSizes(sizes)
-        if editor_state := s.get(S.EDITOR_STATE):
-            try:
-                self.editor.restore_state(editor_state)
-            except Exception:  # a stale or hand-edited form state must not stop start-up
-                self.editor.set_event(AttributionEvent())
-        if prefix := s.get(S.COMPANY_PREFIX):
-            self.editor.set_company_prefix(prefix)
-        self.destination.set_region(Region(s.get(S.REGION)))
-        self.destination.set_custom_url(s.get(S.CUSTOM_URL))
-        self.key_profiles.restore(s.get(S.PROFILE))
-        target = s.get(S.TARGET)
-        if not target:
-            # First start: without a key in the environment, the offline sandbox works at once.
-            has_env_key = bool(self._services.environ.get(KEY_ENV_VAR, "").strip())
-            target = Target.AMPLITUDE.value if has_env_key else Target.SANDBOX.value
-        self.destination.set_target(Target(target))
-        self.timeout.setValue(s.get(S.TIMEOUT_S))
-        self.preview.set_format(Format(s.get(S.PREVIEW_FORMAT)))
-        self.preview.set_transport(Transport(s.get(S.TRANSPORT)))
-        self.response.pretty.setChecked(s.get(S.PRETTY_JSON))
-        if reset := s.check_all():
-            # No timeout: the user should see which preferences were lost.
-            names = ", ".join(reset)
-            self.statusBar().showMessage(
-                f"Some settings were invalid and were reset to their defaults: {names}."
-            )
+        window_settings.restore_settings(self, self._settings, self._services.environ)
 
     def save_settings(self) -> None:
-        s = self._settings
-        s.set(S.WINDOW_GEOMETRY, bytes(self.saveGeometry().data()))
-        s.set(S.WINDOW_STATE, bytes(self.saveState().data()))
-        s.set(S.MAIN_SPLITTER, bytes(self.main_splitter.saveState().data()))
-        s.set(S.RIGHT_SPLITTER, bytes(self.right_splitter.saveState().data()))
-        if (state := S.json_object(self.editor.save_state())) is not None:
-            s.set(S.EDITOR_STATE, state)
-        s.set(S.COMPANY_PREFIX, self.editor.company_prefix())
-        s.set(S.REGION, self.destination.current_region().value)
-        s.set(S.TARGET, self.destination.current_target().value)
-        s.set(S.CUSTOM_URL, self.destination.custom_url.text().strip())
-        s.set(S.PROFILE, self.destination.current_profile())
-        s.set(S.TIMEOUT_S, self.timeout.value())
-        s.set(S.PREVIEW_FORMAT, self.preview.current_format().value)
-        s.set(S.TRANSPORT, self.preview.current_transport().value)
-        s.set(S.PRETTY_JSON, self.response.pretty.isChecked())
-        s.sync()
+        window_settings.save_settings(self, self._settings)
 
     # --- start-up work after the first paint -------------------------------------------------
     def event(self, event: QEvent) -> bool:
@@ -383,57 +318,21 @@ class MainWindow(QMainWindow):
             self.failed.emit(error)
         self._update_send_controls()
 
-    # --- file menu ----------------------------------------------------------------------------
+    # --- file menu (ui/event_files.py) ---------------------------------------------------------
     @Slot()
     def new_event(self) -> bool:
-        """File ▸ New event; asks first if the event has unsaved changes. False: cancelled."""
-        if not self.unsaved.may_replace():
-            return False
-        platform = self.editor.current_event().platform
-        self.editor.set_event(
-            AttributionEvent(platform=platform if platform in PLATFORMS else "ios")
-        )
-        self.response.clear()
-        self.unsaved.mark_clean()
-        self.show_status("New event.")
-        return True
+        return event_files.new_event(self)
 
     def open_event_file(self, path: Path) -> bool:
-        try:
-            text = event_files.read_event_file(path)
-        except event_files.EventFileError as exc:
-            self.show_status(str(exc))
-            return False
-        if not self.unsaved.may_replace():
-            return False
-        self.editor.set_text(text)
-        self.unsaved.mark_clean()
-        self.show_status(f"Opened {path}.")
-        return True
+        return event_files.open_into(self, path)
 
     @Slot()
     def show_import(self) -> None:
         """File ▸ Import… (Ctrl+Shift+V): paste a request or event to fill the form."""
-        from attribution_workbench.ui.import_dialog import ImportDialog  # on first use
-
-        if (previous := getattr(self, "import_dialog", None)) is not None:
-            previous.deleteLater()  # a fresh dialog reads the clipboard afresh
-        self.import_dialog = ImportDialog(self)
-        self.import_dialog.open()
+        event_files.show_import(self)
 
     def save_event_file(self, path: Path) -> bool:
-        text = self.editor.wire_text()
-        if text is None:
-            self.show_status("The raw JSON has an error; fix it before saving.")
-            return False
-        try:
-            event_files.write_event_file(path, text, self.editor.current_event().raw_text)
-        except event_files.EventFileError as exc:
-            self.show_status(str(exc))
-            return False
-        self.unsaved.mark_clean()
-        self.show_status(f"Saved {path}.")
-        return True
+        return event_files.save_from(self, path)
 
     # --- misc ----------------------------------------------------------------------------------
     @Slot(str)
@@ -467,75 +366,23 @@ class MainWindow(QMainWindow):
 
         return show_demo(self)
 
-    # --- history ------------------------------------------------------------------------------
+    # --- history (ui/window_history.py) -------------------------------------------------------
     @Slot()
     def show_history(self) -> QDockWidget:
         """View ▸ History (Ctrl+H): show (building it on first use) or hide the panel."""
-        if self.history_dock is None:
-            from attribution_workbench.ui.history_view import HistoryPanel, make_dock
-
-            self.history.start()
-            from attribution_workbench.ui.app_event_dialog import open_from_history
-
-            panel = HistoryPanel(
-                self.history, self.load_history_entry, self.resend_history_entry, self.show_status,
-                app_event_entry=lambda entry: open_from_history(self, entry),
-            )
-            self.history_dock = make_dock(panel, self)
-            self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.history_dock)
-            self.history_dock.show()
-        else:
-            self.history_dock.setVisible(not self.history_dock.isVisible())
-        return self.history_dock
+        return self._history_hooks.show()
 
     @Slot(str)
     def _on_history_notice(self, text: str) -> None:
-        self.statusBar().showMessage(text)  # no timeout: it says where the old file went
+        self._history_hooks.on_notice(text)
 
     def load_history_entry(self, entry: Any) -> bool:
         """Put a history entry (core.history.Entry) back into the form and destination."""
-        from urllib.parse import urlsplit
-
-        if getattr(entry, "api", "/attribution") != "/attribution":  # e.g. a matching app event
-            self.show_status(f"History entry #{entry.id} is an {entry.api} send, not an event.")
-            return False
-        self.editor.set_text(entry.event_text)
-        self.destination.set_region(Region(entry.region))
-        if entry.target == Target.CUSTOM.value:
-            self.destination.set_custom_url(urlsplit(entry.url)._replace(query="").geturl())
-        self.destination.set_target(Target(entry.target))
-        if (index := self.destination.profile.findText(entry.profile)) >= 0:
-            self.destination.profile.setCurrentIndex(index)
-        self.preview.set_transport(Transport(entry.transport))
-        self.rebuild_now()
-        self.show_status(f"Loaded history entry #{entry.id}.")
-        return True
+        return self._history_hooks.load_entry(entry)
 
     def resend_history_entry(self, entry: Any) -> None:
         """Load the entry, then send it through the normal path with the current key."""
-        import time
-
-        if not self.load_history_entry(entry):
-            return
-        self._resend_deadline = time.monotonic() + 5.0
-        self._resend_when_ready()
-
-    def _resend_when_ready(self) -> None:
-        import time
-
-        self.rebuild_now()
-        choice = self.backend.key_for(
-            self.destination.current_target(), self.destination.current_region()
-        )
-        # The key for a newly chosen profile or region may still be on its way.
-        on_sandbox = self.destination.current_target() is Target.SANDBOX
-        waiting = choice.key is None and (
-            choice.note == "looking up…" or (on_sandbox and self.backend.sandbox is None)
-        )
-        if waiting and time.monotonic() < self._resend_deadline:
-            QTimer.singleShot(50, self._resend_when_ready)
-            return
-        self.send()
+        self._history_hooks.resend_entry(entry)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.shutdown()

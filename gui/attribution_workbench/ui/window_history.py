@@ -1,0 +1,102 @@
+"""The main window's History hooks: the History dock, loading an entry back, resending it.
+
+``WindowHistory`` holds a reference to the window and works through its public widgets
+(editor, destination, preview) and its normal Send path; ``MainWindow`` keeps one-line
+delegators so menus, the History panel and tests call the window as before.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QDockWidget
+
+from attribution_workbench.core.regions import Region, Target
+from attribution_workbench.core.wire import Transport
+
+if TYPE_CHECKING:
+    from attribution_workbench.ui.main_window import MainWindow
+
+RESEND_WAIT_S = 5.0
+
+
+class WindowHistory:
+    """History for one window; the dock is built on first use (``window.history_dock``)."""
+
+    def __init__(self, window: MainWindow) -> None:
+        self._window = window
+        self._resend_deadline = 0.0
+
+    def show(self) -> QDockWidget:
+        """View ▸ History (Ctrl+H): show (building it on first use) or hide the panel."""
+        window = self._window
+        if window.history_dock is None:
+            from attribution_workbench.ui.history_view import HistoryPanel, make_dock
+
+            window.history.start()
+            from attribution_workbench.ui.app_event_dialog import open_from_history
+
+            panel = HistoryPanel(
+                window.history,
+                window.load_history_entry,
+                window.resend_history_entry,
+                window.show_status,
+                app_event_entry=lambda entry: open_from_history(window, entry),
+            )
+            window.history_dock = make_dock(panel, window)
+            window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, window.history_dock)
+            window.history_dock.show()
+        else:
+            window.history_dock.setVisible(not window.history_dock.isVisible())
+        return window.history_dock
+
+    def on_notice(self, text: str) -> None:
+        self._window.statusBar().showMessage(text)  # no timeout: it says where the old file went
+
+    def load_entry(self, entry: Any) -> bool:
+        """Put a history entry (core.history.Entry) back into the form and destination."""
+        from urllib.parse import urlsplit
+
+        window = self._window
+        if getattr(entry, "api", "/attribution") != "/attribution":  # e.g. a matching app event
+            window.show_status(f"History entry #{entry.id} is an {entry.api} send, not an event.")
+            return False
+        window.editor.set_text(entry.event_text)
+        window.destination.set_region(Region(entry.region))
+        if entry.target == Target.CUSTOM.value:
+            window.destination.set_custom_url(urlsplit(entry.url)._replace(query="").geturl())
+        window.destination.set_target(Target(entry.target))
+        if (index := window.destination.profile.findText(entry.profile)) >= 0:
+            window.destination.profile.setCurrentIndex(index)
+        window.preview.set_transport(Transport(entry.transport))
+        window.rebuild_now()
+        window.show_status(f"Loaded history entry #{entry.id}.")
+        return True
+
+    def resend_entry(self, entry: Any) -> None:
+        """Load the entry, then send it through the normal path with the current key."""
+        import time
+
+        if not self._window.load_history_entry(entry):
+            return
+        self._resend_deadline = time.monotonic() + RESEND_WAIT_S
+        self._resend_when_ready()
+
+    def _resend_when_ready(self) -> None:
+        import time
+
+        window = self._window
+        window.rebuild_now()
+        choice = window.backend.key_for(
+            window.destination.current_target(), window.destination.current_region()
+        )
+        # The key for a newly chosen profile or region may still be on its way.
+        on_sandbox = window.destination.current_target() is Target.SANDBOX
+        waiting = choice.key is None and (
+            choice.note == "looking up…" or (on_sandbox and window.backend.sandbox is None)
+        )
+        if waiting and time.monotonic() < self._resend_deadline:
+            QTimer.singleShot(50, window, self._resend_when_ready)  # dropped with the window
+            return
+        window.send()

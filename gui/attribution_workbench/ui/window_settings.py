@@ -1,0 +1,88 @@
+"""Restore the main window's preferences at start-up and save them at shutdown.
+
+Every key is declared once in ``ui.settings``; this module only maps keys to widgets.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QByteArray
+
+from attribution_workbench.core.event import AttributionEvent
+from attribution_workbench.core.regions import Region, Target
+from attribution_workbench.core.wire import KEY_ENV_VAR, Format, Transport
+from attribution_workbench.ui import settings as S
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from attribution_workbench.ui.main_window import MainWindow
+
+DEFAULT_SIZE = (1200, 800)
+
+
+def restore_settings(window: MainWindow, settings: S.Settings, environ: Mapping[str, str]) -> None:
+    s = settings
+    if geometry := s.get(S.WINDOW_GEOMETRY):
+        window.restoreGeometry(QByteArray(geometry))
+    else:
+        window.resize(*DEFAULT_SIZE)
+    if state := s.get(S.WINDOW_STATE):
+        window.restoreState(QByteArray(state))
+    # Until the user drags them: editor | right side half and half; on the right, the
+    # destination and preview get 60 %, send bar and response 40 %.
+    for splitter, setting, sizes in (
+        (window.main_splitter, S.MAIN_SPLITTER, [500, 500]),
+        (window.right_splitter, S.RIGHT_SPLITTER, [600, 400]),
+    ):
+        if state := s.get(setting):
+            splitter.restoreState(QByteArray(state))
+        else:
+            splitter.setSizes(sizes)
+    if editor_state := s.get(S.EDITOR_STATE):
+        try:
+            window.editor.restore_state(editor_state)
+        except Exception:  # a stale or hand-edited form state must not stop start-up
+            window.editor.set_event(AttributionEvent())
+    if prefix := s.get(S.COMPANY_PREFIX):
+        window.editor.set_company_prefix(prefix)
+    window.destination.set_region(Region(s.get(S.REGION)))
+    window.destination.set_custom_url(s.get(S.CUSTOM_URL))
+    window.key_profiles.restore(s.get(S.PROFILE))
+    target = s.get(S.TARGET)
+    if not target:
+        # First start: without a key in the environment, the offline sandbox works at once.
+        has_env_key = bool(environ.get(KEY_ENV_VAR, "").strip())
+        target = Target.AMPLITUDE.value if has_env_key else Target.SANDBOX.value
+    window.destination.set_target(Target(target))
+    window.timeout.setValue(s.get(S.TIMEOUT_S))
+    window.preview.set_format(Format(s.get(S.PREVIEW_FORMAT)))
+    window.preview.set_transport(Transport(s.get(S.TRANSPORT)))
+    window.response.pretty.setChecked(s.get(S.PRETTY_JSON))
+    if reset := s.check_all():
+        # No timeout: the user should see which preferences were lost.
+        names = ", ".join(reset)
+        window.statusBar().showMessage(
+            f"Some settings were invalid and were reset to their defaults: {names}."
+        )
+
+
+def save_settings(window: MainWindow, settings: S.Settings) -> None:
+    s = settings
+    s.set(S.WINDOW_GEOMETRY, bytes(window.saveGeometry().data()))
+    s.set(S.WINDOW_STATE, bytes(window.saveState().data()))
+    s.set(S.MAIN_SPLITTER, bytes(window.main_splitter.saveState().data()))
+    s.set(S.RIGHT_SPLITTER, bytes(window.right_splitter.saveState().data()))
+    if (state := S.json_object(window.editor.save_state())) is not None:
+        s.set(S.EDITOR_STATE, state)
+    s.set(S.COMPANY_PREFIX, window.editor.company_prefix())
+    s.set(S.REGION, window.destination.current_region().value)
+    s.set(S.TARGET, window.destination.current_target().value)
+    s.set(S.CUSTOM_URL, window.destination.custom_url.text().strip())
+    s.set(S.PROFILE, window.destination.current_profile())
+    s.set(S.TIMEOUT_S, window.timeout.value())
+    s.set(S.PREVIEW_FORMAT, window.preview.current_format().value)
+    s.set(S.TRANSPORT, window.preview.current_transport().value)
+    s.set(S.PRETTY_JSON, window.response.pretty.isChecked())
+    s.sync()
