@@ -81,7 +81,7 @@ class ClientSender:
 
 
 class LocalSandbox:
-    """A SandboxServer started in this process, with its demo keys."""
+    """A sandbox server (sandbox.lazy.LazySandboxServer) in this process, with its demo keys."""
 
     def __init__(self, server: Any, keys: Mapping[str, str]) -> None:
         self.server = server
@@ -100,9 +100,11 @@ class LocalSandbox:
 
 
 def start_sandbox() -> SandboxHandle:
-    from attribution_workbench.sandbox import DEMO_KEYS, SandboxServer
+    """The port at once; the HTTP server (~12 MB) loads on the first request (sandbox.lazy)."""
+    from attribution_workbench.sandbox import DEMO_KEYS
+    from attribution_workbench.sandbox.lazy import LazySandboxServer
 
-    return LocalSandbox(SandboxServer(port=0).start(), DEMO_KEYS)
+    return LocalSandbox(LazySandboxServer(port=0).start(), DEMO_KEYS)
 
 
 def lookup_key(region: Region) -> tuple[str, str] | None:
@@ -185,6 +187,13 @@ def install_excepthook(reporter: ErrorReporter) -> Callable[[], None]:
     return restore
 
 
+def use_sandbox(window: MainWindow) -> None:
+    """``--sandbox``: the local sandbox as the target, whatever the settings say."""
+    from attribution_workbench.core.regions import Target
+
+    window.destination.set_target(Target.SANDBOX)
+
+
 # --- main -----------------------------------------------------------------------------------------
 def run(
     argv: Sequence[str] | None = None,
@@ -196,11 +205,9 @@ def run(
 
     from PySide6.QtWidgets import QApplication
 
-    from attribution_workbench import assets
-    from attribution_workbench.core.regions import Target
+    from attribution_workbench import APP_NAME, assets
     from attribution_workbench.ui.error_dialog import ErrorReporter
     from attribution_workbench.ui.main_window import MainWindow
-    from attribution_workbench.ui.menus import APP_NAME
     from attribution_workbench.ui.settings import APPLICATION, ORGANIZATION, Settings
 
     if on_window is None and any(name in os.environ for name in SELF_CHECK_ENV):
@@ -220,10 +227,11 @@ def run(
     reporter = ErrorReporter()
     restore_hook = install_excepthook(reporter)
     try:
-        window = MainWindow(build_services(Settings()), reporter)
+        # Staged: the first frame shows at once, the panes follow right after it (main_window).
+        window = MainWindow(build_services(Settings()), reporter, staged=True)
         reporter.set_parent_widget(lambda: window)
         if args.sandbox:
-            window.destination.set_target(Target.SANDBOX)
+            window.ready.connect(lambda: use_sandbox(window))
         app.aboutToQuit.connect(window.shutdown)
         window.show()
         if on_window is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import threading
 from collections.abc import Iterable, Mapping
 from types import TracebackType
@@ -16,9 +17,11 @@ class SandboxServer:
     """A local stand-in for Amplitude's /attribution and /2/httpapi, with an inspection API."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0,
-                 keys: Mapping[str, Iterable[str] | str] | None = None) -> None:
+                 keys: Mapping[str, Iterable[str] | str] | None = None, *,
+                 listener: socket.socket | None = None) -> None:
+        """Listen on ``host``:``port``, or on ``listener`` (bound and listening already)."""
         self.state = SandboxState(normalize_keys(keys))
-        self._httpd = SandboxHTTPServer((host, port), self.state)
+        self._httpd = SandboxHTTPServer((host, port), self.state, listener)
         self._thread: threading.Thread | None = None
         self._serving = False
         self._stopped = False

@@ -1,0 +1,114 @@
+"""A sandbox whose port is taken at once and whose HTTP server loads on the first connection.
+
+The GUI starts its sandbox on every first start, but many sessions never send to it. The
+HTTP server (``http.server`` and with it ``email``, ``http.client`` and ``ssl``) costs about
+12 MB of memory and 30 ms of imports, so ``LazySandboxServer`` only binds and listens (the
+kernel queues connections in the backlog) and a small thread waits for the socket to
+become readable. The first connection, or any use of ``server``, loads the real
+``SandboxServer`` on that same socket, which then accepts the queued connection. To a
+client the only difference is that the first request waits for those imports.
+
+Imports nothing beyond ``socket``, ``select`` and ``threading``.
+"""
+
+from __future__ import annotations
+
+import select
+import socket
+import threading
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .server import SandboxServer
+
+BACKLOG = 128  # as SandboxHTTPServer.request_queue_size
+
+
+class LazySandboxServer:
+    """``SandboxServer``'s lifecycle (start, stop, base_url) with a deferred HTTP server."""
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        keys: Mapping[str, Iterable[str] | str] | None = None,
+    ) -> None:
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        self._listener = socket.create_server((host, port), family=family, backlog=BACKLOG)
+        self._keys = keys
+        self._server: SandboxServer | None = None
+        self._stopped = False
+        self._lock = threading.Lock()
+        # Written to by stop(): wakes the waiting thread at once instead of after a poll.
+        self._wake_read, self._wake_write = socket.socketpair()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def host(self) -> str:
+        return str(self._listener.getsockname()[0])
+
+    @property
+    def port(self) -> int:
+        return int(self._listener.getsockname()[1])
+
+    @property
+    def base_url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    @property
+    def loaded(self) -> bool:
+        """True once the real server runs (a connection came, or ``server`` was used)."""
+        return self._server is not None
+
+    def start(self) -> LazySandboxServer:
+        if self._thread is not None:
+            raise RuntimeError("this LazySandboxServer is already running")
+        self._thread = threading.Thread(
+            target=self._wait_for_first_connection,
+            name=f"sandbox-{self.port}-waiting",
+            daemon=True,
+        )
+        self._thread.start()
+        return self
+
+    @property
+    def server(self) -> SandboxServer:
+        """The real server (started now if no connection has come yet)."""
+        with self._lock:
+            if self._stopped:
+                raise RuntimeError("this sandbox was stopped")
+            if self._server is None:
+                from .server import SandboxServer
+
+                self._server = SandboxServer(keys=self._keys, listener=self._listener).start()
+            return self._server
+
+    def _wait_for_first_connection(self) -> None:
+        try:
+            readable, _, _ = select.select([self._listener, self._wake_read], [], [])
+        except (OSError, ValueError):  # closed under us by stop()
+            return
+        if self._listener in readable and not self._stopped:
+            try:
+                self.server  # noqa: B018  (loads it; its thread accepts the queued connection)
+            except RuntimeError:  # stop() came first
+                pass
+
+    def stop(self) -> None:
+        """Stop serving and free the port; idempotent."""
+        with self._lock:
+            if self._stopped:
+                return
+            self._stopped = True
+            server = self._server
+        self._wake_write.send(b"x")
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout=1.0)
+        if server is not None:
+            server.stop()  # closes the listener too
+        else:
+            self._listener.close()
+        self._wake_read.close()
+        self._wake_write.close()
