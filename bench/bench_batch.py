@@ -132,9 +132,7 @@ def main() -> None:
         server.reset()
         valid, growth, seconds, sent, send_seconds = bench_memory(server, big)
         print(f"    validated {valid} rows in {seconds:.1f} s ({valid / seconds:.0f} rows/s)")
-        print(
-            f"    peak Python heap while streaming: {growth} KiB (file {size_mb:.1f} MB)"
-        )
+        print(f"    peak Python heap while streaming: {growth} KiB (file {size_mb:.1f} MB)")
         print(f"    sent {sent} rows in {send_seconds:.2f} s ({sent / send_seconds:.0f}/s)")
     best = max(rates["batch x1"], rates["batch x4"]) / rates["plain"]
     print("\nmetric                       value     budget   verdict")

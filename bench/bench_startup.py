@@ -23,7 +23,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import IO
+from typing import IO, NamedTuple
 
 BUDGET = 1.3
 IDLE_MS = 1000
@@ -40,10 +40,17 @@ def child(kind: str) -> int:
         done = False
 
         def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
-            if not self.done and event.type() == QEvent.Type.Paint:
+            if event.type() != QEvent.Type.Paint:
+                return False
+            if not self.done:
                 self.done = True
                 print(f"painted {time.monotonic_ns()}", flush=True)
                 QTimer.singleShot(IDLE_MS, report_idle)
+            # The app's first frame comes before its panes (a staged start); "ready" is the
+            # first paint with them. A bare window is ready at its first paint.
+            if kind == "bare" or watched.findChild(QObject, "target") is not None:
+                print(f"ready {time.monotonic_ns()}", flush=True)
+                watched.removeEventFilter(self)
             return False
 
     def report_idle() -> None:
@@ -75,8 +82,24 @@ def vm_rss_kb(pid: int) -> int:
     raise RuntimeError("no VmRSS line")
 
 
-def measure(kind: str, platform: str) -> tuple[float, int]:
-    """(ms from spawn to first paint, idle RSS in kB) of one fresh child."""
+class Sample(NamedTuple):
+    """One child's figures (or the medians of several)."""
+
+    paint_ms: float  # spawn to the first paint of the main window
+    ready_ms: float  # spawn to its first paint with the panes in it (a bare window: = paint)
+    rss_kb: int  # VmRSS after IDLE_MS idle
+
+
+def median_sample(samples: list[Sample]) -> Sample:
+    return Sample(
+        statistics.median(s.paint_ms for s in samples),
+        statistics.median(s.ready_ms for s in samples),
+        int(statistics.median(s.rss_kb for s in samples)),
+    )
+
+
+def measure(kind: str, platform: str) -> Sample:
+    """The figures of one fresh child."""
     with tempfile.TemporaryDirectory(prefix="aw-bench-") as home:
         env = dict(os.environ)
         env.pop("AMPLITUDE_API_KEY", None)  # a first start without a key
@@ -88,31 +111,38 @@ def measure(kind: str, platform: str) -> tuple[float, int]:
             XDG_DATA_HOME=str(Path(home) / "data"),
             PYTHONPATH=os.pathsep.join(filter(None, [str(GUI_DIR), env.get("PYTHONPATH")])),
         )
-        painted_ms, rss, code = run_child([sys.executable, __file__, "--child", kind], env)
-    if code != 0 or painted_ms is None or rss is None:
+        sample, code = run_child([sys.executable, __file__, "--child", kind], env)
+    if code != 0 or sample is None:
         raise RuntimeError(f"the {kind} child failed (exit {code})")
-    return painted_ms, rss
+    return sample
 
 
 def run_child(
     argv: list[str], env: dict[str, str], stderr: IO[str] | None = None
-) -> tuple[float | None, int | None, int]:
-    """Spawn a child that speaks the probe protocol ("painted <ns>", then "idle").
+) -> tuple[Sample | None, int]:
+    """Spawn a child that speaks the probe protocol ("painted <ns>", "ready <ns>", "idle").
 
-    Returns (ms from spawn to first paint, idle RSS in kB, exit code); the first two are
-    None when the child never said so.
+    Returns (its Sample, or None when it did not say all three; its exit code).
     """
     started = time.monotonic_ns()
     process = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=stderr, text=True)
     assert process.stdout is not None
-    painted_ms: float | None = None
+    times: dict[str, float] = {}
     rss: int | None = None
     for line in process.stdout:
-        if line.startswith("painted "):
-            painted_ms = (int(line.split()[1]) - started) / 1e6
-        elif line.strip() == "idle":
+        word, _, value = line.strip().partition(" ")
+        if word in ("painted", "ready") and word not in times:
+            times[word] = (int(value) - started) / 1e6
+        elif word == "idle":
             rss = vm_rss_kb(process.pid)
-    return painted_ms, rss, process.wait(timeout=60)
+    code = process.wait(timeout=60)
+    if rss is None or len(times) < 2:
+        return None, code
+    return Sample(times["painted"], times["ready"], rss), code
+
+
+def verdict(ratio: float, budget: float) -> str:
+    return f"{ratio:.2f} (budget <= {budget}) {'ok' if ratio <= budget else 'OVER BUDGET'}"
 
 
 def main() -> int:
@@ -124,25 +154,29 @@ def main() -> int:
     if args.child:
         return child(args.child)
     platform = args.platform or ("xcb" if os.environ.get("DISPLAY") else "offscreen")
-    results: dict[str, list[tuple[float, int]]] = {"app": [], "bare": []}
+    results: dict[str, list[Sample]] = {"app": [], "bare": []}
     measure("bare", platform)  # warm the OS file cache once; not counted
     measure("app", platform)
     for run in range(args.runs):
         order = ("app", "bare") if run % 2 == 0 else ("bare", "app")
         for kind in order:
             results[kind].append(measure(kind, platform))
-    paint = {kind: statistics.median(p for p, _ in runs) for kind, runs in results.items()}
-    rss = {kind: statistics.median(r for _, r in runs) for kind, runs in results.items()}
+    app, bare = median_sample(results["app"]), median_sample(results["bare"])
     print(f"start-up bench: {args.runs} alternating runs each, platform {platform}, medians")
-    for name, values, unit in (("first paint", paint, "ms"), ("idle RSS", rss, "MB")):
-        scale = 1 / 1024 if unit == "MB" else 1
-        ratio = values["app"] / values["bare"]
-        verdict = "ok" if ratio <= BUDGET else "OVER BUDGET"
-        print(
-            f"  {name:<12} app {values['app'] * scale:7.1f} {unit}   bare window "
-            f"{values['bare'] * scale:7.1f} {unit}   ratio {ratio:.2f} (budget <= {BUDGET}) "
-            f"{verdict}"
-        )
+    print(
+        f"  first paint  app {app.paint_ms:7.1f} ms   bare window {bare.paint_ms:7.1f} ms   "
+        f"ratio {verdict(app.paint_ms / bare.paint_ms, BUDGET)}"
+    )
+    print(
+        f"  idle RSS     app {app.rss_kb / 1024:7.1f} MB   bare window {bare.rss_kb / 1024:7.1f} MB"
+        f"   ratio {verdict(app.rss_kb / bare.rss_kb, BUDGET)}"
+    )
+    # Not a budget: how long after its first frame the app paints its panes (a staged start).
+    after = app.ready_ms - app.paint_ms
+    print(
+        f"  panes shown  app {app.ready_ms:7.1f} ms   (first frame + {after:.1f} ms; "
+        f"ratio to the bare window's first paint {app.ready_ms / bare.paint_ms:.2f}, not a budget)"
+    )
     return 0
 
 

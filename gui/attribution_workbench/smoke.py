@@ -14,9 +14,10 @@ quits with 1; gives up after ``AW_SMOKE_TIMEOUT_S`` (20) seconds. With
 ``AW_STARTUP_PROBE=1`` (bench/bench_bundle.py): speaks bench/bench_startup.py's child
 protocol, so a frozen app is timed exactly like the venv app and a bare window: prints
 ``painted <time.monotonic_ns()>`` (one clock for every process on the machine, so the
-parent subtracts its own start time) when the window's first paint starts, ``idle`` after
-``AW_STARTUP_PROBE_IDLE_MS`` (1000) ms more (the parent then reads the idle RSS from
-/proc), and quits 500 ms later with 0.
+parent subtracts its own start time) when the window's first paint starts, ``ready <ns>``
+when it first paints with its panes in it (the app builds them after its first frame),
+``idle`` ``AW_STARTUP_PROBE_IDLE_MS`` (1000) ms after the first paint (the parent then reads
+the idle RSS from /proc), and quits 500 ms later with 0.
 
 Only what DESIGN.md publishes is used: the object names ``target``, ``event_json``,
 ``send``, ``response_status``; no window internals.
@@ -169,14 +170,9 @@ class SmokeTest(QObject):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self._window and event.type() == QEvent.Type.Paint:
             self._window.removeEventFilter(self)
-            QTimer.singleShot(0, self._on_first_paint)
+            # The app builds its panes right after its first frame (a staged start).
+            self._phase = "waiting for the window's panes after its first paint"
         return False
-
-    def _on_first_paint(self) -> None:
-        try:
-            self._start()
-        except LookupError as exc:  # a widget was renamed: say so rather than time out
-            self._finish(1, str(exc))
 
     def _poll(self) -> None:
         try:
@@ -212,7 +208,10 @@ class SmokeTest(QObject):
             why = f" (the window says: {blockers.text()!r})" if blockers and blockers.text() else ""
             self._finish(1, f"timed out {self._phase}{why}")
             return
-        if self._phase.startswith("waiting for the sandbox"):
+        if self._phase.startswith("waiting for the window's panes"):
+            if self._window.findChild(QComboBox, "target") is not None:
+                self._start()
+        elif self._phase.startswith("waiting for the sandbox"):
             send = self._child(QPushButton, "send")
             if send.isEnabled():
                 send.click()
@@ -249,20 +248,27 @@ class SmokeTest(QObject):
 
 # --- the start-up probe ---------------------------------------------------------------------
 class StartupProbe(QObject):
-    """bench_startup.py's child protocol: ``painted <ns>``, ``idle``, quit."""
+    """bench_startup.py's child protocol: ``painted <ns>``, ``ready <ns>``, ``idle``, quit."""
 
     def __init__(self, window: QWidget, app: QApplication, idle_ms: int) -> None:
         super().__init__()
         self._window = window
         self._app = app
         self._idle_ms = idle_ms
+        self._painted = False
         window.installEventFilter(self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self._window and event.type() == QEvent.Type.Paint:
+        if watched is not self._window or event.type() != QEvent.Type.Paint:
+            return False
+        if not self._painted:
+            self._painted = True
             say(f"painted {time.monotonic_ns()}")
-            self._window.removeEventFilter(self)
             QTimer.singleShot(self._idle_ms, self._report_idle)
+        # "ready": the first paint with the panes in it (the window's own staged start).
+        if self._window.findChild(QComboBox, "target") is not None:
+            say(f"ready {time.monotonic_ns()}")
+            self._window.removeEventFilter(self)
         return False
 
     def _report_idle(self) -> None:

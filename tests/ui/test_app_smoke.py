@@ -40,8 +40,17 @@ from attribution_workbench import app
 
 HEAVY = ("requests", "urllib3", "keyring", "http.server", "attribution_workbench.core.client",
          "attribution_workbench.sandbox", "attribution_workbench.core.credentials",
-         "truststore", "attribution_workbench.core.network")
+         "truststore", "attribution_workbench.core.network",
+         # the panes: built right after the first frame (a staged start)
+         "attribution_workbench.ui.event_editor", "attribution_workbench.ui.preview_pane",
+         "attribution_workbench.core.rules", "attribution_workbench.ui.error_box")
 state = {}
+
+def menu_titles(window):
+    return "|".join(
+        action.text() + ("" if action.isEnabled() else "(disabled)")
+        for action in window.menuBar().actions()
+    )
 
 class FirstPaint(QObject):
     def eventFilter(self, watched, event):
@@ -49,14 +58,19 @@ class FirstPaint(QObject):
             state["painted"] = True
             loaded = [name for name in HEAVY if name in sys.modules]
             print("loaded-at-first-paint:" + ",".join(loaded), flush=True)
+            print("ready-at-first-paint:%s" % watched.is_ready(), flush=True)
+            print("menus-at-first-paint:" + menu_titles(watched), flush=True)
+            print("status-at-first-paint:" + watched.statusBar().currentMessage(), flush=True)
             QTimer.singleShot(200, wait_for_sandbox)
         return False
 
 def wait_for_sandbox():
-    sandbox = state["window"].backend.sandbox
+    window = state["window"]
+    sandbox = window.backend.sandbox if window.is_ready() else None
     if sandbox is None:
         QTimer.singleShot(50, wait_for_sandbox)
         return
+    print("menus-when-ready:" + menu_titles(window), flush=True)
     print("sandbox:" + sandbox.base_url, flush=True)
     QApplication.quit()
 
@@ -109,6 +123,13 @@ def test_start_up_paints_before_any_heavy_import_then_starts_and_stops_the_sandb
     assert result.returncode == 0, result.stderr
     lines = dict(line.split(":", 1) for line in result.stdout.splitlines() if ":" in line)
     assert lines["loaded-at-first-paint"] == ""
+    # The first frame: the real menu titles (not usable yet) and a status; then the panes.
+    assert lines["ready-at-first-paint"] == "False"
+    titles = [title.replace("&", "") for title in attribution_workbench.MENU_TITLES]
+    first_menus = lines["menus-at-first-paint"].replace("&", "")
+    assert first_menus == "|".join(f"{title}(disabled)" for title in titles)
+    assert lines["status-at-first-paint"] == "Starting…"
+    assert lines["menus-when-ready"].replace("&", "") == "|".join(titles)
     base_url = lines["sandbox"]
     assert base_url.startswith("http://127.0.0.1:")
     # The app stopped its sandbox on quit: nothing listens on that port any more.

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+import attribution_workbench
 from attribution_workbench.core.regions import Region, Target
 from attribution_workbench.core.wire import KEY_ENV_VAR, Format, Transport
 from attribution_workbench.sandbox import DEMO_KEYS, SandboxServer
@@ -522,3 +523,52 @@ def test_new_and_open_ask_before_discarding_changes(
     assert not window.isWindowModified()
     qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
     assert answers.asked == 4 and answers.answers == []
+
+
+# --- staged start (the app's: first frame, then the panes) -------------------------------------
+def test_a_staged_window_shows_its_frame_first_then_builds_the_panes_and_keeps_state(
+    qtbot: QtBot, services: Services
+) -> None:
+    first = MainWindow(services)
+    qtbot.addWidget(first)
+    first.editor.set_event(IOS_EVENT)
+    first.destination.set_region(Region.EU)
+    first.resize(700, 500)  # fits the offscreen screen (800 x 600)
+    first.shutdown()  # saves the settings
+
+    window = MainWindow(services, staged=True)
+    qtbot.addWidget(window)
+    assert not window.is_ready()
+    assert window.findChild(QPlainTextEdit, "event_json") is None
+    menus = window.menuBar().actions()
+    assert [a.text() for a in menus] == list(attribution_workbench.MENU_TITLES)
+    assert not any(a.isEnabled() for a in menus)
+    assert (window.width(), window.height()) == (700, 500)  # geometry before the first frame
+    with qtbot.waitSignal(window.ready, timeout=5000):
+        window.show()
+    assert window.is_ready() and window.findChild(QPlainTextEdit, "event_json") is not None
+    menus = window.menuBar().actions()
+    assert [a.text() for a in menus] == list(attribution_workbench.MENU_TITLES)
+    assert all(a.isEnabled() and a.menu() and a.menu().actions() for a in menus)
+    assert window.editor.current_event().idfa == IOS_EVENT.idfa
+    assert window.destination.current_region() is Region.EU
+    assert not window.isWindowModified()
+    qtbot.waitUntil(lambda: window.backend.sandbox is not None)  # services start after
+
+
+def test_a_staged_window_closed_before_its_panes_exist_keeps_the_saved_settings(
+    qtbot: QtBot, services: Services
+) -> None:
+    first = MainWindow(services)
+    qtbot.addWidget(first)
+    first.editor.set_event(IOS_EVENT)
+    first.shutdown()
+    saved = services.settings.get(S.EDITOR_STATE)
+    assert saved
+
+    window = MainWindow(services, staged=True)
+    qtbot.addWidget(window)
+    window.shutdown()  # never shown: no panes, nothing to save, nothing overwritten
+    window.finish_start()  # a late timer after shutdown builds nothing
+    assert not window.is_ready()
+    assert services.settings.get(S.EDITOR_STATE) == saved

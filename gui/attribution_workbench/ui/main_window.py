@@ -2,9 +2,16 @@
 
 The one data flow of DESIGN.md, in one place: every editor or destination change rebuilds
 ONE ``PreparedRequest`` (coalesced to once per event-loop turn); the preview renders that
-object and Send sends that very object from a worker thread (``Backend``). Everything that
-may block (keyring, the first import of the HTTP client, starting the sandbox) waits until
-after the first paint, so start-up costs about what a bare window costs.
+object and Send sends that very object from a worker thread (``Backend``).
+
+Start-up is staged (DESIGN.md budget: first paint within 1.3 x a bare PySide6 window). With
+``staged=True`` (the app) the constructor only makes the frame: title, icon, saved geometry,
+the menu titles and a "Starting…" status. The panes are built right after that frame's first
+paint, and ``ready`` fires; then everything that may block (keyring, the HTTP client, the
+sandbox) starts in workers. That is why the pane modules are imported inside the methods
+below and not at the top: importing them (and PySide's first use of their Qt classes, about
+30 ms of enum creation alone) would come before the first paint. ``staged=False`` (tests,
+tools) builds the whole window in the constructor.
 """
 
 from __future__ import annotations
@@ -12,35 +19,35 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QEvent, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QCloseEvent, QShowEvent
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QSplitter, QWidget
+from PySide6.QtCore import QByteArray, QEvent, QTimer, Signal, Slot
+from PySide6.QtWidgets import QMainWindow, QWidget
 
-from attribution_workbench import assets
-from attribution_workbench.core.regions import Target
-from attribution_workbench.core.rules import errors
-from attribution_workbench.core.wire import PreparedRequest, WireError, prepare
-from attribution_workbench.ui import event_files, window_settings
-from attribution_workbench.ui.backend import Backend
-from attribution_workbench.ui.destination import DestinationBar, SandboxBanner
-from attribution_workbench.ui.error_dialog import ErrorReporter, summary_of
-from attribution_workbench.ui.event_editor import EventEditor
-from attribution_workbench.ui.history_store import HistoryStore
-from attribution_workbench.ui.host_gate import HostGate
-from attribution_workbench.ui.key_profiles import KeyProfiles
-from attribution_workbench.ui.layout import container, tab_order, vbox
-from attribution_workbench.ui.menus import APP_NAME, build_menus
-from attribution_workbench.ui.preview_pane import PreviewPane, shortcut_text
-from attribution_workbench.ui.response_pane import ResponsePane
-from attribution_workbench.ui.send_bar import SendBar
-from attribution_workbench.ui.services import Services
-from attribution_workbench.ui.unsaved import UnsavedChanges
-from attribution_workbench.ui.window_history import WindowHistory
+from attribution_workbench import APP_NAME, MENU_TITLES, assets
+from attribution_workbench.ui import settings as S
+from attribution_workbench.ui import source_cache
 
 if TYPE_CHECKING:
+    from PySide6.QtGui import QCloseEvent, QShowEvent
+    from PySide6.QtWidgets import QDockWidget, QMenu, QPushButton, QSpinBox, QSplitter
+
+    from attribution_workbench.core.wire import PreparedRequest
+    from attribution_workbench.ui.backend import Backend
+    from attribution_workbench.ui.destination import DestinationBar, SandboxBanner
+    from attribution_workbench.ui.error_dialog import ErrorReporter
+    from attribution_workbench.ui.event_editor import EventEditor
+    from attribution_workbench.ui.history_store import HistoryStore
+    from attribution_workbench.ui.host_gate import HostGate
     from attribution_workbench.ui.import_dialog import ImportDialog
+    from attribution_workbench.ui.key_profiles import KeyProfiles
+    from attribution_workbench.ui.menus import WindowActions
+    from attribution_workbench.ui.preview_pane import PreviewPane
+    from attribution_workbench.ui.response_pane import ResponsePane
+    from attribution_workbench.ui.send_bar import SendBar
+    from attribution_workbench.ui.services import Services
+    from attribution_workbench.ui.unsaved import UnsavedChanges
 
 MAX_REASONS = 3
+DEFAULT_SIZE = (1200, 800)
 
 
 class MainWindow(QMainWindow):
@@ -48,33 +55,95 @@ class MainWindow(QMainWindow):
 
     sent = Signal(object)
     failed = Signal(object)
-    # A class attribute: Qt delivers events (see event()) before __init__ has finished.
+    ready = Signal()  # the panes exist and the event is restored (see is_ready())
+    # Class attributes: Qt delivers events (see event()) before __init__ has finished.
     _painted = False
+    _built = False
+    _closed = False
     editor: EventEditor
     banner: SandboxBanner
     destination: DestinationBar
     preview: PreviewPane
     send_bar: SendBar
+    timeout: QSpinBox
+    send_button: QPushButton
     response: ResponsePane
+    main_splitter: QSplitter
+    right_splitter: QSplitter
+    reporter: ErrorReporter
+    backend: Backend
+    history: HistoryStore
+    host_gate: HostGate
+    key_profiles: KeyProfiles
+    window_actions: WindowActions
+    unsaved: UnsavedChanges
     import_dialog: ImportDialog  # set by File ▸ Import… (ui/event_files.py)
 
-    def __init__(self, services: Services, reporter: ErrorReporter | None = None) -> None:
+    def __init__(
+        self,
+        services: Services,
+        reporter: ErrorReporter | None = None,
+        *,
+        staged: bool = False,
+    ) -> None:
         super().__init__()
         self.setObjectName("main_window")
         self.setWindowTitle(f"{APP_NAME}[*]")  # "[*]": "*" while the event has unsaved changes
         self.setWindowIcon(assets.qicon(assets.Icon.APP))
         self._services = services
         self._settings = services.settings
-        self.reporter = reporter or ErrorReporter(lambda: self, self)
+        self._reporter = reporter
+        self.history_dock: QDockWidget | None = None
+        self._frame_menus: list[QMenu] = []
+        self._restore_geometry()
+        if staged:
+            self._show_frame()
+        else:
+            self._build()
+
+    # --- construction ----------------------------------------------------------------------
+    def _restore_geometry(self) -> None:
+        if geometry := self._settings.get(S.WINDOW_GEOMETRY):
+            self.restoreGeometry(QByteArray(geometry))
+        else:
+            self.resize(*DEFAULT_SIZE)
+
+    def _show_frame(self) -> None:
+        """The first frame of a staged start: the real menu titles (disabled) and a status."""
+        bar = self.menuBar()
+        for title in MENU_TITLES:
+            menu = bar.addMenu(title)
+            menu.setEnabled(False)
+            self._frame_menus.append(menu)
+        self.setCentralWidget(QWidget())
+        self.statusBar().showMessage("Starting…")
+
+    def is_ready(self) -> bool:
+        """True once the panes exist (at once unless staged; else after the first paint)."""
+        return self._built
+
+    def _build(self) -> None:
+        """Build the panes, menus and services and restore the saved state; once."""
+        from attribution_workbench.ui.backend import Backend
+        from attribution_workbench.ui.error_dialog import ErrorReporter
+        from attribution_workbench.ui.history_store import HistoryStore
+        from attribution_workbench.ui.host_gate import HostGate
+        from attribution_workbench.ui.key_profiles import KeyProfiles
+        from attribution_workbench.ui.menus import build_menus
+        from attribution_workbench.ui.unsaved import UnsavedChanges
+        from attribution_workbench.ui.window_history import WindowHistory
+
+        if self._built or self._closed:
+            return
+        services = self._services
+        self.reporter = self._reporter or ErrorReporter(lambda: self, self)
         self.backend = Backend(services, self.reporter, self)
         self.history = HistoryStore(services.history, self)
         self._history_hooks = WindowHistory(self)
         self.history.notice.connect(self._on_history_notice)
-        self.history_dock: QDockWidget | None = None
         self._send_context: tuple[str, str, str] = ("", "", "")
         self._prepared: PreparedRequest | None = None
         self._blockers: list[str] = []
-        self._closed = False
         self.host_gate = HostGate(self)  # asks before the key goes to an unknown host
         self._rebuild_timer = QTimer(self)
         self._rebuild_timer.setSingleShot(True)
@@ -86,7 +155,12 @@ class MainWindow(QMainWindow):
             self.backend, self.destination, self, host_allows=self.host_gate.allows
         )
         self.destination.verify.clicked.connect(self.verify_keys)
+        for menu in self._frame_menus:
+            menu.deleteLater()
+        self._frame_menus.clear()
+        self.menuBar().clear()
         self.window_actions = build_menus(self, self.preview)
+        self.statusBar().clearMessage()
         self._restore_settings()
         # The event as restored at start-up counts as unchanged, like a freshly opened one.
         self.unsaved = UnsavedChanges(self.editor, self)
@@ -97,11 +171,23 @@ class MainWindow(QMainWindow):
         self.preview.transport_changed.connect(self.schedule_rebuild)
         self.preview.status_message.connect(self.show_status)
         self.backend.changed.connect(self._on_backend_changed)
+        self._built = True
         self._on_destination_changed()
         self.rebuild_now()
+        self.ready.emit()
 
-    # --- construction ----------------------------------------------------------------------
     def _build_widgets(self) -> None:
+        from PySide6.QtCore import Qt
+        from PySide6.QtWidgets import QSplitter
+
+        from attribution_workbench.core.regions import Target
+        from attribution_workbench.ui.destination import DestinationBar, SandboxBanner
+        from attribution_workbench.ui.event_editor import EventEditor
+        from attribution_workbench.ui.layout import container, tab_order, vbox
+        from attribution_workbench.ui.preview_pane import PreviewPane
+        from attribution_workbench.ui.response_pane import ResponsePane
+        from attribution_workbench.ui.send_bar import SendBar
+
         self.editor = EventEditor()
         self.banner = SandboxBanner()
         self.banner.switch_requested.connect(lambda: self.destination.set_target(Target.AMPLITUDE))
@@ -151,27 +237,39 @@ class MainWindow(QMainWindow):
 
     # --- settings (ui/window_settings.py) -------------------------------------------------------
     def _restore_settings(self) -> None:
+        from attribution_workbench.ui import window_settings
+
         window_settings.restore_settings(self, self._settings, self._services.environ)
 
     def save_settings(self) -> None:
+        from attribution_workbench.ui import window_settings
+
         window_settings.save_settings(self, self._settings)
 
     # --- start-up work after the first paint -------------------------------------------------
     def event(self, event: QEvent) -> bool:
         if not self._painted and event.type() == QEvent.Type.Paint:
             self._painted = True
-            QTimer.singleShot(0, self.start_background_work)
+            QTimer.singleShot(0, self.finish_start)
         return super().event(event)
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         # In case no paint reaches the window itself (a start minimised or off-screen).
-        QTimer.singleShot(500, self.start_background_work)
+        QTimer.singleShot(500, self.finish_start)
+
+    @Slot()
+    def finish_start(self) -> None:
+        """After the first paint: build the panes if staged, then start the services."""
+        if not self._closed:
+            self._build()
+            self.start_background_work()
+            source_cache.release()
 
     @Slot()
     def start_background_work(self) -> None:
         """Start what the destination needs (sandbox, key lookup); idempotent."""
-        if not self._closed:
+        if self._built and not self._closed:
             self.backend.start()
             self.history.start()
 
@@ -182,6 +280,8 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _on_destination_changed(self) -> None:
+        from attribution_workbench.core.regions import Target
+
         is_sandbox = self.destination.current_target() is Target.SANDBOX
         self.banner.setVisible(is_sandbox)
         if is_sandbox:
@@ -198,6 +298,7 @@ class MainWindow(QMainWindow):
         )
         self.key_profiles.refresh()
         self._on_destination_changed()
+        source_cache.release()  # the services' imports are done (sandbox, keyring, history)
 
     @Slot()
     def retry_sandbox(self) -> None:
@@ -208,6 +309,9 @@ class MainWindow(QMainWindow):
     @Slot()
     def rebuild_now(self) -> None:
         """Rebuild the PreparedRequest, the preview and Send's state from the inputs."""
+        from attribution_workbench.core.rules import errors
+        from attribution_workbench.core.wire import WireError, prepare
+
         self._rebuild_timer.stop()
         destination = self.destination.destination()
         choice = self.backend.key_for(
@@ -248,6 +352,8 @@ class MainWindow(QMainWindow):
         return list(self._blockers)
 
     def _update_send_controls(self) -> None:
+        from attribution_workbench.ui.preview_pane import shortcut_text
+
         actions = self.window_actions
         sending = self.backend.is_sending()
         actions.cancel.setEnabled(sending)
@@ -302,6 +408,8 @@ class MainWindow(QMainWindow):
     def _on_send_done(
         self, request: PreparedRequest, result: Any, error: BaseException | None
     ) -> None:
+        from attribution_workbench.ui.error_dialog import summary_of
+
         profile, region, target = self._send_context
         self.history.record(request, result, error, profile=profile, region=region, target=target)
         if error is None:
@@ -317,21 +425,30 @@ class MainWindow(QMainWindow):
             self.reporter.report(type(error), error, error.__traceback__)
             self.failed.emit(error)
         self._update_send_controls()
+        source_cache.release()  # the first send imports the HTTP client
 
     # --- file menu (ui/event_files.py) ---------------------------------------------------------
     @Slot()
     def new_event(self) -> bool:
+        from attribution_workbench.ui import event_files
+
         return event_files.new_event(self)
 
     def open_event_file(self, path: Path) -> bool:
+        from attribution_workbench.ui import event_files
+
         return event_files.open_into(self, path)
 
     @Slot()
     def show_import(self) -> None:
         """File ▸ Import… (Ctrl+Shift+V): paste a request or event to fill the form."""
+        from attribution_workbench.ui import event_files
+
         event_files.show_import(self)
 
     def save_event_file(self, path: Path) -> bool:
+        from attribution_workbench.ui import event_files
+
         return event_files.save_from(self, path)
 
     # --- misc ----------------------------------------------------------------------------------
@@ -351,6 +468,8 @@ class MainWindow(QMainWindow):
     @Slot()
     def verify_keys(self) -> None:
         """The Verify button (Ctrl+Shift+K): check the profile's keys in the dialog's matrix."""
+        from attribution_workbench.core.regions import Target
+
         if self.destination.current_target() is Target.CUSTOM and not self.host_gate.allows(
             self.destination.custom_url.text()
         ):
@@ -393,6 +512,8 @@ class MainWindow(QMainWindow):
         if self._closed:
             return
         self._closed = True
+        if not self._built:  # closed before the panes existed: nothing changed to save
+            return
         self._rebuild_timer.stop()
         self.save_settings()
         self.key_profiles.shutdown()

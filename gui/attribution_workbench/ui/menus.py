@@ -15,7 +15,7 @@ from PySide6.QtCore import QObject, Qt, Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu
 
-from attribution_workbench import __version__, assets
+from attribution_workbench import APP_NAME, MENU_TITLES, __version__, assets
 from attribution_workbench.ui.event_files import FILE_FILTER
 from attribution_workbench.ui.presets_menu import PresetsMenu
 from attribution_workbench.ui.preview_pane import PreviewPane
@@ -25,7 +25,6 @@ if TYPE_CHECKING:
 
     from attribution_workbench.ui.main_window import MainWindow
 
-APP_NAME = "Attribution Workbench"
 DOCS_URL = "https://amplitude.com/docs/apis/analytics/attribution"
 
 
@@ -143,6 +142,7 @@ class WindowActions(QObject):
 def build_menus(window: MainWindow, preview: PreviewPane) -> WindowActions:
     actions = WindowActions(window)
     bar = window.menuBar()
+    file_title, edit_title, view_title, request_title, help_title = MENU_TITLES
 
     def menu(title: str, *items: QAction | None) -> QMenu:
         m = bar.addMenu(title)
@@ -154,7 +154,7 @@ def build_menus(window: MainWindow, preview: PreviewPane) -> WindowActions:
         return m
 
     file_menu = menu(
-        "&File",
+        file_title,
         actions.new,
         actions.open,
         actions.save,
@@ -168,23 +168,23 @@ def build_menus(window: MainWindow, preview: PreviewPane) -> WindowActions:
     file_menu.insertMenu(actions.quit, actions.presets)
     file_menu.insertSeparator(actions.quit)
     menu(
-        "&Edit",
+        edit_title,
         preview.copy_action,
         preview.copy_env_action,
         *preview.copy_as_actions.values(),
         None,
         preview.reveal_action,
     )
-    view = menu("&View")
+    view = menu(view_title)
     view.addSection("Preview format")
     for action in preview.format_actions.values():
         view.addAction(action)
     view.addSeparator()
     view.addAction(actions.history)
     view.addAction(actions.demo)
-    # Alt+S, not Alt+R: "&Region:" in the destination bar has Alt+R.
+    # "Reque&st": Alt+S, not Alt+R ("&Region:" in the destination bar has Alt+R).
     menu(
-        "Reque&st",
+        request_title,
         actions.send,
         actions.cancel,
         actions.app_event,
@@ -195,5 +195,5 @@ def build_menus(window: MainWindow, preview: PreviewPane) -> WindowActions:
         None,
         actions.network,
     )
-    menu("&Help", actions.docs, None, actions.about)
+    menu(help_title, actions.docs, None, actions.about)
     return actions

@@ -12,14 +12,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from attribution_workbench.core.regions import Region
-from attribution_workbench.core.wire import PreparedRequest
-from attribution_workbench.ui.settings import Settings
-from attribution_workbench.ui.tasks import CancelRelay
-
-if TYPE_CHECKING:  # core.profiles imports core.credentials: not before the first paint
+if TYPE_CHECKING:  # app.py builds Services before the first paint: nothing heavy at run time
     from attribution_workbench.core.history import History
     from attribution_workbench.core.profiles import Credentials
+    from attribution_workbench.core.regions import Region
+    from attribution_workbench.core.wire import PreparedRequest
+    from attribution_workbench.ui.settings import Settings
+    from attribution_workbench.ui.tasks import CancelRelay
 
 
 class Sender(Protocol):
@@ -43,7 +42,7 @@ class SandboxHandle(Protocol):
 # (key, source) with source "environment" or "keyring" (a core.profiles.KeySource value);
 # None when there is no key.
 # Raises CredentialError (its message is shown) when the keyring fails.
-KeyLookup = Callable[[Region], "tuple[str, str] | None"]
+KeyLookup = Callable[["Region"], "tuple[str, str] | None"]
 
 
 def _no_url_opener(url: str) -> bool:

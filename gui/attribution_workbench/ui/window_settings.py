@@ -19,15 +19,9 @@ if TYPE_CHECKING:
 
     from attribution_workbench.ui.main_window import MainWindow
 
-DEFAULT_SIZE = (1200, 800)
-
-
 def restore_settings(window: MainWindow, settings: S.Settings, environ: Mapping[str, str]) -> None:
+    # The geometry was restored by the window itself, before its first frame.
     s = settings
-    if geometry := s.get(S.WINDOW_GEOMETRY):
-        window.restoreGeometry(QByteArray(geometry))
-    else:
-        window.resize(*DEFAULT_SIZE)
     if state := s.get(S.WINDOW_STATE):
         window.restoreState(QByteArray(state))
     # Until the user drags them: editor | right side half and half; on the right, the
