@@ -8,7 +8,11 @@ Writes, from the one SVG, with Qt's own SVG renderer (no Pillow, no Inkscape):
   ``resources/icons/hicolor/scalable/apps/<APP_ID>.svg``: the freedesktop icon theme
   layout the .desktop file's ``Icon=<APP_ID>`` is looked up in (Linux);
 - ``packaging/icons/app.ico``: Windows, PNG-compressed entries 16-256 px (Vista and later);
-- ``packaging/icons/app.icns``: macOS, PNG entries 16-1024 px (OS X 10.7 and later).
+- ``packaging/icons/app.icns``: macOS, PNG entries 16-1024 px (OS X 10.7 and later);
+- ``resources/icons/png/<name>-<n>.png`` for every icon in resources/icons/*.svg and n in
+  UI_SIZES (1x and 2x of the sizes the window asks for), plus ``sources.txt`` (the SHA-256
+  of each SVG rendered, so a test notices a stale set). The app loads these rather than the
+  SVGs: Qt's SVG icon engine costs about 2 MB of memory the moment the first SVG is drawn.
 
 The outputs are committed; run this again after changing app.svg. Rendering is done
 offscreen, so it works without a display (CI, SSH).
@@ -16,6 +20,7 @@ offscreen, so it works without a display (CI, SSH).
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import struct
@@ -34,6 +39,9 @@ SOURCE = ROOT / "resources" / "icons" / "app.svg"
 HICOLOR = ROOT / "resources" / "icons" / "hicolor"
 PLATFORM_ICONS = ROOT / "packaging" / "icons"
 SIZES = (16, 24, 32, 48, 64, 128, 256, 512)
+ICONS = ROOT / "resources" / "icons"
+UI_PNGS = ICONS / "png"
+UI_SIZES = (16, 20, 24, 32, 40, 48, 64)
 ICO_SIZES = (16, 24, 32, 48, 64, 128, 256)  # 256 is the largest an .ico entry can be
 # (OSType, pixel size) of the PNG-capable .icns entries; ic11-ic14 and ic10 are @2x.
 ICNS_ENTRIES = (
@@ -91,6 +99,28 @@ def icns_file(pngs: dict[int, bytes]) -> bytes:
     return b"icns" + struct.pack(">I", len(body) + 8) + body
 
 
+def ui_sources() -> list[Path]:
+    return sorted(ICONS.glob("*.svg"))
+
+
+def sources_manifest(svgs: list[Path]) -> str:
+    """One line per SVG: its SHA-256 and name (resources/icons/png/sources.txt)."""
+    return "".join(f"{hashlib.sha256(svg.read_bytes()).hexdigest()}  {svg.name}\n" for svg in svgs)
+
+
+def write_ui_pngs() -> None:
+    if UI_PNGS.exists():
+        shutil.rmtree(UI_PNGS)  # no stale sizes or removed icons left behind
+    svgs = ui_sources()
+    for svg in svgs:
+        renderer = QSvgRenderer(str(svg))
+        if not renderer.isValid():
+            raise RuntimeError(f"{svg} is not a valid SVG")
+        for size in UI_SIZES:
+            write(UI_PNGS / f"{svg.stem}-{size}.png", render_png(renderer, size))
+    write(UI_PNGS / "sources.txt", sources_manifest(svgs).encode("utf-8"))
+
+
 def write(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
@@ -113,6 +143,7 @@ def main() -> int:
     print(f"wrote {scalable.relative_to(ROOT)} (a copy of {SOURCE.relative_to(ROOT)})")
     write(PLATFORM_ICONS / "app.ico", ico_file({size: pngs[size] for size in ICO_SIZES}))
     write(PLATFORM_ICONS / "app.icns", icns_file(pngs))
+    write_ui_pngs()
     del app
     return 0
 

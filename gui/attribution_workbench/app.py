@@ -205,7 +205,7 @@ def run(
 
     from PySide6.QtWidgets import QApplication
 
-    from attribution_workbench import APP_NAME, assets
+    from attribution_workbench import APP_NAME
     from attribution_workbench.ui.error_dialog import ErrorReporter
     from attribution_workbench.ui.main_window import MainWindow
     from attribution_workbench.ui.settings import APPLICATION, ORGANIZATION, Settings
@@ -222,7 +222,6 @@ def run(
     app.setApplicationDisplayName(APP_NAME)
     app.setApplicationVersion(__version__)
     app.setDesktopFileName(APP_ID)  # lets Wayland/X11 shells match the .desktop file and icon
-    app.setWindowIcon(assets.qicon(assets.Icon.APP))
 
     reporter = ErrorReporter()
     restore_hook = install_excepthook(reporter)
@@ -230,6 +229,8 @@ def run(
         # Staged: the first frame shows at once, the panes follow right after it (main_window).
         window = MainWindow(build_services(Settings()), reporter, staged=True)
         reporter.set_parent_widget(lambda: window)
+        # The icon's images load after the first frame, with the panes (main_window).
+        window.ready.connect(lambda: app.setWindowIcon(window.windowIcon()))
         if args.sandbox:
             window.ready.connect(lambda: use_sandbox(window))
         app.aboutToQuit.connect(window.shutdown)

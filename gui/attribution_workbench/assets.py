@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import enum
 import sys
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -76,10 +76,37 @@ def icon_path(icon: Icon) -> Path:
     return resource_path("icons", icon.value)
 
 
+@cache
+def png_sizes(icon: Icon) -> tuple[tuple[int, Path], ...]:
+    """(pixel size, path) of the icon's PNG renderings (``resources/icons/png/<name>-<n>.png``,
+    made from the SVG by packaging/make_icons.py); empty when there are none."""
+    stem = Path(icon.value).stem
+    try:
+        folder = resources_dir() / "icons" / "png"
+    except ResourceError:
+        return ()
+    found: list[tuple[int, Path]] = []
+    for path in folder.glob(f"{stem}-*.png"):
+        size = path.stem.rpartition("-")[2]
+        if size.isdigit():
+            found.append((int(size), path))
+    return tuple(sorted(found))
+
+
 def qicon(icon: Icon) -> QIcon:
-    """The icon as a QIcon; an empty icon (never an exception) if the file is missing."""
+    """The icon as a QIcon; an empty icon (never an exception) if the file is missing.
+
+    Built from the PNG renderings when they exist: the first SVG Qt draws loads its SVG
+    icon engine, about 2 MB of memory for the life of the app. The SVG is the fallback.
+    """
+    from PySide6.QtCore import QSize
     from PySide6.QtGui import QIcon
 
+    if pngs := png_sizes(icon):
+        result = QIcon()
+        for size, path in pngs:
+            result.addFile(str(path), QSize(size, size))
+        return result
     try:
         return QIcon(str(icon_path(icon)))
     except ResourceError:

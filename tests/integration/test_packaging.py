@@ -221,3 +221,24 @@ def test_windows_and_macos_icons_are_well_formed() -> None:
     icns = (ROOT / "packaging" / "icons" / "app.icns").read_bytes()
     assert icns[:4] == b"icns"
     assert struct.unpack(">I", icns[4:8])[0] == len(icns)
+
+
+def test_every_ui_icon_has_current_png_renderings_and_qicon_uses_them(qapp: object) -> None:
+    import importlib.util
+
+    script = ROOT / "packaging" / "make_icons.py"
+    spec = importlib.util.spec_from_file_location("make_icons", script)
+    assert spec is not None and spec.loader is not None
+    make_icons = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(make_icons)
+    manifest = (RESOURCES / "icons" / "png" / "sources.txt").read_text("utf-8")
+    assert manifest == make_icons.sources_manifest(make_icons.ui_sources()), (
+        "an icon SVG changed: run python packaging/make_icons.py"
+    )
+    for icon in assets.Icon:
+        sizes = dict(assets.png_sizes(icon))
+        assert sorted(sizes) == list(make_icons.UI_SIZES), icon
+        for size, path in sizes.items():
+            assert png_size(path) == (size, size)
+        rendered = assets.qicon(icon)
+        assert not rendered.isNull() and rendered.availableSizes(), icon

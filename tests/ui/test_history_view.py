@@ -205,14 +205,28 @@ def test_ten_thousand_entries_do_not_stall_the_ui(qtbot: QtBot, window: MainWind
     assert worst < 50
 
 
-def test_corrupt_history_at_start(qtbot: QtBot, services: Services) -> None:
+@pytest.mark.parametrize("first_use", ["panel", "send"])
+def test_corrupt_history_is_moved_aside_and_explained_on_first_use(
+    qtbot: QtBot, services: Services, first_use: str
+) -> None:
     path = default_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(b"garbage, not SQLite\n" * 64)
     window = open_window(qtbot, services)
+    qtbot.wait(300)
+    assert window.history.notice_text == ""  # not opened at start (sqlite3 waits)
+    assert path.read_bytes().startswith(b"garbage")
+    if first_use == "send":
+        qtbot.waitUntil(lambda: window.backend.sandbox is not None)
+        window.editor.set_event(IOS_EVENT)
+        settle(qtbot, window)
+        window.send()
+        wait_sent(qtbot, window)
+    else:
+        panel_of(qtbot, window)
     qtbot.waitUntil(lambda: bool(window.history.notice_text))
     moved = [p for p in path.parent.iterdir() if p.name.startswith("history.sqlite3.corrupt-")]
     assert len(moved) == 1
     assert str(moved[0]) in window.statusBar().currentMessage()
-    panel = panel_of(qtbot, window)
+    panel = panel_of(qtbot, window) if first_use == "send" else window.history_dock.widget()
     assert str(moved[0]) in panel.notice.text() and panel.notice.isVisibleTo(panel)

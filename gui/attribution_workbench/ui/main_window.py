@@ -89,7 +89,6 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.setObjectName("main_window")
         self.setWindowTitle(f"{APP_NAME}[*]")  # "[*]": "*" while the event has unsaved changes
-        self.setWindowIcon(assets.qicon(assets.Icon.APP))
         self._services = services
         self._settings = services.settings
         self._reporter = reporter
@@ -109,14 +108,17 @@ class MainWindow(QMainWindow):
             self.resize(*DEFAULT_SIZE)
 
     def _show_frame(self) -> None:
-        """The first frame of a staged start: the real menu titles (disabled) and a status."""
+        """The first frame of a staged start: the real menu titles (disabled), nothing else.
+
+        Not even the icon and the status bar: they cost 8 ms here (loading the icon's
+        images; QStatusBar's first style set-up) and arrive with the panes.
+        """
         bar = self.menuBar()
         for title in MENU_TITLES:
             menu = bar.addMenu(title)
             menu.setEnabled(False)
             self._frame_menus.append(menu)
         self.setCentralWidget(QWidget())
-        self.statusBar().showMessage("Starting…")
 
     def is_ready(self) -> bool:
         """True once the panes exist (at once unless staged; else after the first paint)."""
@@ -136,6 +138,7 @@ class MainWindow(QMainWindow):
         if self._built or self._closed:
             return
         services = self._services
+        self.setWindowIcon(assets.qicon(assets.Icon.APP))
         self.reporter = self._reporter or ErrorReporter(lambda: self, self)
         self.backend = Backend(services, self.reporter, self)
         self.history = HistoryStore(services.history, self)
@@ -160,7 +163,6 @@ class MainWindow(QMainWindow):
         self._frame_menus.clear()
         self.menuBar().clear()
         self.window_actions = build_menus(self, self.preview)
-        self.statusBar().clearMessage()
         self._restore_settings()
         # The event as restored at start-up counts as unchanged, like a freshly opened one.
         self.unsaved = UnsavedChanges(self.editor, self)
@@ -268,10 +270,13 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def start_background_work(self) -> None:
-        """Start what the destination needs (sandbox, key lookup); idempotent."""
+        """Start what the destination needs (sandbox, key lookup); idempotent.
+
+        The history file is not opened here: sqlite3 and the file (~2 MB) wait until the
+        first send records something or the History panel is opened (ui.history_store).
+        """
         if self._built and not self._closed:
             self.backend.start()
-            self.history.start()
 
     # --- the request -----------------------------------------------------------------------
     @Slot()
