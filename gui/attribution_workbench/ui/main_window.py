@@ -5,9 +5,9 @@ ONE ``PreparedRequest`` (coalesced to once per event-loop turn); the preview ren
 object and Send sends that very object from a worker thread (``Backend``).
 
 Start-up is staged (DESIGN.md budget: first paint within 1.3 x a bare PySide6 window). With
-``staged=True`` (the app) the constructor only makes the frame: title, icon, saved geometry,
-the menu titles and a "Starting…" status. The panes are built right after that frame's first
-paint, and ``ready`` fires; then everything that may block (keyring, the HTTP client, the
+``staged=True`` (the app) the constructor only makes the frame: title, saved geometry and
+the menu titles. The panes, menus and icon are built right after that frame's first paint,
+and ``ready`` fires; then everything that may block (keyring, the HTTP client, the
 sandbox) starts in workers. That is why the pane modules are imported inside the methods
 below and not at the top: importing them (and PySide's first use of their Qt classes, about
 30 ms of enum creation alone) would come before the first paint. ``staged=False`` (tests,
@@ -28,7 +28,7 @@ from attribution_workbench.ui import source_cache
 
 if TYPE_CHECKING:
     from PySide6.QtGui import QCloseEvent, QShowEvent
-    from PySide6.QtWidgets import QDockWidget, QMenu, QPushButton, QSpinBox, QSplitter
+    from PySide6.QtWidgets import QDockWidget, QPushButton, QSpinBox, QSplitter
 
     from attribution_workbench.core.wire import PreparedRequest
     from attribution_workbench.ui.backend import Backend
@@ -93,7 +93,6 @@ class MainWindow(QMainWindow):
         self._settings = services.settings
         self._reporter = reporter
         self.history_dock: QDockWidget | None = None
-        self._frame_menus: list[QMenu] = []
         self._restore_geometry()
         if staged:
             self._show_frame()
@@ -108,16 +107,15 @@ class MainWindow(QMainWindow):
             self.resize(*DEFAULT_SIZE)
 
     def _show_frame(self) -> None:
-        """The first frame of a staged start: the real menu titles (disabled), nothing else.
+        """The first frame of a staged start: the menu titles (disabled), nothing else.
 
-        Not even the icon and the status bar: they cost 8 ms here (loading the icon's
+        Plain actions, not menus: _build clears them (QMenuBar.clear deletes the actions it
+        owns). Not even the icon or the status bar: they cost 8 ms here (loading the icon's
         images; QStatusBar's first style set-up) and arrive with the panes.
         """
         bar = self.menuBar()
         for title in MENU_TITLES:
-            menu = bar.addMenu(title)
-            menu.setEnabled(False)
-            self._frame_menus.append(menu)
+            bar.addAction(title).setEnabled(False)
         self.setCentralWidget(QWidget())
 
     def is_ready(self) -> bool:
@@ -158,10 +156,7 @@ class MainWindow(QMainWindow):
             self.backend, self.destination, self, host_allows=self.host_gate.allows
         )
         self.destination.verify.clicked.connect(self.verify_keys)
-        for menu in self._frame_menus:
-            menu.deleteLater()
-        self._frame_menus.clear()
-        self.menuBar().clear()
+        self.menuBar().clear()  # the first frame's placeholder titles
         self.window_actions = build_menus(self, self.preview)
         self._restore_settings()
         # The event as restored at start-up counts as unchanged, like a freshly opened one.
