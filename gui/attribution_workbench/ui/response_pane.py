@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any, Protocol
 
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import Qt, Slot
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from attribution_workbench.core.answers import BODY_HINTS, explain
+from attribution_workbench.core.answers import explain
 from attribution_workbench.core.wire import KeyStyle, PreparedRequest
 
 OK_STYLE = "background-color: #2b8a3e; color: white;"
@@ -43,7 +43,6 @@ DISPLAY_LIMIT = 256_000
 
 # What the Attribution API's bare-text errors mean (API-FACTS.md), said next to the answer;
 # core.answers (pure, no HTTP client import) interprets every other answer too.
-HINTS = BODY_HINTS
 
 
 class OutcomeLike(Protocol):
@@ -84,9 +83,8 @@ def _kind_text(kind: Any) -> str:
 
 
 class ResponsePane(QGroupBox):
-    """Shows the last answer; ``pretty_changed`` lets the window persist the JSON toggle."""
+    """Shows the last answer (the window saves the pretty-print toggle at shutdown)."""
 
-    pretty_changed = Signal(bool)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Response", parent)
@@ -166,25 +164,30 @@ class ResponsePane(QGroupBox):
         self.clear()
 
     # --- states --------------------------------------------------------------------------
-    def clear(self) -> None:
-        self._set_status("No request sent yet", IDLE_STYLE)
-        self._set_message("")
-        self._set_body_text("")
+    def _reset(
+        self, status: str, style: str, message: str, request: PreparedRequest | None
+    ) -> None:
+        """Every state starts here: no answer, no body, no headers, nothing extra shown."""
+        self._set_status(status, style)
+        self.status.setAccessibleDescription("")
+        self._set_message(message)
         self._outcome = None
+        self._set_body_text("")
         self.pretty.hide()
         self.truncated.hide()
         self.headers.setRowCount(0)
-        self.request.setPlainText("")
+        self.request.setPlainText(request_text(request) if request is not None else "")
+
+    def clear(self) -> None:
+        self._reset("No request sent yet", IDLE_STYLE, "", None)
 
     def show_in_flight(self, request: PreparedRequest) -> None:
-        self._set_status("⋯ Sending…", BUSY_STYLE)
-        self._set_message(f"Waiting for {request.host}. Press Esc or Cancel to stop waiting.")
-        self._outcome = None
-        self._set_body_text("")
-        self.pretty.hide()
-        self.truncated.hide()
-        self.headers.setRowCount(0)
-        self.request.setPlainText(request_text(request))
+        self._reset(
+            "⋯ Sending…",
+            BUSY_STYLE,
+            f"Waiting for {request.host}. Press Esc or Cancel to stop waiting.",
+            request,
+        )
 
     def show_outcome(self, outcome: OutcomeLike, request: PreparedRequest) -> None:
         mark = "✓" if outcome.ok else "✗"
@@ -228,25 +231,16 @@ class ResponsePane(QGroupBox):
     def show_error(self, error: SendErrorLike, request: PreparedRequest) -> None:
         kind = _kind_text(error.kind)
         title = "Cancelled" if kind == "cancelled" else "No answer"
-        self._set_status(f"✗ {title} · {kind} · {error.elapsed_ms:,.0f} ms", FAIL_STYLE)
+        self._reset(
+            f"✗ {title} · {kind} · {error.elapsed_ms:,.0f} ms", FAIL_STYLE, error.message, request
+        )
         self.status.setAccessibleDescription(f"failure: {kind}")
-        self._set_message(error.message)
-        self._outcome = None
-        self._set_body_text("")
         self.body.setPlaceholderText(f"No response body: {error.message}")
-        self.pretty.hide()
-        self.truncated.hide()
-        self.headers.setRowCount(0)
-        self.request.setPlainText(request_text(request))
 
     def show_failure(self, summary: str, request: PreparedRequest) -> None:
         """An unexpected error in the app itself (the details go to the error dialog)."""
-        self._set_status("✗ Not sent · internal error", FAIL_STYLE)
-        self._set_message(summary)
-        self._outcome = None
-        self._set_body_text("")
-        self.headers.setRowCount(0)
-        self.request.setPlainText(request_text(request))
+        self._reset("✗ Not sent · internal error", FAIL_STYLE, summary, request)
+        self.status.setAccessibleDescription("failure: internal error")
 
     # --- helpers -------------------------------------------------------------------------
     def status_text(self) -> str:
@@ -277,4 +271,3 @@ class ResponsePane(QGroupBox):
     @Slot(bool)
     def _on_pretty_toggled(self, checked: bool) -> None:
         self._show_body()
-        self.pretty_changed.emit(checked)

@@ -1,0 +1,68 @@
+"""The response pane: every state starts from a clean slate (nothing left over from the last)."""
+
+from __future__ import annotations
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from attribution_workbench.core.client import Outcome
+from attribution_workbench.core.regions import Destination, Region, Target
+from attribution_workbench.core.wire import prepare
+from attribution_workbench.ui.response_pane import ResponsePane
+
+pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support")
+
+REQUEST = prepare(
+    '{"event_type":"[Adjust] Install","platform":"ios"}',
+    Destination(Region.US, Target.SANDBOX, "http://127.0.0.1:9"),
+    "0f1e2d3c4b5a69788796a5b4c3d2e1f0",
+)
+
+
+def json_answer() -> Outcome:
+    body = b'{"code": 200, "events_ingested": 1}'
+    return Outcome(
+        status=200,
+        reason="OK",
+        headers=(("Content-Type", "application/json"),),
+        body=body,
+        truncated=False,
+        text=body.decode(),
+        charset="utf-8",
+        elapsed_ms=3.0,
+        bytes_sent=120,
+        url=REQUEST.url,
+    )
+
+
+@pytest.fixture
+def pane(qtbot: QtBot) -> ResponsePane:
+    pane = ResponsePane()
+    qtbot.addWidget(pane)
+    pane.show()
+    return pane
+
+
+def test_an_internal_failure_after_a_json_answer_leaves_no_pretty_toggle(
+    pane: ResponsePane,
+) -> None:
+    pane.show_outcome(json_answer(), REQUEST)
+    assert pane.pretty.isVisible() and pane.headers.rowCount() == 1
+    pane.show_failure("Something went wrong inside Attribution Workbench.", REQUEST)
+    assert not pane.pretty.isVisible()
+    assert not pane.truncated.isVisible()
+    assert pane.headers.rowCount() == 0 and pane.body.toPlainText() == ""
+    assert pane.status.accessibleDescription() == "failure: internal error"
+
+
+def test_sending_again_forgets_what_the_last_answer_said_to_screen_readers(
+    pane: ResponsePane,
+) -> None:
+    pane.show_outcome(json_answer(), REQUEST)
+    assert pane.status.accessibleDescription() == "HTTP 200, success"
+    pane.show_in_flight(REQUEST)
+    assert pane.status.accessibleDescription() == ""
+    assert not pane.pretty.isVisible() and pane.headers.rowCount() == 0
+    assert "Waiting for 127.0.0.1" in pane.message.text()
+    pane.clear()
+    assert pane.request.toPlainText() == "" and not pane.message.isVisible()
