@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from attribution_workbench.ui.unsaved import UnsavedChanges
 
 MAX_REASONS = 3
+SOURCE_CACHE_RELEASE_MS = 30_000
 DEFAULT_SIZE = (1200, 800)
 
 
@@ -59,6 +60,7 @@ class MainWindow(QMainWindow):
     # Class attributes: Qt delivers events (see event()) before __init__ has finished.
     _painted = False
     _built = False
+    _started = False  # finish_start ran (it runs once: the first paint or the first show)
     _closed = False
     editor: EventEditor
     banner: SandboxBanner
@@ -124,6 +126,8 @@ class MainWindow(QMainWindow):
 
     def _build(self) -> None:
         """Build the panes, menus and services and restore the saved state; once."""
+        if self._built or self._closed:
+            return
         from attribution_workbench.ui.backend import Backend
         from attribution_workbench.ui.error_dialog import ErrorReporter
         from attribution_workbench.ui.history_store import HistoryStore
@@ -133,8 +137,6 @@ class MainWindow(QMainWindow):
         from attribution_workbench.ui.unsaved import UnsavedChanges
         from attribution_workbench.ui.window_history import WindowHistory
 
-        if self._built or self._closed:
-            return
         services = self._services
         self.setWindowIcon(assets.qicon(assets.Icon.APP))
         self.reporter = self._reporter or ErrorReporter(lambda: self, self)
@@ -150,6 +152,12 @@ class MainWindow(QMainWindow):
         self._rebuild_timer.setSingleShot(True)
         self._rebuild_timer.setInterval(0)
         self._rebuild_timer.timeout.connect(self.rebuild_now)
+        # Later imports (services in workers, dialogs and the HTTP client on first use) refill
+        # linecache through PySide's import hook; one slow timer drops it for all of them.
+        self._source_cache_timer = QTimer(self)
+        self._source_cache_timer.setInterval(SOURCE_CACHE_RELEASE_MS)
+        self._source_cache_timer.timeout.connect(source_cache.release)
+        self._source_cache_timer.start()
 
         self._build_widgets()
         self.key_profiles = KeyProfiles(
@@ -257,11 +265,13 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def finish_start(self) -> None:
-        """After the first paint: build the panes if staged, then start the services."""
-        if not self._closed:
-            self._build()
-            self.start_background_work()
-            source_cache.release()
+        """After the first paint: build the panes if staged, then start the services; once."""
+        if self._started or self._closed:
+            return
+        self._started = True
+        self._build()
+        self.start_background_work()
+        source_cache.release()  # the panes' modules are in
 
     @Slot()
     def start_background_work(self) -> None:
@@ -292,13 +302,11 @@ class MainWindow(QMainWindow):
     def _on_backend_changed(self) -> None:
         sandbox = self.backend.sandbox
         url = sandbox.base_url if sandbox is not None else None
-        self.destination.set_sandbox(url, self.backend.sandbox_problem)
+        self.destination.set_sandbox(url, self.backend.sandbox_problem)  # emits changed
         self.banner.set_sandbox_url(
             url, self.backend.sandbox_problem, retryable=self.backend.can_retry_sandbox()
         )
         self.key_profiles.refresh()
-        self._on_destination_changed()
-        source_cache.release()  # the services' imports are done (sandbox, keyring, history)
 
     @Slot()
     def retry_sandbox(self) -> None:
@@ -425,7 +433,6 @@ class MainWindow(QMainWindow):
             self.reporter.report(type(error), error, error.__traceback__)
             self.failed.emit(error)
         self._update_send_controls()
-        source_cache.release()  # the first send imports the HTTP client
 
     # --- file menu (ui/event_files.py) ---------------------------------------------------------
     @Slot()
