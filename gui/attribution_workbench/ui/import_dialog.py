@@ -105,12 +105,12 @@ class ImportDialog(QDialog):
         layout.addWidget(self.key_offer)
         layout.addWidget(self.key_buttons)
         self._show_offer(False)
-        self.text.textChanged.connect(self.on_text_changed)
         self.resize(640, 420)
         clipboard = QGuiApplication.clipboard().text()
         if looks_importable(clipboard):
             self.text.setPlainText(clipboard)
-        self.on_text_changed()
+        self.on_text_changed()  # once for the clipboard text, then on every edit
+        self.text.textChanged.connect(self.on_text_changed)
 
     def _show_offer(self, shown: bool) -> None:
         offer: tuple[QWidget, ...] = (self.key_offer, self.key_buttons)

@@ -31,6 +31,7 @@ class OtherKeys(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._keys: list[str] = []
+        self._shown: list[tuple[str, Any]] = []  # what set_keys last showed
         self.list = QListWidget()
         self.list.setObjectName("other_keys")
         self.list.setIconSize(ICON_SIZE)
@@ -67,6 +68,10 @@ class OtherKeys(QWidget):
         self.hide()
 
     def set_keys(self, extra: dict[str, Any]) -> None:
+        items = list(extra.items())
+        if items == self._shown:  # the form reloads on every raw-JSON keystroke
+            return
+        self._shown = items
         row = self.list.currentRow()
         self._keys = list(extra)
         self.list.clear()

@@ -109,9 +109,8 @@ def shortcut_text(action: QAction) -> str:
 
 
 class PreviewPane(QGroupBox):
-    """Shows one PreparedRequest; emits when the user changes format or transport."""
+    """Shows one PreparedRequest; emits ``transport_changed`` when the user changes it."""
 
-    format_changed = Signal()
     transport_changed = Signal()
     status_message = Signal(str)
 
@@ -380,7 +379,6 @@ class PreviewPane(QGroupBox):
             return
         self.format_actions[Format(self.tabs.tabData(index))].setChecked(True)
         self._render()
-        self.format_changed.emit()
 
     @Slot()
     def _on_format_action(self) -> None:

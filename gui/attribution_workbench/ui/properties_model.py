@@ -18,7 +18,7 @@ from PySide6.QtGui import QIcon
 
 from attribution_workbench.core.rules import Finding, Level
 from attribution_workbench.core.typed_values import ValueType, convert, describe, inferred
-from attribution_workbench.ui.findings import PREFIX, RANK
+from attribution_workbench.ui.findings import PREFIX, finding_text, worst
 
 KEY, VALUE, TYPE = range(3)
 HEADERS = ("Key", "Value", "Type")
@@ -68,7 +68,7 @@ class PropertiesModel(QAbstractTableModel):
         # The event said "user_properties": {}; keep the key while the table stays empty.
         self._explicit_empty = False
         self._duplicates: dict[str, list[int]] = {}
-        self._marks: dict[str, tuple[Level, str]] = {}
+        self._marks: dict[str, tuple[Level | None, str]] = {}
 
     # -- reading --------------------------------------------------------------------------
 
@@ -194,10 +194,7 @@ class PropertiesModel(QAbstractTableModel):
             if finding.property_key is not None:
                 grouped.setdefault(finding.property_key, []).append(finding)
         marks = {
-            key: (
-                min((f.level for f in items), key=RANK.__getitem__),
-                "\n".join(f"{PREFIX[f.level]} {f.message}" for f in items),
-            )
+            key: (worst(items), "\n".join(finding_text(f) for f in items))
             for key, items in grouped.items()
         }
         if marks != self._marks:

@@ -42,6 +42,9 @@ class SendBar(QWidget):
         self.button.setObjectName("send")
         self.button.setMinimumWidth(110)
         self.button.clicked.connect(self.clicked)
+        # Loaded once: show_idle runs on every rebuild, i.e. on every keystroke.
+        self._send_icon = assets.qicon(assets.Icon.SEND)
+        self._stop_icon = assets.qicon(assets.Icon.STOP)
         layout = hbox(
             buddy_label("T&imeout:", self.timeout), self.timeout, self.blockers, self.button
         )
@@ -51,7 +54,7 @@ class SendBar(QWidget):
     def show_idle(self, blockers: list[str], shortcut: str) -> None:
         """Send, enabled unless ``blockers`` lists reasons (each one a sentence)."""
         self.button.setText("Send")
-        self.button.setIcon(assets.qicon(assets.Icon.SEND))
+        self.button.setIcon(self._send_icon)
         self.button.setEnabled(not blockers)
         if blockers:
             lines = "\n".join(f"• {reason}" for reason in blockers)
@@ -68,7 +71,7 @@ class SendBar(QWidget):
 
     def show_in_flight(self, shortcut: str) -> None:
         self.button.setText("Cancel")
-        self.button.setIcon(assets.qicon(assets.Icon.STOP))
+        self.button.setIcon(self._stop_icon)
         self.button.setEnabled(True)
         self.blockers.setText("")
         annotate(self.button, "Cancel", f"Stop waiting for the answer ({shortcut})")
