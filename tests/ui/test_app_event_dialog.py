@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 from pytestqt.qtbot import QtBot
-from window_helpers import IOS_EVENT, OFFSCREEN_NOISE, settle, wait_sent
 
 from PySide6.QtCore import Qt
 
@@ -24,6 +23,7 @@ from attribution_workbench.ui.app_event_dialog import AppEventDialog
 from attribution_workbench.ui.history_view import HistoryPanel
 from attribution_workbench.ui.main_window import MainWindow
 from attribution_workbench.ui.services import Services
+from window_helpers import IOS_EVENT, OFFSCREEN_NOISE, settle, wait_sent
 
 pytest_plugins = ["conftest_window"]  # the window fixtures
 pytestmark = pytest.mark.qt_log_ignore(*OFFSCREEN_NOISE)
@@ -186,3 +186,36 @@ def test_app_event_history_entry_is_not_loaded_into_the_form(
     assert window.load_history_entry(entry) is False
     window.resend_history_entry(entry)
     assert window.editor.wire_text() == text and not window.is_sending()
+
+
+def test_the_dialog_cancels_its_own_send_and_the_window_shows_the_flight(
+    qtbot: QtBot, window: MainWindow, sandbox: SandboxServer
+) -> None:
+    send_attribution(qtbot, window)
+    dialog = open_dialog(qtbot, window)
+    sandbox.add_fault("hang", path="/2/httpapi")
+    assert dialog.send()
+    # One in-flight slot: the dialog's button is Cancel, the window's Send bar says so too.
+    assert dialog.is_sending() and dialog.send_button.text() == "&Cancel"
+    assert window.is_sending() and window.send_button.text() == "Cancel"
+    assert window.window_actions.cancel.isEnabled()
+    # Opening the dialog again keeps the one whose answer is still to come.
+    assert app_event_dialog.open_app_event_dialog(window) is None
+    assert window.findChild(AppEventDialog, "app_event_dialog") is dialog
+    qtbot.mouseClick(dialog.send_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not window.is_sending(), timeout=5000)
+    assert not dialog.is_sending() and dialog.send_button.text() == "&Send app event"
+    assert dialog.summary.text().startswith("No answer:")
+    assert window.send_button.text() == "Send"
+
+
+def test_closing_the_dialog_stops_waiting_for_its_answer(
+    qtbot: QtBot, window: MainWindow, sandbox: SandboxServer
+) -> None:
+    send_attribution(qtbot, window)
+    dialog = open_dialog(qtbot, window)
+    sandbox.add_fault("hang", path="/2/httpapi")
+    assert dialog.send()
+    dialog.reject()
+    qtbot.waitUntil(lambda: not window.is_sending(), timeout=5000)
+    assert not dialog.is_sending()

@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 from pytestqt.qtbot import QtBot
-from window_helpers import IOS_EVENT, OFFSCREEN_NOISE, open_window, settle, wait_sent
 
 from attribution_workbench.core.client import Outcome
 from attribution_workbench.core.regions import HostWarning, Region, Target
@@ -23,6 +22,7 @@ from attribution_workbench.ui.main_window import MainWindow
 from attribution_workbench.ui.services import Services
 from key_recorder import Recorder
 from memory_keyring import MemoryKeyring
+from window_helpers import IOS_EVENT, OFFSCREEN_NOISE, open_window, settle, wait_sent
 
 pytest_plugins = ["conftest_window"]  # the window fixtures
 pytestmark = pytest.mark.qt_log_ignore(*OFFSCREEN_NOISE)
@@ -180,3 +180,22 @@ def test_the_gui_never_follows_a_redirect_to_another_host(
             wait_sent(qtbot, window)
         assert other.seen == []
     assert len(sandbox.state.requests(path="/attribution")) == 2
+
+
+def test_the_app_event_dialog_asks_too_and_a_refusal_sends_nothing(
+    qtbot: QtBot, offline_window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from attribution_workbench.ui.app_event_dialog import open_app_event_dialog
+
+    window = offline_window
+    asker = Asker(False)
+    monkeypatch.setattr(host_gate, "ask", asker)
+    custom(qtbot, window, TYPO_URL)
+    dialog = open_app_event_dialog(window)
+    assert dialog is not None
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: dialog.prepared_request() is not None, timeout=10_000)
+    assert not dialog.send()
+    assert RecordingSender.sent == [] and len(asker.asked) == 1
+    assert dialog.summary.text() == "Not sent: the API key was not sent to api2.amplitud.com."
+    assert not dialog.is_sending() and dialog.send_button.text() == "&Send app event"

@@ -164,7 +164,7 @@ class AppEventDialog(QDialog):
         self.send_button = QPushButton("&Send app event")
         self.send_button.setObjectName("app_event_send")
         self.send_button.setDefault(True)
-        self.send_button.clicked.connect(self.send)
+        self.send_button.clicked.connect(self._on_button_clicked)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.addButton(self.send_button, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.rejected.connect(self.reject)
@@ -194,6 +194,7 @@ class AppEventDialog(QDialog):
         self.device_id.textChanged.connect(self.rebuild)
         window.destination.changed.connect(self.rebuild)
         window.backend.changed.connect(self.rebuild)
+        window.send_state_changed.connect(self._update_button)
         self.rebuild()
 
     # --- the event and the request ------------------------------------------------------
@@ -240,7 +241,7 @@ class AppEventDialog(QDialog):
         self._problem = problem
         self.preview.set_request(self._prepared, problem)
         self._update_warning()
-        self.send_button.setEnabled(self._prepared is not None and not self._sending)
+        self._update_button()
 
     def _update_warning(self) -> None:
         event = self.app_event()
@@ -267,16 +268,39 @@ class AppEventDialog(QDialog):
         self.rebuild()
 
     # --- send -------------------------------------------------------------------------------
+    def is_sending(self) -> bool:
+        """True while this dialog's request is on its way."""
+        return self._sending
+
+    @Slot()
+    def _on_button_clicked(self) -> None:
+        if self._sending:
+            self._window.cancel_send()
+        else:
+            self.send()
+
+    @Slot()
+    def _update_button(self) -> None:
+        """Send, or Cancel while this dialog's request is out; the window's send blocks it."""
+        if self._sending:
+            self.send_button.setText("&Cancel")
+            self.send_button.setEnabled(True)
+        else:
+            self.send_button.setText("&Send app event")
+            self.send_button.setEnabled(
+                self._prepared is not None and not self._window.is_sending()
+            )
+
     @Slot()
     def send(self) -> bool:
-        """Send the previewed request in a worker; False when nothing was sent."""
+        """Send the previewed request through the window's one send path; False if not sent."""
         window = self._window
         self.rebuild()
         request = self._prepared
         if request is None:
             self.summary.setText(f"Not sent: {self._problem}")
             return False
-        if window.backend.is_sending():
+        if window.is_sending():
             self.summary.setText("Not sent: another request is on its way; try again shortly.")
             return False
         event = self.app_event()
@@ -286,34 +310,20 @@ class AppEventDialog(QDialog):
             if not confirm_case_mismatch(self, details):
                 self.summary.setText("Not sent: the IDs differ in case and would not match.")
                 return False
-        context = (
-            window.backend.profile,
-            window.destination.current_region().value,
-            window.destination.current_target().value,
-        )
         self._sending = True
-        self.send_button.setEnabled(False)
+        if refusal := window.send_request(request, self._on_done, self.response):
+            self._sending = False
+            self.summary.setText(refusal)
+            self._update_button()
+            return False
         self.summary.setText("⋯ Sending…")
         self.details.setText("")
-        self.response.show_in_flight(request)
-        window.backend.send(
-            request,
-            float(window.timeout.value()),
-            lambda req, result, error: self._on_done(req, result, error, context),
-        )
+        self._update_button()
         return True
 
-    def _on_done(
-        self,
-        request: PreparedRequest,
-        result: Any,
-        error: BaseException | None,
-        context: tuple[str, str, str],
-    ) -> None:
-        profile, region, target = context
-        self._window.history.record(
-            request, result, error, profile=profile, region=region, target=target
-        )
+    def _on_done(self, request: PreparedRequest, result: Any, error: BaseException | None) -> None:
+        # The window has recorded it, shown it in this dialog's response pane and reported
+        # unexpected errors; what is left is the app event's own reading of the answer.
         self._sending = False
         if error is None:
             headers = {name: value for name, value in result.headers}
@@ -321,18 +331,20 @@ class AppEventDialog(QDialog):
             self.last_answer = answer
             self.summary.setText(answer.summary)
             self.details.setText(answer_text(answer))
-            self.response.show_outcome(result, request)
             self.answered.emit(answer)
         elif hasattr(error, "kind") and hasattr(error, "message"):  # core.client.SendError
             self.summary.setText(f"No answer: {error.message}")
-            self.response.show_error(error, request)  # type: ignore[arg-type]
         else:
             from attribution_workbench.ui.error_dialog import summary_of
 
             self.summary.setText(summary_of(error))
-            self.response.show_failure(summary_of(error), request)
-            self._window.reporter.report(type(error), error, error.__traceback__)
         self.rebuild()
+
+    def done(self, result: int) -> None:
+        """Closing the dialog stops waiting for its answer."""
+        if self._sending:
+            self._window.cancel_send()
+        super().done(result)
 
 
 def open_app_event_dialog(
@@ -345,6 +357,11 @@ def open_app_event_dialog(
         return None
     previous = getattr(window, "app_event_dialog", None)
     if previous is not None:
+        if previous.is_sending():  # its answer is still to come: keep it, bring it forward
+            previous.show()
+            previous.raise_()
+            window.show_status("The app event is still on its way; cancel it or wait.")
+            return None
         previous.close()
         previous.deleteLater()
     dialog = AppEventDialog(window, event)

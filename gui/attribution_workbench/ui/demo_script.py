@@ -26,6 +26,7 @@ from attribution_workbench.core.presets import Preset
 from attribution_workbench.core.wire import PreparedRequest, WireError
 
 if TYPE_CHECKING:
+    from attribution_workbench.core.regions import Destination
     from attribution_workbench.ui.main_window import MainWindow
 
 HOLD_MS = 1500  # long enough for an audience to see "Held", short enough not to bore it
@@ -56,6 +57,7 @@ class DemoScript(QObject):
         self.phase = Phase.IDLE
         self._event: AttributionEvent | None = None
         self._request: PreparedRequest | None = None
+        self._destination: Destination | None = None
         self._deadline = 0.0
         self._next: Callable[[], None] | None = None
         self._timer = QTimer(self)
@@ -113,6 +115,8 @@ class DemoScript(QObject):
             self._finish(False, "Can't send: " + (blockers or ["there is no request"])[0])
             return
         self._request = window.prepared_request()
+        # The app event goes where the attribution went, even if the user changes it meanwhile.
+        self._destination = window.destination.destination()
         self.phase = Phase.ATTRIBUTION
         self.progress.emit("Sending the attribution event…")
         window.send()
@@ -141,7 +145,7 @@ class DemoScript(QObject):
 
     def _send_app_event(self) -> None:
         window, event, sent = self._window, self._event, self._request
-        destination = window.destination.destination()
+        destination = self._destination
         if event is None or sent is None or destination is None:
             self._finish(False, "The destination changed; run the demo again.")
             return
@@ -161,19 +165,17 @@ class DemoScript(QObject):
         self.phase = Phase.APP_EVENT
         self.progress.emit(f"The app opens: sending “{app_event['event_type']}” from device "
                            f"{device_id}…")
-        window.response.show_in_flight(request)
-        window.backend.send(
+        refusal = window.send_request(
             request,
-            float(window.timeout.value()),
             lambda req, result, error: self._on_app_event_done(req, result, error, device_id),
         )
-        window.rebuild_now()  # Send shows the in-flight state
+        if refusal:
+            self._finish(False, f"The app event was not sent: {refusal}")
 
     def _on_app_event_done(
         self, request: PreparedRequest, result: Any, error: BaseException | None, device_id: str
     ) -> None:
-        window = self._window
-        window.rebuild_now()
+        # The window has recorded it, shown it and reported unexpected errors.
         if self.phase is not Phase.APP_EVENT:
             return
         if error is not None:
@@ -181,7 +183,6 @@ class DemoScript(QObject):
             self.app_event_done.emit(False, message, device_id)
             self._finish(False, f"The app event was not sent: {message}")
             return
-        window.response.show_outcome(result, request)
         headers = dict(result.headers)
         answer = interpret_v2(result.status, result.text, headers, api_key=request.api_key)
         self.app_event_done.emit(answer.accepted, answer.summary, device_id)

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from PySide6.QtWidgets import QDockWidget, QPushButton, QSpinBox, QSplitter
 
     from attribution_workbench.core.wire import PreparedRequest
-    from attribution_workbench.ui.backend import Backend
+    from attribution_workbench.ui.backend import Backend, SendCallback
     from attribution_workbench.ui.destination import DestinationBar, SandboxBanner
     from attribution_workbench.ui.error_dialog import ErrorReporter
     from attribution_workbench.ui.event_editor import EventEditor
@@ -57,11 +57,13 @@ class MainWindow(QMainWindow):
     sent = Signal(object)
     failed = Signal(object)
     ready = Signal()  # the panes exist and the event is restored (see is_ready())
+    send_state_changed = Signal()  # a send started or ended (is_sending() changed)
     # Class attributes: Qt delivers events (see event()) before __init__ has finished.
     _painted = False
     _built = False
     _started = False  # finish_start ran (it runs once: the first paint or the first show)
     _closed = False
+    _was_sending = False  # what send_state_changed last announced
     editor: EventEditor
     banner: SandboxBanner
     destination: DestinationBar
@@ -144,7 +146,6 @@ class MainWindow(QMainWindow):
         self.history = HistoryStore(services.history, self)
         self._history_hooks = WindowHistory(self)
         self.history.notice.connect(self._on_history_notice)
-        self._send_context: tuple[str, str, str] = ("", "", "")
         self._prepared: PreparedRequest | None = None
         self._blockers: list[str] = []
         self.host_gate = HostGate(self)  # asks before the key goes to an unknown host
@@ -370,6 +371,9 @@ class MainWindow(QMainWindow):
             self.send_bar.show_in_flight(shortcut_text(actions.cancel))
         else:
             self.send_bar.show_idle(self._blockers, shortcut_text(actions.send))
+        if sending != self._was_sending:
+            self._was_sending = sending
+            self.send_state_changed.emit()
 
     # --- send -------------------------------------------------------------------------------
     @Slot()
@@ -390,19 +394,46 @@ class MainWindow(QMainWindow):
         if self._blockers or request is None:
             self.show_status("Can't send: " + (self._blockers or ["there is no request"])[0])
             return
-        if not self.host_gate.allows(request.url):
-            self.show_status(f"Not sent: the API key was not sent to {request.host}.")
-            return
-        # Recorded with the profile, region and target of the moment Send was pressed.
-        self._send_context = (
+        self.send_request(request)
+
+    def send_request(
+        self,
+        request: PreparedRequest,
+        on_done: SendCallback | None = None,
+        response: ResponsePane | None = None,
+    ) -> str | None:
+        """The one way anything in the window sends (Send, the app-event dialog, the demo).
+
+        Asks before the key goes to an unknown host, takes the one in-flight slot (Send
+        becomes Cancel, Esc cancels), records the answer in the history with the profile,
+        region and target of this moment, shows it in ``response`` (the window's pane by
+        default), reports unexpected errors, then calls ``on_done(request, result, error)``
+        and emits ``sent`` or ``failed`` (the demo view follows every answer, app events too).
+        Returns None once it is on its way, else why it was not sent (also in the status bar).
+        """
+        refusal = None
+        if self.backend.is_sending():
+            refusal = "A request is already on its way; press Esc to cancel it."
+        elif not self.host_gate.allows(request.url):
+            refusal = f"Not sent: the API key was not sent to {request.host}."
+        if refusal:
+            self.show_status(refusal)
+            return refusal
+        context = (
             self.backend.profile,
             self.destination.current_region().value,
             self.destination.current_target().value,
         )
-        self.backend.send(request, float(self.timeout.value()), self._on_send_done)
-        self.response.show_in_flight(request)
+        pane = response or self.response
+
+        def done(request: PreparedRequest, result: Any, error: BaseException | None) -> None:
+            self._on_send_done(request, result, error, context, pane, on_done)
+
+        self.backend.send(request, float(self.timeout.value()), done)
+        pane.show_in_flight(request)
         self.show_status(f"Sending to {request.host}…")
         self._update_send_controls()
+        return None
 
     @Slot()
     def cancel_send(self) -> None:
@@ -414,25 +445,34 @@ class MainWindow(QMainWindow):
         return self.backend.is_sending()
 
     def _on_send_done(
-        self, request: PreparedRequest, result: Any, error: BaseException | None
+        self,
+        request: PreparedRequest,
+        result: Any,
+        error: BaseException | None,
+        context: tuple[str, str, str],
+        pane: ResponsePane,
+        on_done: SendCallback | None,
     ) -> None:
         from attribution_workbench.ui.error_dialog import summary_of
 
-        profile, region, target = self._send_context
+        profile, region, target = context
         self.history.record(request, result, error, profile=profile, region=region, target=target)
         if error is None:
-            self.response.show_outcome(result, request)
+            pane.show_outcome(result, request)
             self.show_status(f"HTTP {result.status} from {request.host}.")
-            self.sent.emit(result)
         elif hasattr(error, "kind") and hasattr(error, "message"):  # core.client.SendError
-            self.response.show_error(error, request)  # type: ignore[arg-type]
+            pane.show_error(error, request)  # type: ignore[arg-type]
             self.show_status(str(error.message))
-            self.failed.emit(error)
         else:
-            self.response.show_failure(summary_of(error), request)
+            pane.show_failure(summary_of(error), request)
             self.reporter.report(type(error), error, error.__traceback__)
-            self.failed.emit(error)
         self._update_send_controls()
+        if on_done is not None:
+            on_done(request, result, error)
+        if error is None:
+            self.sent.emit(result)
+        else:
+            self.failed.emit(error)
 
     # --- file menu (ui/event_files.py) ---------------------------------------------------------
     @Slot()
