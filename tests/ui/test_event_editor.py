@@ -903,3 +903,25 @@ def test_many_edits_do_not_wear_out_true(event_editor: EventEditor, qtbot: QtBot
     gc.collect()
     # On 6.12.0 about 1,500 references go (3 emits a key); other code moves a few dozen.
     assert before - sys.getrefcount(True) < 300
+
+
+def test_each_raw_keystroke_parses_the_text_once(
+    event_editor: EventEditor, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    event_editor.set_text(f'{{"event_type": "[A] I", "platform": "ios", "idfa": "{IDFA}", "a": 1}}')
+    raw = child(event_editor, QPlainTextEdit, "event_json")
+    raw.setFocus()
+    raw.moveCursor(raw.textCursor().MoveOperation.End)
+    parsed: list[str] = []
+    loads = json.loads
+
+    def counting_loads(text: Any, *args: Any, **kwargs: Any) -> Any:
+        parsed.append(text)
+        return loads(text, *args, **kwargs)
+
+    monkeypatch.setattr(json, "loads", counting_loads)
+    qtbot.keyClick(raw, Qt.Key.Key_Space)
+    monkeypatch.undo()
+    assert parsed.count(raw.toPlainText()) == 1
+    assert event_editor.wire_text() == raw.toPlainText()
+    assert any(f.field == "a" for f in event_editor.findings())  # the rules still ran

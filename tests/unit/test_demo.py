@@ -7,7 +7,11 @@ from typing import Any
 
 import pytest
 
-from attribution_workbench.core.app_event import matching_app_event, prepare_app_event
+from attribution_workbench.core.app_event import (
+    case_mismatches,
+    matching_app_event,
+    prepare_app_event,
+)
 from attribution_workbench.core.client import Client
 from attribution_workbench.core.demo import (
     DROPPED,
@@ -81,6 +85,29 @@ def test_dropped_says_no_app_event_arrived_and_spots_a_case_difference() -> None
     assert states(steps)[-2:] == [StepState.FAILED, StepState.FAILED]
     assert steps[-1].title == DROPPED
     assert "letter case" in steps[2].detail
+
+
+@pytest.mark.parametrize(
+    ("ours", "theirs", "hinted"),
+    [
+        ({"idfa": IDFA}, {"idfa": IDFA.lower()}, True),
+        ({"idfa": IDFA}, {"idfa": IDFA}, False),  # the same: it matches
+        ({"idfa": IDFA}, {"idfv": IDFA.lower()}, False),  # another field
+        ({"idfa": IDFA}, {"idfa": 5}, False),
+        ({"adid": "stra\u00dfe-1"}, {"adid": "STRASSE-1"}, True),  # casefold, not lower
+    ],
+)
+def test_the_case_hint_is_case_mismatches(
+    ours: dict[str, Any], theirs: dict[str, Any], hinted: bool
+) -> None:
+    now = 1_700_000_000_000
+    user = {"region": "us", "device_id": "d-1", "ad_ids": theirs}
+    steps = timeline_from([record("dropped", now, ad_ids=ours)], [user], now)
+    assert bool(case_mismatches(AttributionEvent.from_dict(ours), theirs)) is hinted
+    assert ("letter case" in steps[2].detail) is hinted
+    other_region = user | {"region": "eu"}
+    steps = timeline_from([record("dropped", now, ad_ids=ours)], [other_region], now)
+    assert "letter case" not in steps[2].detail
 
 
 def test_the_newest_attribution_tells_the_story() -> None:

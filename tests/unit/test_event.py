@@ -8,7 +8,10 @@ import pytest
 
 from attribution_workbench.core.event import (
     AD_ID_FIELDS,
+    ANDROID_ID_FIELDS,
+    IOS_ID_FIELDS,
     KNOWN_FIELDS,
+    REQUIRED_ID_FIELDS,
     AttributionEvent,
     JsonProblem,
     canonical_json,
@@ -183,3 +186,37 @@ def test_parse_problems(text: str, words: list[str], position: tuple[int, int] |
 def test_json_problem_str() -> None:
     assert str(JsonProblem("Bad.")) == "Bad."
     assert str(JsonProblem("Bad", 3, 4)) == "Bad (line 3, column 4)"
+
+
+def test_first_ad_id_is_the_first_non_empty_string_in_canonical_order() -> None:
+    assert AttributionEvent(platform="ios").first_ad_id() is None
+    assert AttributionEvent(idfa="", idfv=5, adid=None).first_ad_id() is None
+    assert AttributionEvent(android_id="aid", idfv="fv").first_ad_id() == "fv"
+    assert AttributionEvent(idfa="", idfv=" ", adid="ad").first_ad_id() == " "
+    assert AttributionEvent(idfa=7, adid="ad", android_app_set_id="set").first_ad_id() == "ad"
+    assert AttributionEvent(extra={"gaid": "x"}).first_ad_id() is None
+
+
+def test_id_field_groups() -> None:
+    assert AD_ID_FIELDS == IOS_ID_FIELDS + ANDROID_ID_FIELDS
+    assert REQUIRED_ID_FIELDS == {
+        "ios": ("idfa", "idfv"),
+        "android": ("adid", "android_app_set_id"),
+    }
+
+
+def test_parse_notes_duplicate_keys_and_constants_the_value_hides() -> None:
+    text = '{"a": 1, "a": {"b": NaN, "b": 2}, "c": [Infinity, -Infinity], "d": {"e": 1}}'
+    parsed = parse_event_text(text)
+    assert parsed.value == json.loads(text)  # the last duplicate wins, as in a plain parse
+    assert parsed.constants == {"NaN", "Infinity", "-Infinity"}
+    assert [(owner is parsed.value, key) for owner, key in parsed.duplicates] == [
+        (False, "b"),
+        (True, "a"),
+    ]
+    assert parsed.duplicates[0][0] is parsed.value["a"]
+
+
+def test_parse_of_plain_json_notes_nothing() -> None:
+    parsed = parse_event_text('{"a": {"b": 1}, "b": 2.5}')
+    assert parsed.duplicates == () and parsed.constants == frozenset()

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 from attribution_workbench.core.regions import (
+    AMPLITUDE_BASE,
+    AMPLITUDE_HOSTS,
     DEFAULT_SANDBOX_URL,
     SANDBOX_ENV_VAR,
     Api,
@@ -191,3 +193,15 @@ def test_sandbox_base_url_reads_os_environ(monkeypatch: pytest.MonkeyPatch) -> N
     assert sandbox_base_url() == "http://localhost:1234"
     monkeypatch.delenv(SANDBOX_ENV_VAR)
     assert sandbox_base_url() == DEFAULT_SANDBOX_URL
+
+
+def test_amplitude_hosts_are_the_region_bases_plus_the_docs_us_alias() -> None:
+    assert AMPLITUDE_HOSTS == {
+        "api2.amplitude.com": Region.US,
+        "api.eu.amplitude.com": Region.EU,
+        "api.amplitude.com": Region.US,
+    }
+    for region, base in AMPLITUDE_BASE.items():
+        assert Destination(region).host in AMPLITUDE_HOSTS
+        assert AMPLITUDE_HOSTS[Destination(region).host] is region
+        assert base == "https://" + Destination(region).host

@@ -9,11 +9,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from attribution_workbench.core.event import KNOWN_FIELDS, AttributionEvent
+from attribution_workbench.core.event import (
+    KNOWN_FIELDS,
+    V2_INVALID_IDS,
+    AttributionEvent,
+    parse_event_text,
+)
 from attribution_workbench.core.rules import (
     Finding,
     Level,
     check_event,
+    check_parsed,
     check_text,
     errors,
     has_errors,
@@ -548,3 +554,37 @@ def test_any_json_object_gets_findings_and_never_an_exception(
     ):
         assert has_errors(findings)
     assert check_event(AttributionEvent.from_dict(event), now_ms=now) is not None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        DOCS_IOS,
+        f'{{"event_type": "x", "platform": "ios", "idfa": "{IDFA}", "idfa": "0", '
+        '"user_properties": {"[A] a": 1, "[A] a": 2, "[A] b": {"c": 1, "c": 2}}}',
+        '{"event_type": "x", "platform": "android", "adid": NaN, "time": -Infinity}',
+        '{"event_type": "x",\n  "platform": ios}',
+        "{'event_type': 'x'}",
+        '{"a": 1} {"b": 2}',
+        '[{"a": 1, "a": 2}]',
+        "",
+        "[" * 100_000,
+    ],
+)
+def test_check_text_is_check_parsed_of_one_parse(text: str) -> None:
+    assert check_text(text, now_ms=NOW) == check_parsed(parse_event_text(text), now_ms=NOW)
+
+
+@pytest.mark.parametrize("invalid", sorted(V2_INVALID_IDS))
+def test_every_id_the_v2_api_rejects_is_warned_about(invalid: str) -> None:
+    for written in (invalid, invalid.upper()):
+        findings = check(ios(idfa=written, idfv=IDFV))
+        assert [(f.field, f.level) for f in findings] == [("idfa", Level.WARNING)], describe(
+            findings
+        )
+
+
+@pytest.mark.parametrize("legacy", ["9774d56d682e549c", "Android", "DEFACE", "000000000000000"])
+def test_legacy_android_sdk_junk_ids_are_warned_about(legacy: str) -> None:
+    findings = check(android(android_id=legacy))
+    assert_finding(findings, "android_id", Level.WARNING, ["never matches"])

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
+from attribution_workbench.core.app_event import case_mismatches
+from attribution_workbench.core.event import AttributionEvent
 from attribution_workbench.core.regions import is_loopback_host
 
 HOUR_MS = 3_600_000
@@ -194,20 +196,18 @@ def _case_hint(record: Mapping[str, Any], users: Sequence[Mapping[str, Any]]) ->
     ids = record.get("ad_ids")
     if not isinstance(ids, dict):
         return ""
+    attribution = AttributionEvent.from_dict(ids)
     for user in users:
         theirs = user.get("ad_ids")
         if user.get("region") != record.get("region") or not isinstance(theirs, dict):
             continue
-        for name, value in ids.items():
-            other = theirs.get(name)
-            if (
-                isinstance(value, str) and isinstance(other, str)
-                and other != value and other.lower() == value.lower()
-            ):
-                return (
-                    f" An app event arrived with {name} {other}, which differs only in letter "
-                    "case: matching is case-sensitive, so it does not count."
-                )
+        mismatched = case_mismatches(attribution, theirs)
+        if mismatched:
+            name = mismatched[0]
+            return (
+                f" An app event arrived with {name} {theirs[name]}, which differs only in letter "
+                "case: matching is case-sensitive, so it does not count."
+            )
     return ""
 
 

@@ -18,8 +18,11 @@ from typing import Any
 EVENT_TYPE = "event_type"
 PLATFORM = "platform"
 IOS_ID_FIELDS = ("idfa", "idfv")
-ANDROID_ID_FIELDS = ("adid", "android_app_set_id", "android_id")
+ANDROID_AD_ID_FIELDS = ("adid", "android_app_set_id")  # android_id alone is not enough
+ANDROID_ID_FIELDS = (*ANDROID_AD_ID_FIELDS, "android_id")
 AD_ID_FIELDS = IOS_ID_FIELDS + ANDROID_ID_FIELDS
+# The IDs each platform requires: an event needs at least one of them.
+REQUIRED_ID_FIELDS = {"ios": IOS_ID_FIELDS, "android": ANDROID_AD_ID_FIELDS}
 KNOWN_FIELDS = (
     EVENT_TYPE,
     PLATFORM,
@@ -29,6 +32,16 @@ KNOWN_FIELDS = (
     "user_properties",
 )
 PLATFORMS = ("ios", "android")
+
+ZERO_UUID = "00000000-0000-0000-0000-000000000000"
+# Values the HTTP API V2 rejects as IDs (API-FACTS section 2), in lower case: compare
+# ``value.strip().lower()``.
+V2_INVALID_IDS = frozenset(
+    {
+        "anonymous", "nil", "none", "null", "n/a", "na", "undefined", "unknown", "",
+        ZERO_UUID, "{}", "lmy47d", "0", "-1",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -98,6 +111,16 @@ class AttributionEvent:
             name: getattr(self, name) for name in AD_ID_FIELDS if getattr(self, name) is not None
         }
 
+    def first_ad_id(self) -> str | None:
+        """The first advertising ID that is a non-empty string, in canonical order; else None.
+
+        "The event has an ad ID" is ``first_ad_id() is not None``.
+        """
+        for value in self.ad_ids().values():
+            if isinstance(value, str) and value:
+                return value
+        return None
+
 
 def json_kind(value: Any) -> str:
     """The JSON name of a value's type, for messages: string, number, boolean, null, ..."""
@@ -121,14 +144,47 @@ def canonical_json(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
+class _TextScan:
+    """Parse hooks that note what the parsed value no longer shows: duplicate keys, NaN/Infinity.
+
+    They build the same value as a plain parse (the last duplicate wins; NaN and Infinity
+    become floats).
+    """
+
+    def __init__(self) -> None:
+        self.duplicates: list[tuple[dict[str, Any], str]] = []
+        self.constants: set[str] = set()
+
+    def pairs(self, pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        out = dict(pairs)
+        if len(out) != len(pairs):
+            seen: set[str] = set()
+            for key, _value in pairs:
+                if key in seen:
+                    self.duplicates.append((out, key))
+                seen.add(key)
+        return out
+
+    def constant(self, name: str) -> float:
+        self.constants.add(name)
+        return float(name)
+
+
 @dataclass(frozen=True)
 class ParsedText:
-    """Result of reading event text: the JSON value, the event (if it is an object), or why not."""
+    """Result of reading event text: the JSON value, the event (if it is an object), or why not.
+
+    ``duplicates`` lists (object, key) for each key written more than once in an object of
+    ``value`` (the object is the very dict inside ``value``); ``constants`` the NaN/Infinity
+    names the text uses. Neither shows in ``value`` itself.
+    """
 
     text: str
     value: Any = None
     event: AttributionEvent | None = None
     problem: JsonProblem | None = None
+    duplicates: tuple[tuple[dict[str, Any], str], ...] = ()
+    constants: frozenset[str] = frozenset()
 
 
 def parse_event_text(text: str) -> ParsedText:
@@ -137,8 +193,14 @@ def parse_event_text(text: str) -> ParsedText:
         return ParsedText(
             text, problem=JsonProblem("The event text is empty; write a JSON object.")
         )
+    scan = _TextScan()
     try:
-        value = json.loads(text)
+        try:
+            value = json.loads(text, object_pairs_hook=scan.pairs, parse_constant=scan.constant)
+        except RecursionError:
+            # The hooks add a frame: text nested right up to the limit reads only without them.
+            scan = _TextScan()
+            value = json.loads(text)
     except json.JSONDecodeError as exc:
         return ParsedText(
             text,
@@ -163,4 +225,10 @@ def parse_event_text(text: str) -> ParsedText:
             problem=JsonProblem(f"The event is a JSON {kind}; it must be a JSON object {{...}}."),
         )
     event = replace(AttributionEvent.from_dict(value), raw_text=text)
-    return ParsedText(text, value=value, event=event)
+    return ParsedText(
+        text,
+        value=value,
+        event=event,
+        duplicates=tuple(scan.duplicates),
+        constants=frozenset(scan.constants),
+    )

@@ -21,6 +21,7 @@ from urllib.parse import unquote_plus, urlsplit
 from attribution_workbench.core import _curl
 from attribution_workbench.core.regions import (
     AMPLITUDE_BASE,
+    AMPLITUDE_HOSTS,
     DestinationError,
     Region,
     Target,
@@ -29,8 +30,6 @@ from attribution_workbench.core.regions import (
 )
 from attribution_workbench.core.wire import Transport, mask_key
 
-US_HOSTS = ("api2.amplitude.com", "api.amplitude.com")
-EU_HOSTS = ("api.eu.amplitude.com",)
 # A sandbox URL: BASE/us/attribution or BASE/eu/attribution.
 _SANDBOX_PATH = re.compile(r"^(?P<base>.*)/(?P<region>us|eu)/attribution/?$")
 _REQUEST_LINE = re.compile(
@@ -389,18 +388,14 @@ def _destination(
     parts = urlsplit(url)
     host = (parts.hostname or "").lower()
     endpoint = parts._replace(query="", fragment="").geturl()
-    region: Region | None = None
-    if host in US_HOSTS:
-        region = Region.US
-    elif host in EU_HOSTS:
-        region = Region.EU
+    region = AMPLITUDE_HOSTS.get(host)
     if region is not None:
         if parts.path.rstrip("/") != "/attribution":
             problems.append(f"The path {parts.path or '/'} is not /attribution.")
-        if host == "api.amplitude.com":
+        if AMPLITUDE_BASE[region] != f"https://{host}":
             problems.append(
-                f"The host api.amplitude.com is imported as the US region "
-                f"({AMPLITUDE_BASE[Region.US]})."
+                f"The host {host} is imported as the {region.value.upper()} region "
+                f"({AMPLITUDE_BASE[region]})."
             )
         return region, Target.AMPLITUDE, None, f"{endpoint} ({region.value.upper()})"
     if not host:

@@ -41,6 +41,12 @@ AMPLITUDE_BASE = {
     Region.US: "https://api2.amplitude.com",
     Region.EU: "https://api.eu.amplitude.com",
 }
+# Every Amplitude API host and its region: each region's base host, plus the US host one
+# docs example uses (believed to behave as api2).
+AMPLITUDE_HOSTS = {
+    **{str(urlsplit(base).hostname): region for region, base in AMPLITUDE_BASE.items()},
+    "api.amplitude.com": Region.US,
+}
 DEFAULT_SANDBOX_URL = "http://127.0.0.1:8787"
 SANDBOX_ENV_VAR = "ATTRIBUTION_SANDBOX_URL"
 
@@ -136,11 +142,7 @@ def _custom_endpoint(url: str, api: Api) -> str:
 
 AMPLITUDE_DOMAIN = "amplitude.com"
 # Hosts a typo is measured against: the API hosts and the bare domain.
-_KNOWN_HOSTS = (
-    *(str(urlsplit(base).hostname) for base in AMPLITUDE_BASE.values()),
-    "api.amplitude.com",
-    AMPLITUDE_DOMAIN,
-)
+_KNOWN_HOSTS = (*AMPLITUDE_HOSTS, AMPLITUDE_DOMAIN)
 TYPO_DISTANCE = 2
 
 

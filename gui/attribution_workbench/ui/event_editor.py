@@ -201,7 +201,7 @@ class EventEditor(QWidget):
         else:
             self._wire = None
         self._problem = parsed.problem
-        self._publish(rules.check_text(text), notify=True)
+        self._publish(rules.check_parsed(parsed), notify=True)
 
     def _publish(self, findings: list[Finding], notify: bool) -> None:
         self._findings = findings

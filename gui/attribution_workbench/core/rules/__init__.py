@@ -19,7 +19,7 @@ from __future__ import annotations
 import time as _time
 from typing import Any
 
-from attribution_workbench.core.event import AttributionEvent, parse_event_text
+from attribution_workbench.core.event import AttributionEvent, ParsedText, parse_event_text
 from attribution_workbench.core.rules.base import Finding, Level, errors, has_errors
 from attribution_workbench.core.rules.base import _label as _label
 from attribution_workbench.core.rules.ids import IdChecks
@@ -28,7 +28,15 @@ from attribution_workbench.core.rules.prefixes import PrefixChecks
 from attribution_workbench.core.rules.text import _json_hint, _text_findings
 from attribution_workbench.core.rules.timestamps import TimeChecks
 
-__all__ = ["Finding", "Level", "check_event", "check_text", "errors", "has_errors"]
+__all__ = [
+    "Finding",
+    "Level",
+    "check_event",
+    "check_parsed",
+    "check_text",
+    "errors",
+    "has_errors",
+]
 
 
 class _Checker(PrefixChecks, IdChecks, TimeChecks, KeyChecks):
@@ -53,15 +61,19 @@ def check_event(event: AttributionEvent, *, now_ms: int | None = None) -> list[F
 
 def check_text(text: str, *, now_ms: int | None = None) -> list[Finding]:
     """Parse raw event text and check it; text that is not one JSON object is an ERROR."""
-    parsed = parse_event_text(text)
+    return check_parsed(parse_event_text(text), now_ms=now_ms)
+
+
+def check_parsed(parsed: ParsedText, *, now_ms: int | None = None) -> list[Finding]:
+    """Check text already read by ``parse_event_text`` (the editor parses each edit once)."""
     if parsed.event is None:
         problem = parsed.problem
         message = str(problem) if problem is not None else "The event is not a JSON object."
         if problem is not None and problem.line is not None and problem.column is not None:
-            message += "." + _json_hint(text, problem.line, problem.column)
+            message += "." + _json_hint(parsed.text, problem.line, problem.column)
         return [Finding("event", Level.ERROR, "event: " + message)]
     raw = parsed.value if isinstance(parsed.value, dict) else None
-    return _text_findings(text) + _check(parsed.event, raw, now_ms)
+    return _text_findings(parsed) + _check(parsed.event, raw, now_ms)
 
 
 def _check(

@@ -8,29 +8,33 @@ from __future__ import annotations
 
 import re
 
-from attribution_workbench.core.event import AD_ID_FIELDS, PLATFORM, PLATFORMS, json_kind
+from attribution_workbench.core.event import (
+    AD_ID_FIELDS,
+    ANDROID_AD_ID_FIELDS,
+    ANDROID_ID_FIELDS,
+    IOS_ID_FIELDS,
+    PLATFORM,
+    PLATFORMS,
+    REQUIRED_ID_FIELDS,
+    V2_INVALID_IDS,
+    json_kind,
+)
 from attribution_workbench.core.rules.base import Checker, Level, _a, _present, _show
 
 # --- reference data (API-FACTS.md) --------------------------------------------------------
 
-# The legacy Android SDK's invalid device IDs plus HTTP API V2's invalid IDs, in lower case.
-# All-zero IDs (the zero UUID among them) and empty IDs have messages of their own.
-JUNK_IDS = frozenset(
-    "9774d56d682e549c unknown android deface anonymous nil none null n/a na undefined {} "
-    "lmy47d -1".split()
-)
 SHARED_ANDROID_ID = "9774d56d682e549c"  # one value shared by many devices (an Android 2.2 bug)
+# HTTP API V2's invalid IDs plus the legacy Android SDK's, in lower case. All-zero IDs (the
+# zero UUID and "0" among them) and empty IDs have messages of their own.
+JUNK_IDS = V2_INVALID_IDS | {SHARED_ANDROID_ID, "android", "deface"}
 # IDs printed in documentation (Amplitude's, Google's): fine for trying, never a real device.
 EXAMPLE_IDS = frozenset(
     {"aebe52e7-03ee-455a-b3c4-e57283966239", "38400000-8cf0-11bd-b23e-10b96e40000d"}
 )
 EXAMPLE_IDFA = "AEBE52E7-03EE-455A-B3C4-E57283966239"
 
-IOS_IDS = frozenset({"idfa", "idfv"})
-ANDROID_AD_IDS = frozenset({"adid", "android_app_set_id"})
-REQUIRED_IDS = {"ios": ("idfa", "idfv"), "android": ("adid", "android_app_set_id")}
-PLATFORM_OF_ID = {name: "ios" for name in IOS_IDS}
-PLATFORM_OF_ID.update({name: "android" for name in AD_ID_FIELDS if name not in IOS_IDS})
+PLATFORM_OF_ID = {name: "ios" for name in IOS_ID_FIELDS}
+PLATFORM_OF_ID.update({name: "android" for name in ANDROID_ID_FIELDS})
 
 UUID_RE = re.compile(r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}")
 HEX32_RE = re.compile(r"[0-9A-Fa-f]{32}")
@@ -91,7 +95,7 @@ class IdChecks(Checker):
 
     def check_ids(self, platform: str | None) -> None:
         event = self.event
-        required = REQUIRED_IDS.get(platform or "", ())
+        required = REQUIRED_ID_FIELDS.get(platform or "", ())
         required_met = not required or any(_present(getattr(event, n)) for n in required)
         # An ID of the wrong type has its own error below; one error per field is enough.
         mistyped = any(not isinstance(getattr(event, n), (str, type(None))) for n in required)
@@ -198,7 +202,7 @@ class IdChecks(Checker):
                 )
         elif UUID_RE.fullmatch(ident) is None:
             self.add(name, Level.WARNING, _not_uuid_sentence(name, ident))
-        elif name in IOS_IDS and ident != ident.upper():
+        elif name in IOS_ID_FIELDS and ident != ident.upper():
             self.add(
                 name,
                 Level.WARNING,
@@ -206,7 +210,7 @@ class IdChecks(Checker):
                 f"{name.upper()} in upper case ({ident.upper()}). Make sure the app's own events "
                 "carry the very same string.",
             )
-        elif name in ANDROID_AD_IDS and ident != lower:
+        elif name in ANDROID_AD_ID_FIELDS and ident != lower:
             self.add(
                 name,
                 Level.WARNING,

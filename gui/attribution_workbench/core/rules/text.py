@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
+from attribution_workbench.core.event import ParsedText
 from attribution_workbench.core.rules.base import Finding, Level, _label, _show
 
 _TYPOGRAPHIC_QUOTES = "\u201c\u201d\u2018\u2019"
@@ -27,47 +25,22 @@ def _json_hint(text: str, line: int, column: int) -> str:
     return ""
 
 
-class _TextScan:
-    """Duplicate keys and NaN/Infinity: things the parsed event no longer shows."""
-
-    def __init__(self) -> None:
-        self.duplicates: list[tuple[dict[str, Any], str]] = []
-        self.constants: set[str] = set()
-
-    def pairs(self, pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-        out = dict(pairs)
-        if len(out) != len(pairs):
-            seen: set[str] = set()
-            for key, _value in pairs:
-                if key in seen:
-                    self.duplicates.append((out, key))
-                seen.add(key)
-        return out
-
-    def constant(self, name: str) -> float:
-        self.constants.add(name)
-        return float(name)
-
-
-def _text_findings(text: str) -> list[Finding]:
-    scan = _TextScan()
-    try:
-        top = json.loads(text, object_pairs_hook=scan.pairs, parse_constant=scan.constant)
-    except RecursionError:  # the hooks add a frame; the first parse got through just so
-        return []
+def _text_findings(parsed: ParsedText) -> list[Finding]:
+    """Findings the parse noted but the event no longer shows (``parsed`` is an object)."""
+    top = parsed.value
     findings = []
-    if scan.constants:
+    if parsed.constants:
         findings.append(
             Finding(
                 "event",
                 Level.ERROR,
-                f"event: It uses {', '.join(sorted(scan.constants))}, which is not valid JSON; "
+                f"event: It uses {', '.join(sorted(parsed.constants))}, which is not valid JSON; "
                 "the server cannot read it. Write a number or a string instead.",
             )
         )
     props = top.get("user_properties")
     reported: set[tuple[int, str]] = set()
-    for owner, key in scan.duplicates:
+    for owner, key in parsed.duplicates:
         if (id(owner), key) in reported:
             continue
         reported.add((id(owner), key))
