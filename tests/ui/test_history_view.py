@@ -18,7 +18,7 @@ from attribution_workbench.core.history import History, default_path
 from attribution_workbench.core.regions import Destination, Region, Target
 from attribution_workbench.core.wire import Transport, prepare
 from attribution_workbench.sandbox import DEMO_KEYS, SandboxServer
-from attribution_workbench.ui import history_view
+from attribution_workbench.ui import history_view, unsaved
 from attribution_workbench.ui.history_view import HistoryPanel
 from attribution_workbench.ui.main_window import MainWindow
 from attribution_workbench.ui.services import Services
@@ -72,10 +72,13 @@ def test_send_open_resend_copy_delete_clear(
     assert entry.target == "sandbox" and entry.region == "us"
     assert "[Adjust] Install" in panel.model.data(panel.model.index(0, 4))
 
-    # Open: the form gets the event back after it was changed.
+    # Open: the form gets the event back after it was changed (after asking about the change).
     window.editor.set_text('{"event_type":"something else","platform":"android"}')
+    asked: list[object] = []
+    monkeypatch.setattr(unsaved, "ask_discard", lambda parent: asked.append(parent) or True)
     select(panel, 0)
     panel.open_selected()
+    assert len(asked) == 1
     assert window.editor.wire_text() == entry.event_text
     assert window.destination.current_target() is Target.SANDBOX
 

@@ -70,11 +70,16 @@ class DemoScript(QObject):
         return self.phase is not Phase.IDLE
 
     def start(self, preset: Preset) -> bool:
-        """Start a run with ``preset`` (fresh IDs); False when one is running already."""
+        """Start a run with ``preset`` (fresh IDs) in the form; False when a run or a send
+        is going on, or the user kept the current (changed) event."""
+        from attribution_workbench.ui.event_files import replace_event
+
         if self.running() or self._window.is_sending():
             return False
-        self._event = P.apply(preset)
-        self._window.editor.set_event(self._event)
+        event = P.apply(preset)
+        if not replace_event(self._window, event):
+            return False
+        self._event = event
         self.phase = Phase.PREPARING
         self._deadline = time.monotonic() + READY_WAIT_S
         self.progress.emit(f"Started from “{preset.name}” with a fresh ad ID.")

@@ -33,7 +33,6 @@ from attribution_workbench.core.demo import (
     timeline_for_amplitude,
     timeline_from,
 )
-from attribution_workbench.core.event import AD_ID_FIELDS
 from attribution_workbench.core.regions import Target
 from attribution_workbench.ui.demo_script import DemoScript
 from attribution_workbench.ui.layout import GROUP_SPACING, MARGIN, SPACING, STRETCH, hbox
@@ -231,11 +230,7 @@ class DemoPanel(QWidget):
     # --- what to show ----------------------------------------------------------------------
     def ad_id(self) -> str | None:
         """The first advertising ID of the editor's event (what the sandbox is asked about)."""
-        ids = self._window.editor.current_event().ad_ids()
-        for name in AD_ID_FIELDS:
-            if isinstance(ids.get(name), str) and ids[name]:
-                return str(ids[name])
-        return None
+        return self._window.editor.current_event().first_ad_id()
 
     def on_sandbox(self) -> bool:
         return self._window.destination.current_target() is Target.SANDBOX
@@ -340,8 +335,10 @@ class DemoPanel(QWidget):
         if self.script.start(preset):
             self.run.setEnabled(False)
             self.cancel.setEnabled(True)
-        else:
+        elif self.script.running() or self._window.is_sending():
             self.status.setText("Wait for the current send or demo to finish.")
+        else:
+            self.status.setText("The demo did not start: the current event was kept.")
 
     @Slot(bool, str)
     def _on_demo_attribution(self, ok: bool, answer: str) -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from attribution_workbench.core.event import PLATFORMS, AttributionEvent
+from attribution_workbench.ui.event_form import DEFAULT_PLATFORM
 
 if TYPE_CHECKING:
     from attribution_workbench.ui.main_window import MainWindow
@@ -54,14 +55,30 @@ def write_event_file(path: Path, wire_text: str, raw_text: str | None) -> None:
 
 
 # --- the File menu's actions on a window ------------------------------------------------------
-def new_event(window: MainWindow) -> bool:
-    """File ▸ New event; asks first if the event has unsaved changes. False: cancelled."""
+def replace_event(window: MainWindow, event: AttributionEvent | str) -> bool:
+    """Put ``event`` (an event, or JSON text kept verbatim) in place of the editor's one.
+
+    Every replacement goes through here (New, Open, Import, a history entry, a preset, the
+    demo): it asks first when the current event has unsaved changes, and the new event counts
+    as unchanged. False: the user kept the current event, nothing was touched.
+    """
     if not window.unsaved.may_replace():
         return False
-    platform = window.editor.current_event().platform
-    window.editor.set_event(AttributionEvent(platform=platform if platform in PLATFORMS else "ios"))
-    window.response.clear()
+    if isinstance(event, str):
+        window.editor.set_text(event)
+    else:
+        window.editor.set_event(event)
     window.unsaved.mark_clean()
+    return True
+
+
+def new_event(window: MainWindow) -> bool:
+    """File ▸ New event; asks first if the event has unsaved changes. False: cancelled."""
+    platform = window.editor.current_event().platform
+    fresh = AttributionEvent(platform=platform if platform in PLATFORMS else DEFAULT_PLATFORM)
+    if not replace_event(window, fresh):
+        return False
+    window.response.clear()
     window.show_status("New event.")
     return True
 
@@ -83,10 +100,8 @@ def open_into(window: MainWindow, path: Path) -> bool:
     except EventFileError as exc:
         window.show_status(str(exc))
         return False
-    if not window.unsaved.may_replace():
+    if not replace_event(window, text):
         return False
-    window.editor.set_text(text)
-    window.unsaved.mark_clean()
     window.show_status(f"Opened {path}.")
     return True
 

@@ -42,10 +42,15 @@ def looks_importable(text: str) -> bool:
     return bool(text.strip()) and len(text) < 1_000_000 and parse_paste(text).usable
 
 
-def apply_import(window: MainWindow, result: ImportResult) -> None:
-    """Fill the window from ``result``; the key (if any) is not touched here."""
-    if result.event_text is not None:
-        window.editor.set_text(result.event_text)
+def apply_import(window: MainWindow, result: ImportResult) -> bool:
+    """Fill the window from ``result``; the key (if any) is not touched here.
+
+    False when the user kept the current (changed) event: then nothing is touched.
+    """
+    from attribution_workbench.ui.event_files import replace_event
+
+    if result.event_text is not None and not replace_event(window, result.event_text):
+        return False
     if result.region is not None:
         window.destination.set_region(result.region)
     if result.target is Target.CUSTOM and result.url:
@@ -55,6 +60,7 @@ def apply_import(window: MainWindow, result: ImportResult) -> None:
         window.destination.set_target(result.target)
     if result.transport is not None:
         window.preview.set_transport(result.transport)
+    return True
 
 
 class ImportDialog(QDialog):
@@ -137,7 +143,9 @@ class ImportDialog(QDialog):
         result = self._result
         if result is None or not result.usable:
             return
-        apply_import(self._window, result)
+        if not apply_import(self._window, result):
+            self.summary.setText("Nothing was imported: the current event was kept.")
+            return  # the pasted text stays in the box
         # The pasted text may hold the key: it goes now, and the result keeps it only for
         # the save offer below.
         self.text.blockSignals(True)

@@ -124,12 +124,16 @@ class PresetsMenu(QMenu):
         return found
 
     # --- actions ---------------------------------------------------------------------------
-    def apply_preset(self, preset: Preset) -> None:
-        event = P.apply(preset)
-        self._window.editor.set_event(event)
+    def apply_preset(self, preset: Preset) -> bool:
+        """Replace the event with the preset's (fresh IDs); False: the user kept the event."""
+        from attribution_workbench.ui.event_files import replace_event
+
+        if not replace_event(self._window, P.apply(preset)):
+            return False
         fresh = ", ".join(preset.generate)
         note = f" with fresh {fresh}" if fresh else ""
         self._window.show_status(f"Started from the preset “{preset.name}”{note}.")
+        return True
 
     def save_current(self, name: str, description: str = "", *, overwrite: bool = False) -> Preset:
         """Save the editor's event as a user preset; PresetError says why not."""

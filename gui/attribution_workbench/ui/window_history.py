@@ -55,14 +55,18 @@ class WindowHistory:
         self._window.statusBar().showMessage(text)  # no timeout: it says where the old file went
 
     def load_entry(self, entry: Any) -> bool:
-        """Put a history entry (core.history.Entry) back into the form and destination."""
+        """Put a history entry (core.history.Entry) back into the form and destination;
+        False when it is not an event, or the user kept the current one."""
         from urllib.parse import urlsplit
+
+        from attribution_workbench.ui.event_files import replace_event
 
         window = self._window
         if getattr(entry, "api", "/attribution") != "/attribution":  # e.g. a matching app event
             window.show_status(f"History entry #{entry.id} is an {entry.api} send, not an event.")
             return False
-        window.editor.set_text(entry.event_text)
+        if not replace_event(window, entry.event_text):
+            return False
         window.destination.set_region(Region(entry.region))
         if entry.target == Target.CUSTOM.value:
             window.destination.set_custom_url(urlsplit(entry.url)._replace(query="").geturl())
