@@ -50,11 +50,6 @@ if TYPE_CHECKING:
 WARN_STYLE = "color: #8a5a00;"
 
 
-def has_ad_id(event: AttributionEvent) -> bool:
-    """True when the event carries at least one non-empty ad ID (the action's enabled state)."""
-    return any(value not in (None, "") for value in event.ad_ids().values())
-
-
 def confirm_case_mismatch(parent: QWidget, details: list[tuple[str, str, str]]) -> bool:
     """Ask before sending IDs that differ from the attribution's only in case.
 
@@ -352,7 +347,7 @@ def open_app_event_dialog(
 ) -> AppEventDialog | None:
     """Open the dialog for ``attribution`` (default: the window's current event)."""
     event = attribution if attribution is not None else window.editor.current_event()
-    if not has_ad_id(event):
+    if event.first_ad_id() is None:
         window.show_status("The event has no ad ID (idfa, idfv, adid, ...) to match on.")
         return None
     previous = getattr(window, "app_event_dialog", None)

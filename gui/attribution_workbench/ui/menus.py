@@ -91,8 +91,7 @@ class WindowActions(QObject):
 
     @Slot()
     def _update_app_event(self) -> None:
-        ids = self._window.editor.current_event().ad_ids().values()
-        self.app_event.setEnabled(any(value not in (None, "") for value in ids))
+        self.app_event.setEnabled(self._window.editor.current_event().first_ad_id() is not None)
 
     @Slot()
     def show_app_event(self) -> None:
