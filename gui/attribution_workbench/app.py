@@ -57,16 +57,11 @@ class ClientSender:
     """``core.client.Client`` behind the window's Sender protocol."""
 
     def __init__(self, settings_path: str | None = None) -> None:
-        from attribution_workbench.core.client import Client
-        from attribution_workbench.ui.network_dialog import load_network
+        from attribution_workbench.ui.network_dialog import network_client
 
         # Settings > Network, read in this worker through its own QSettings (reentrant).
-        network, password = load_network(settings_path)
-        self._client = Client(
-            connect_timeout=CONNECT_TIMEOUT_S,
-            max_body_bytes=MAX_RESPONSE_BYTES,
-            network=network,
-            proxy_password=password,
+        self._client = network_client(
+            settings_path, connect_timeout=CONNECT_TIMEOUT_S, max_body_bytes=MAX_RESPONSE_BYTES
         )
 
     def send(self, request: PreparedRequest, timeout: float, cancel: CancelRelay) -> Any:

@@ -222,12 +222,15 @@ class BatchDialog(QDialog):
         concurrency = self.concurrency.value()
         relay = CancelRelay()
         progress = self._bridge.progress.emit
+        settings_path = self._window.backend.settings.path
 
         def run() -> list[batch.RowResult]:
             # The HTTP client is imported here, in the worker, never on the GUI thread.
-            from attribution_workbench.core.client import CancelToken, Client
+            from attribution_workbench.core.client import CancelToken
+            from attribution_workbench.ui.network_dialog import network_client
 
-            with Client() as client:
+            # Settings ▸ Network, like Send and Verify.
+            with network_client(settings_path) as client:
                 sender = batch.BatchSender(
                     client,
                     destination,

@@ -44,7 +44,7 @@ from attribution_workbench.core.wire import mask_key
 from attribution_workbench.ui.key_entry import KeyEntry
 from attribution_workbench.ui.layout import GROUP_SPACING, MARGIN, STRETCH, annotate, hbox, vbox
 from attribution_workbench.ui.tasks import Task, TaskRunner
-from attribution_workbench.ui.verify_panel import VerifyPanel
+from attribution_workbench.ui.verify_panel import ClientFactory, VerifyPanel
 
 REGION_COLUMNS = {Region.US: 1, Region.EU: 2}
 SESSION_NOTE = (
@@ -67,20 +67,19 @@ class CredentialsDialog(QDialog):
     def __init__(
         self,
         credentials: Credentials,
-        runner: TaskRunner | None = None,
-        verify_panel: VerifyPanel | None = None,
+        client_factory: ClientFactory | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("credentials_dialog")
         self.setWindowTitle("API keys and profiles")
         self._credentials = credentials
-        self._runner = runner or TaskRunner(self)
+        self._runner = TaskRunner(self)
         self._task: Task | None = None
         self._statuses: dict[tuple[str, Region], SlotStatus] = {}
         self._backend: BackendInfo | None = None
         self._region = Region.US
-        self.verify_panel = verify_panel or VerifyPanel(self._runner)
+        self.verify_panel = VerifyPanel(self._runner, client_factory)
         self._build()
         self.refresh()
 

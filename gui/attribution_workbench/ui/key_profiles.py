@@ -71,8 +71,16 @@ class KeyProfiles(QObject):
             return None  # before the first paint: nothing to show yet
         if self.dialog is None:
             from attribution_workbench.ui.credentials_dialog import CredentialsDialog
+            from attribution_workbench.ui.network_dialog import network_client
+            from attribution_workbench.ui.verify_panel import CLIENT_OPTIONS
 
-            dialog = CredentialsDialog(credentials, parent=self._window)
+            settings_path = self._backend.settings.path
+            dialog = CredentialsDialog(
+                credentials,
+                # Verify sends with the same network settings as Send (proxy, trust store).
+                lambda: network_client(settings_path, **CLIENT_OPTIONS),
+                parent=self._window,
+            )
             # Checks started inside the dialog ask about unknown hosts like Send does.
             dialog.verify_panel.host_allows = self._host_allows
             dialog.renamed.connect(self._on_renamed)

@@ -8,7 +8,7 @@ the settings file. The window's sender is rebuilt after a change so the next sen
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -26,6 +26,9 @@ from PySide6.QtWidgets import (
 from attribution_workbench.core.network import NetworkConfig, ProxyMode, check_proxy_url
 from attribution_workbench.ui import settings as S
 from attribution_workbench.ui.tasks import TaskRunner
+
+if TYPE_CHECKING:
+    from attribution_workbench.core.client import Client
 
 
 def network_config(settings: S.Settings) -> NetworkConfig:
@@ -49,6 +52,16 @@ def load_network(settings_path: str | None) -> tuple[NetworkConfig, str | None]:
         return config, KeyStore().get_proxy_password()
     except CredentialError:
         return config, None
+
+
+def network_client(settings_path: str | None, **options: Any) -> Client:
+    """A ``core.client.Client`` with Settings ▸ Network applied (proxy, its password, the OS
+    trust store): what Send, Verify and Batch all send with. Call it from a worker: it
+    imports the HTTP client and may wait on the keyring for the proxy password."""
+    from attribution_workbench.core.client import Client
+
+    network, password = load_network(settings_path)
+    return Client(network=network, proxy_password=password, **options)
 
 
 class NetworkDialog(QDialog):

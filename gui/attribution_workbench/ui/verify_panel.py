@@ -48,6 +48,7 @@ from attribution_workbench.ui.layout import STRETCH, annotate, hbox, vbox
 from attribution_workbench.ui.tasks import CancelRelay, Task, TaskRunner
 
 CHECK_TIMEOUT_S = 10.0
+CLIENT_OPTIONS: dict[str, Any] = {"connect_timeout": 5.0, "read_timeout": CHECK_TIMEOUT_S}
 METHOD_TITLES = {
     VerifyMethod.V2_EMPTY_BATCH: "HTTP V2 empty batch",
     VerifyMethod.ATTRIBUTION_PROBE: "Attribution probe",
@@ -159,7 +160,6 @@ class VerifyPanel(QWidget):
         self.setObjectName("verify_panel")
         self._runner = runner or TaskRunner(self)
         self._client_factory = client_factory or _default_client
-        self._client: Any = None
         self._task: Task | None = None
         self._relay: CancelRelay | None = None
         self._target = Target.AMPLITUDE
@@ -268,7 +268,9 @@ class VerifyPanel(QWidget):
             relay.link(token.cancel)
             keys, from_env = resolve()
             one_key = single_key or from_env
-            report = run_checks(self._client_instance(), keys, one_key, target, url, methods, token)
+            # A client per run: it picks up Settings ▸ Network as they are now.
+            with self._client_factory() as client:
+                report = run_checks(client, keys, one_key, target, url, methods, token)
             report.env_key = from_env
             return report
 
@@ -292,14 +294,6 @@ class VerifyPanel(QWidget):
         """Cancel a running check and close the HTTP client (the owner's closeEvent)."""
         self.cancel()
         self._runner.wait(timeout_ms)
-        if self._client is not None:
-            self._client.close()
-            self._client = None
-
-    def _client_instance(self) -> Any:
-        if self._client is None:
-            self._client = self._client_factory()
-        return self._client
 
     def _on_done(self, result: Any, error: BaseException | None) -> None:
         cancelled = self._relay is not None and self._relay.cancelled
@@ -394,6 +388,7 @@ def summary_text(report: VerifyReport) -> str:
 
 
 def _default_client() -> Any:
+    """Without the window's settings (tests, tools): the environment's proxy and trust."""
     from attribution_workbench.core.client import Client
 
-    return Client(connect_timeout=5.0, read_timeout=CHECK_TIMEOUT_S)
+    return Client(**CLIENT_OPTIONS)
