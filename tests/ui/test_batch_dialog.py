@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 from pytestqt.qtbot import QtBot
-from window_helpers import OFFSCREEN_NOISE
 
 from PySide6.QtCore import Qt
 
 from attribution_workbench.sandbox import SandboxServer
 from attribution_workbench.ui.batch_dialog import BatchDialog
 from attribution_workbench.ui.main_window import MainWindow
+from window_helpers import OFFSCREEN_NOISE
 
 pytest_plugins = ["conftest_window"]  # the window fixtures
 pytestmark = pytest.mark.qt_log_ignore(*OFFSCREEN_NOISE)
@@ -94,3 +94,31 @@ def test_cancel_mid_way_stops(
     assert dialog.stats.text().startswith("Cancelled")
     assert len(sandbox.state.requests(path="/attribution")) < 40
     assert not dialog.cancel.isEnabled() and dialog.start.isEnabled()
+
+
+def test_an_export_to_an_unwritable_place_says_so_under_the_table(
+    qtbot: QtBot, window: MainWindow, sandbox: SandboxServer, tmp_path: Path
+) -> None:
+    dialog = open_dialog(qtbot, window, write_jsonl(tmp_path / "b.jsonl", 2))
+    qtbot.mouseClick(dialog.start, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.is_running(), timeout=10_000)
+    missing = tmp_path / "no such folder" / "results.csv"
+    assert not dialog.export_csv(missing)
+    assert dialog.stats.text().startswith("The results were not exported:")
+    assert str(missing) in dialog.stats.text()
+    assert dialog.export_csv(tmp_path / "results.csv")
+    assert dialog.stats.text().startswith("Exported 2 row(s)")
+
+
+def test_closing_the_window_stops_a_running_batch(
+    qtbot: QtBot, window: MainWindow, sandbox: SandboxServer, tmp_path: Path
+) -> None:
+    sandbox.add_fault("delay", seconds=0.3, count=0, path="/attribution")
+    dialog = open_dialog(qtbot, window, write_jsonl(tmp_path / "b.jsonl", 40))
+    dialog.concurrency.setValue(1)
+    qtbot.mouseClick(dialog.start, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(sandbox.state.requests(path="/attribution")) >= 1, timeout=5000)
+    window.shutdown()
+    sent = len(sandbox.state.requests(path="/attribution"))
+    qtbot.wait(800)  # more than two more rows' worth of delay
+    assert len(sandbox.state.requests(path="/attribution")) == sent < 40

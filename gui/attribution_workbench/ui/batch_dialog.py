@@ -311,14 +311,26 @@ class BatchDialog(QDialog):
         if path:
             self.export_csv(Path(path))
 
-    def export_csv(self, path: Path) -> None:
-        with path.open("w", encoding="utf-8", newline="") as out:
-            batch.write_results_csv(self.results, out)
+    def export_csv(self, path: Path) -> bool:
+        """Write the results to ``path``; False (and why, under the table) when it cannot."""
+        try:
+            with path.open("w", encoding="utf-8", newline="") as out:
+                batch.write_results_csv(self.results, out)
+        except OSError as exc:
+            self.stats.setText(f"The results were not exported: {exc.strerror or exc} ({path}).")
+            return False
+        self.stats.setText(f"Exported {len(self.results)} row(s) to {path}.")
+        return True
 
     def done(self, code: int) -> None:  # noqa: D401 - Qt override
         # Closing the dialog stops a running batch rather than leaving it sending unseen.
         self.cancel_batch()
         super().done(code)
+
+    def shutdown(self, timeout_ms: int = 3000) -> None:
+        """The window is closing: stop sending and wait (briefly) for the workers."""
+        self.cancel_batch()
+        self._runner.wait(timeout_ms)
 
 
 def open_batch_dialog(window: MainWindow) -> BatchDialog:
@@ -326,6 +338,6 @@ def open_batch_dialog(window: MainWindow) -> BatchDialog:
     dialog: BatchDialog | None = getattr(window, "batch_dialog", None)
     if dialog is None:
         dialog = BatchDialog(window)
-        window.batch_dialog = dialog  # type: ignore[attr-defined]
+        window.batch_dialog = dialog
     dialog.show()
     return dialog

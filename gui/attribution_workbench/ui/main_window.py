@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
     from attribution_workbench.core.wire import PreparedRequest
     from attribution_workbench.ui.backend import Backend, SendCallback
+    from attribution_workbench.ui.batch_dialog import BatchDialog
     from attribution_workbench.ui.destination import DestinationBar, SandboxBanner
     from attribution_workbench.ui.error_dialog import ErrorReporter
     from attribution_workbench.ui.event_editor import EventEditor
@@ -82,6 +83,7 @@ class MainWindow(QMainWindow):
     window_actions: WindowActions
     unsaved: UnsavedChanges
     import_dialog: ImportDialog  # set by File ▸ Import… (ui/event_files.py)
+    batch_dialog: BatchDialog | None = None  # set by File ▸ Batch send… (ui/batch_dialog.py)
 
     def __init__(
         self,
@@ -564,5 +566,7 @@ class MainWindow(QMainWindow):
         self._rebuild_timer.stop()
         self.save_settings()
         self.key_profiles.shutdown()
+        if self.batch_dialog is not None:
+            self.batch_dialog.shutdown()
         self.backend.shutdown()
         self.history.shutdown()
