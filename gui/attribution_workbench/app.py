@@ -12,7 +12,7 @@ import argparse
 import os
 import sys
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -75,31 +75,11 @@ class ClientSender:
         self._client.close()
 
 
-class LocalSandbox:
-    """A sandbox server (sandbox.lazy.LazySandboxServer) in this process, with its demo keys."""
-
-    def __init__(self, server: Any, keys: Mapping[str, str]) -> None:
-        self.server = server
-        self._keys = dict(keys)
-
-    @property
-    def base_url(self) -> str:
-        return str(self.server.base_url)
-
-    @property
-    def keys(self) -> Mapping[str, str]:
-        return self._keys
-
-    def stop(self) -> None:
-        self.server.stop()
-
-
 def start_sandbox() -> SandboxHandle:
     """The port at once; the HTTP server (~12 MB) loads on the first request (sandbox.lazy)."""
-    from attribution_workbench.sandbox import DEMO_KEYS
     from attribution_workbench.sandbox.lazy import LazySandboxServer
 
-    return LocalSandbox(LazySandboxServer(port=0).start(), DEMO_KEYS)
+    return LazySandboxServer().start()
 
 
 def lookup_key(region: Region) -> tuple[str, str] | None:

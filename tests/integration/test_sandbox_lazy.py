@@ -7,21 +7,18 @@ yet; the rest talk to it over real loopback sockets.
 from __future__ import annotations
 
 import json
-import os
 import socket
 import subprocess
 import sys
 import threading
 import urllib.request
-from pathlib import Path
 
 import pytest
 
-import attribution_workbench
 from attribution_workbench.sandbox import DEMO_KEYS
 from attribution_workbench.sandbox.lazy import LazySandboxServer
+from cli_harness import cli_env
 
-GUI_DIR = Path(attribution_workbench.__file__).resolve().parent.parent
 IOS_BODY = (
     "api_key=" + DEMO_KEYS["us"] + "&event=" + urllib.request.quote(
         json.dumps({"event_type": "[Adjust] Install", "platform": "ios",
@@ -44,10 +41,8 @@ server.stop()
 
 
 def test_nothing_heavy_loads_until_the_first_connection_which_is_then_served() -> None:
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    env["PYTHONPATH"] = str(GUI_DIR)
     result = subprocess.run(
-        [sys.executable, "-c", CHILD], env=env, capture_output=True, text=True, timeout=60
+        [sys.executable, "-c", CHILD], env=cli_env(), capture_output=True, text=True, timeout=60
     )
     assert result.returncode == 0, result.stderr
     lines = dict(line.split(":", 1) for line in result.stdout.splitlines())
@@ -123,5 +118,27 @@ def test_using_server_loads_it_without_a_connection() -> None:
         assert server.loaded
         status, _ = post(server.base_url, "/attribution", IOS_BODY)
         assert status == 200
+    finally:
+        server.stop()
+
+
+def test_a_server_that_cannot_load_refuses_connections_instead_of_hanging(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from attribution_workbench.sandbox import server as server_module
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise OSError("simulated: the HTTP server could not start")
+
+    server = LazySandboxServer().start()
+    port = server.port
+    monkeypatch.setattr(server_module, "SandboxServer", broken)
+    try:
+        with pytest.raises(OSError, match="simulated"):
+            server.server  # noqa: B018
+        with pytest.raises(ConnectionRefusedError):
+            socket.create_connection(("127.0.0.1", port), 2).close()
+        with pytest.raises(RuntimeError):
+            server.start()  # stopped is stopped
     finally:
         server.stop()

@@ -6,7 +6,6 @@ import json
 import re
 import select
 import socket
-import socketserver
 import struct
 import sys
 import threading
@@ -301,33 +300,21 @@ class _Handler(BaseHTTPRequestHandler):
 class SandboxHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False  # stop() must not wait for hung handlers
-    request_queue_size = 128
 
-    def __init__(
-        self,
-        address: tuple[str, int],
-        state: SandboxState,
-        listener: socket.socket | None = None,
-    ) -> None:
-        """Bind ``address``, or adopt ``listener``: a socket already bound and listening."""
-        if listener is not None:
-            address = listener.getsockname()[:2]
-        self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
+    def __init__(self, listener: socket.socket, state: SandboxState) -> None:
+        """Serve on ``listener``, a socket already bound and listening (sandbox.sockets).
+
+        Adopting it also skips HTTPServer.server_bind's reverse-DNS lookup, which can stall.
+        """
+        self.address_family = listener.family
         self.state = state
         self.stopping = threading.Event()
         self._connections: set[socket.socket] = set()
         self._connections_lock = threading.Lock()
-        super().__init__(address, _Handler, bind_and_activate=listener is None)
-        if listener is not None:
-            self.socket.close()  # the one TCPServer made; never bound
-            self.socket = listener
-            self.server_address = listener.getsockname()
-            host, port = self.server_address[:2]
-            self.server_name, self.server_port = str(host), int(port)
-
-    def server_bind(self) -> None:
-        # HTTPServer.server_bind does a reverse-DNS lookup (getfqdn) that can stall.
-        socketserver.TCPServer.server_bind(self)
+        super().__init__(listener.getsockname()[:2], _Handler, bind_and_activate=False)
+        self.socket.close()  # the one TCPServer.__init__ made; never bound
+        self.socket = listener
+        self.server_address = listener.getsockname()
         host, port = self.server_address[:2]
         self.server_name, self.server_port = str(host), int(port)
 

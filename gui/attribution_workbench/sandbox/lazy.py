@@ -1,14 +1,16 @@
-"""A sandbox whose port is taken at once and whose HTTP server loads on the first connection.
+"""The GUI's sandbox: its port is taken at once, its HTTP server loads on the first connection.
 
 The GUI starts its sandbox on every first start, but many sessions never send to it. The
 HTTP server (``http.server`` and with it ``email``, ``http.client`` and ``ssl``) costs about
-12 MB of memory and 30 ms of imports, so ``LazySandboxServer`` only binds and listens (the
-kernel queues connections in the backlog) and a small thread waits for the socket to
-become readable. The first connection, or any use of ``server``, loads the real
-``SandboxServer`` on that same socket, which then accepts the queued connection. To a
-client the only difference is that the first request waits for those imports.
+12 MB of memory and 30 ms of imports, so ``LazySandboxServer`` only listens
+(``sockets.listen``: the kernel queues connections) and a small thread waits for the socket
+to become readable. The first connection, or any use of ``server``, loads the real
+``SandboxServer`` on that same socket, which then accepts the queued connection. To a client
+the only difference is that the first request waits for those imports. If loading fails,
+the socket is closed at once, so clients get "connection refused" rather than a hang.
 
-Imports nothing beyond ``socket``, ``select`` and ``threading``.
+It serves the demo keys (``DEMO_KEYS``): it is the GUI's built-in sandbox. Imports nothing
+beyond ``socket``, ``select`` and ``threading``.
 """
 
 from __future__ import annotations
@@ -16,27 +18,21 @@ from __future__ import annotations
 import select
 import socket
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
+
+from .config import DEMO_KEYS
+from .sockets import base_url, listen
 
 if TYPE_CHECKING:
     from .server import SandboxServer
-
-BACKLOG = 128  # as SandboxHTTPServer.request_queue_size
 
 
 class LazySandboxServer:
     """``SandboxServer``'s lifecycle (start, stop, base_url) with a deferred HTTP server."""
 
-    def __init__(
-        self,
-        host: str = "127.0.0.1",
-        port: int = 0,
-        keys: Mapping[str, Iterable[str] | str] | None = None,
-    ) -> None:
-        family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        self._listener = socket.create_server((host, port), family=family, backlog=BACKLOG)
-        self._keys = keys
+    def __init__(self) -> None:
+        self._listener = listen()
         self._server: SandboxServer | None = None
         self._stopped = False
         self._lock = threading.Lock()
@@ -45,17 +41,17 @@ class LazySandboxServer:
         self._thread: threading.Thread | None = None
 
     @property
-    def host(self) -> str:
-        return str(self._listener.getsockname()[0])
+    def base_url(self) -> str:
+        return base_url(self._listener)
 
     @property
     def port(self) -> int:
         return int(self._listener.getsockname()[1])
 
     @property
-    def base_url(self) -> str:
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}"
+    def keys(self) -> Mapping[str, str]:
+        """The demo key of each region (what the GUI fills in for the sandbox target)."""
+        return DEMO_KEYS
 
     @property
     def loaded(self) -> bool:
@@ -63,13 +59,14 @@ class LazySandboxServer:
         return self._server is not None
 
     def start(self) -> LazySandboxServer:
-        if self._thread is not None:
-            raise RuntimeError("this LazySandboxServer is already running")
-        self._thread = threading.Thread(
-            target=self._wait_for_first_connection,
-            name=f"sandbox-{self.port}-waiting",
-            daemon=True,
-        )
+        with self._lock:
+            if self._thread is not None or self._stopped:
+                raise RuntimeError("this LazySandboxServer is already running or was stopped")
+            self._thread = threading.Thread(
+                target=self._wait_for_first_connection,
+                name=f"sandbox-{self.port}-waiting",
+                daemon=True,
+            )
         self._thread.start()
         return self
 
@@ -80,9 +77,15 @@ class LazySandboxServer:
             if self._stopped:
                 raise RuntimeError("this sandbox was stopped")
             if self._server is None:
-                from .server import SandboxServer
+                try:
+                    from .server import SandboxServer
 
-                self._server = SandboxServer(keys=self._keys, listener=self._listener).start()
+                    self._server = SandboxServer(listener=self._listener).start()
+                except BaseException:
+                    # Nothing will ever accept: refuse connections instead of queueing them.
+                    self._stopped = True
+                    self._listener.close()
+                    raise
             return self._server
 
     def _wait_for_first_connection(self) -> None:
@@ -99,7 +102,7 @@ class LazySandboxServer:
     def stop(self) -> None:
         """Stop serving and free the port; idempotent."""
         with self._lock:
-            if self._stopped:
+            if self._wake_write.fileno() == -1:  # stopped before
                 return
             self._stopped = True
             server = self._server
@@ -109,6 +112,7 @@ class LazySandboxServer:
         if server is not None:
             server.stop()  # closes the listener too
         else:
-            self._listener.close()
-        self._wake_read.close()
-        self._wake_write.close()
+            self._listener.close()  # no-op if a failed load closed it already
+        with self._lock:
+            self._wake_read.close()
+            self._wake_write.close()

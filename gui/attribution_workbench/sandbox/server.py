@@ -10,6 +10,7 @@ from typing import Any
 
 from .config import normalize_keys
 from .handler import SandboxHTTPServer
+from .sockets import base_url, listen
 from .state import SandboxState
 
 
@@ -21,7 +22,7 @@ class SandboxServer:
                  listener: socket.socket | None = None) -> None:
         """Listen on ``host``:``port``, or on ``listener`` (bound and listening already)."""
         self.state = SandboxState(normalize_keys(keys))
-        self._httpd = SandboxHTTPServer((host, port), self.state, listener)
+        self._httpd = SandboxHTTPServer(listener or listen(host, port), self.state)
         self._thread: threading.Thread | None = None
         self._serving = False
         self._stopped = False
@@ -37,8 +38,7 @@ class SandboxServer:
 
     @property
     def base_url(self) -> str:
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}"
+        return base_url(self._httpd.socket)
 
     def _claim(self) -> None:
         with self._lock:
