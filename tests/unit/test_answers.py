@@ -9,6 +9,7 @@ import pytest
 from attribution_workbench.core.answers import (
     confirms_success,
     explain,
+    header_value,
     looks_like_html,
     redirect_target,
     retry_after_words,
@@ -27,6 +28,10 @@ class Fake:
     charset: str = "utf-8"
     truncated: bool = False
     url: str = URL
+    charset_failed: str = ""
+
+    def header(self, name: str) -> str | None:
+        return header_value(self.headers, name)
 
 
 def test_success_needs_no_words() -> None:
@@ -90,7 +95,7 @@ def test_truncated_empty_and_non_utf8_bodies_do_not_confirm() -> None:
     huge = Fake(body=b"0" * 10, text="0" * 10, truncated=True)
     assert "truncated after 10 bytes" in (explain(huge) or "")
     assert "empty body" in (explain(Fake(body=b"", text="")) or "")
-    odd = Fake(body=b"caf\xe9", text="café", charset="latin-1")
+    odd = Fake(body=b"caf\xe9", text="café", charset="latin-1", charset_failed="utf-8")
     assert "not valid UTF-8" in (explain(odd) or "")
     declared_latin1 = Fake(
         headers=(("Content-Type", "text/plain; charset=ISO-8859-1"),),

@@ -9,6 +9,12 @@ accepted, 503 is safe to retry, 429 asks for a wait, success is the plain text "
 
 from __future__ import annotations
 
+import math
+import re
+import time
+from collections.abc import Iterable
+from datetime import timezone
+from email.utils import parsedate_to_datetime
 from typing import Protocol
 from urllib.parse import urlsplit
 
@@ -22,7 +28,9 @@ BODY_HINTS = {
 }
 
 _MAY_HAVE_BEEN_ACCEPTED = (500, 502, 504)
-_LATIN1 = frozenset({"latin-1", "latin1", "iso-8859-1", "iso8859-1", "l1"})
+# Retry-After delta-seconds: ASCII digits only (str.isdigit also takes "²" and other digits
+# int() refuses); a decimal fraction is read too, as some servers send one.
+_SECONDS = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 
 
 class Answer(Protocol):
@@ -33,30 +41,25 @@ class Answer(Protocol):
     @property
     def reason(self) -> str: ...
     @property
-    def headers(self) -> tuple[tuple[str, str], ...]: ...
-    @property
     def body(self) -> bytes: ...
     @property
     def text(self) -> str: ...
     @property
     def charset(self) -> str: ...
     @property
+    def charset_failed(self) -> str: ...
+    @property
     def truncated(self) -> bool: ...
     @property
     def url(self) -> str: ...
+    def header(self, name: str) -> str | None: ...
 
 
-def _header(answer: Answer, name: str) -> str | None:
-    values = [v for k, v in answer.headers if k.lower() == name.lower()]
+def header_value(headers: Iterable[tuple[str, str]], name: str) -> str | None:
+    """The header's value (repeated headers joined with ", "), case-insensitively."""
+    wanted = name.lower()
+    values = [value for key, value in headers if key.lower() == wanted]
     return ", ".join(values) if values else None
-
-
-def _declared_charset(answer: Answer) -> str:
-    for param in (_header(answer, "Content-Type") or "").split(";")[1:]:
-        key, _, value = param.partition("=")
-        if key.strip().lower() == "charset":
-            return value.strip().strip("\"'").lower()
-    return ""
 
 
 def looks_like_html(text: str) -> bool:
@@ -64,14 +67,33 @@ def looks_like_html(text: str) -> bool:
     return head.startswith(("<!doctype html", "<html", "<head", "<body")) or "<title>" in head
 
 
+def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
+    """A Retry-After header (seconds or an HTTP date) as seconds from ``now`` (default: the
+    clock), at least 0; None when absent or unreadable. Never raises."""
+    if value is None:
+        return None
+    text = value.strip()
+    if _SECONDS.fullmatch(text):
+        seconds = float(text)
+    else:
+        try:
+            when = parsedate_to_datetime(text)
+            if when.tzinfo is None:
+                when = when.replace(tzinfo=timezone.utc)
+            seconds = when.timestamp() - (time.time() if now is None else now)
+        except (TypeError, ValueError, IndexError, OverflowError, OSError):
+            return None
+    return max(0.0, seconds) if math.isfinite(seconds) else None
+
+
 def retry_after_words(value: str | None) -> str | None:
-    """"wait 30 s" for Retry-After: 30, "wait until <date>" for an HTTP date, None if absent."""
+    """"wait 30 s" for Retry-After: 30, "wait until <date>" otherwise, None if absent."""
     if value is None or not value.strip():
         return None
-    value = value.strip()
-    if value.isdigit():
-        return f"wait {int(value)} s"
-    return f"wait until {value}"
+    text = value.strip()
+    if _SECONDS.fullmatch(text):
+        return f"wait {text} s"
+    return f"wait until {text}"
 
 
 def redirect_target(location: str, request_url: str) -> tuple[str, bool]:
@@ -81,22 +103,24 @@ def redirect_target(location: str, request_url: str) -> tuple[str, bool]:
         parts = urlsplit(location)
     except ValueError:
         return "an unreadable address", True
-    if parts.netloc:
-        shown = parts._replace(query="", fragment="").geturl()
+    shown = parts._replace(query="", fragment="").geturl()
+    if not parts.netloc:
+        return f"{shown or '/'} on the same host", False
+    try:
         other = (parts.hostname or "") != (base.hostname or "") or (
             parts.port != base.port or (parts.scheme or base.scheme) != base.scheme
         )
-        return shown, other
-    shown = parts._replace(query="", fragment="").geturl() or "/"
-    return f"{shown} on the same host", False
+    except ValueError:  # .port: out of range or not a number, so not this server's
+        other = True
+    return shown, other
 
 
 def _status_sentence(answer: Answer) -> str | None:
     code = answer.status
     name = f"HTTP {code}" + (f" {answer.reason}" if answer.reason else "")
-    wait = retry_after_words(_header(answer, "Retry-After"))
+    wait = retry_after_words(answer.header("Retry-After"))
     if 300 <= code < 400:
-        location = _header(answer, "Location")
+        location = answer.header("Location")
         if not location:
             return f"{name} is a redirect without a Location; it was not followed."
         where, other = redirect_target(location, answer.url)
@@ -168,13 +192,13 @@ def explain(answer: Answer, *, body_hints: bool = True) -> str | None:
             f"HTTP {answer.status} with an empty body: the Attribution API answers \"success\" "
             "when it takes an event, so this answer does not confirm that it was accepted."
         )
-    declared = _declared_charset(answer) or "utf-8"
-    if answer.charset != declared and not (answer.charset in _LATIN1 and declared in _LATIN1):
-        label = "UTF-8" if declared in ("utf-8", "utf8") else declared
+    undecodable = answer.charset_failed
+    if undecodable:
+        label = "UTF-8" if undecodable in ("utf-8", "utf8") else undecodable
         return (
-            f"The body is not valid {label} (charset {declared}), so it is shown decoded as "
-            f"{answer.charset} and some characters may be wrong; it is not the \"success\" "
-            "the Attribution API answers."
+            f"The body is not valid {label}, so it is shown decoded as {answer.charset} and "
+            "some characters may be wrong; it is not the \"success\" the Attribution API "
+            "answers."
         )
     return None
 

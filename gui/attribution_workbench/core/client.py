@@ -32,6 +32,7 @@ from urllib3.util import SKIP_HEADER
 
 from attribution_workbench.core import _transport
 from attribution_workbench.core._transport import CancelToken
+from attribution_workbench.core.answers import header_value
 from attribution_workbench.core.network import (
     NetworkConfig,
     ProxyMode,
@@ -66,6 +67,9 @@ class Outcome:
     elapsed_ms: float
     bytes_sent: int
     url: str
+    # The charset the body is not valid in (the declared one, else UTF-8) when it is shown
+    # decoded as ``charset`` instead; "" when it decoded as labelled.
+    charset_failed: str = ""
 
     @property
     def ok(self) -> bool:
@@ -73,9 +77,7 @@ class Outcome:
 
     def header(self, name: str) -> str | None:
         """The header's value (repeated headers joined with ", "), case-insensitively."""
-        wanted = name.lower()
-        values = [value for key, value in self.headers if key.lower() == wanted]
-        return ", ".join(values) if values else None
+        return header_value(self.headers, name)
 
     @property
     def content_type(self) -> str:
@@ -209,8 +211,8 @@ class Client:
             response.close()
         elapsed = (time.perf_counter() - start) * 1000
         headers = tuple((str(k), str(v)) for k, v in response.raw.headers.items())
-        content_type = next((v for k, v in headers if k.lower() == "content-type"), "")
-        text, charset = decode_text(body, content_type, truncated)
+        content_type = header_value(headers, "Content-Type") or ""
+        text, charset, failed = decode_text(body, content_type, truncated)
         return Outcome(
             status=response.status_code,
             reason=response.reason or "",
@@ -222,6 +224,7 @@ class Client:
             elapsed_ms=elapsed,
             bytes_sent=len(request.body),
             url=request.display_url(),
+            charset_failed=failed,
         )
 
 
@@ -265,26 +268,33 @@ def _read_capped(response: requests.Response, limit: int) -> tuple[bytes, bool]:
     return body[:limit], total > limit
 
 
-def decode_text(body: bytes, content_type: str, truncated: bool = False) -> tuple[str, str]:
-    """(text, charset used): the declared charset, else UTF-8, else latin-1. Never raises.
+def decode_text(
+    body: bytes, content_type: str, truncated: bool = False
+) -> tuple[str, str, str]:
+    """(text, charset used, charset that failed): the declared charset, else UTF-8, else
+    latin-1. Never raises.
 
-    A truncated body may end inside a multi-byte character; that tail is left out rather
-    than making the whole body fall back to latin-1.
+    The third item names the first charset that could not decode the body ("" when the
+    body decoded as labelled); a declared charset Python does not know is no failure, the
+    body is then read as UTF-8. A truncated body may end inside a multi-byte character;
+    that tail is left out rather than making the whole body fall back to latin-1.
     """
     declared = ""
     for param in content_type.split(";")[1:]:
         name, _, value = param.partition("=")
         if name.strip().lower() == "charset":
             declared = value.strip().strip("\"'").lower()
-    for charset in (declared, "utf-8"):
-        if not charset:
-            continue
+    failed = ""
+    for charset in dict.fromkeys(c for c in (declared, "utf-8") if c):
         try:
             info = codecs.lookup(charset)
-            # Refuse bytes-to-bytes "codecs" such as base64 or zlib named as a charset.
-            if not getattr(info, "_is_text_encoding", True):
-                continue
-            return info.incrementaldecoder().decode(body, final=not truncated), charset
-        except (LookupError, UnicodeError, TypeError, ValueError):
+        except (LookupError, TypeError, ValueError):
             continue
-    return body.decode("latin-1"), "latin-1"
+        # Refuse bytes-to-bytes "codecs" such as base64 or zlib named as a charset.
+        if not getattr(info, "_is_text_encoding", True):
+            continue
+        try:
+            return info.incrementaldecoder().decode(body, final=not truncated), charset, failed
+        except (UnicodeError, TypeError, ValueError):
+            failed = failed or charset
+    return body.decode("latin-1"), "latin-1", failed

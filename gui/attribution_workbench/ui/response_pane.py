@@ -54,12 +54,15 @@ class OutcomeLike(Protocol):
     truncated: bool
     text: str
     charset: str
+    charset_failed: str
     elapsed_ms: float
     body: bytes
     url: str
 
     @property
     def ok(self) -> bool: ...
+
+    def header(self, name: str) -> str | None: ...
 
     def json(self) -> Any | None: ...
 
