@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from attribution_workbench.core.answers import retry_after_seconds
 from attribution_workbench.core.app_event import (
     DEFAULT_APP_EVENT_TYPE,
     THROTTLE_WAIT_S,
@@ -17,7 +18,6 @@ from attribution_workbench.core.app_event import (
     matching_app_event,
     missing_ids,
     prepare_app_event,
-    retry_after_seconds,
 )
 from attribution_workbench.core.event import AttributionEvent
 from attribution_workbench.core.regions import Api, Destination, Region, Target

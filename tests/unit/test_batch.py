@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from attribution_workbench.core.answers import retry_after_seconds
 from attribution_workbench.core.batch import (
     Decision,
     RetryPolicy,
@@ -20,7 +21,6 @@ from attribution_workbench.core.batch import (
     iter_rows,
     read_csv,
     read_jsonl,
-    retry_after_seconds,
     write_results_csv,
 )
 

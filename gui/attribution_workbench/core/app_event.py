@@ -11,34 +11,32 @@ of that API into one plain sentence (never raising, the key masked if echoed bac
 from __future__ import annotations
 
 import json
-import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
 from http import HTTPStatus
 from typing import Any
 
-from attribution_workbench.core.event import AD_ID_FIELDS, AttributionEvent
+from attribution_workbench.core.answers import header_value, retry_after_seconds
+from attribution_workbench.core.event import (
+    AD_ID_FIELDS,
+    IOS_ID_FIELDS,
+    REQUIRED_ID_FIELDS,
+    V2_INVALID_IDS,
+    AttributionEvent,
+)
 from attribution_workbench.core.regions import Destination
-from attribution_workbench.core.wire import PreparedRequest, mask_key, prepare_v2
+from attribution_workbench.core.wire import PreparedRequest, prepare_v2, redact_key
 
 DEFAULT_APP_EVENT_TYPE = "App Open"
 MIN_DEVICE_ID_CHARS = 5  # the V2 API rejects shorter user_id/device_id values
 THROTTLE_WAIT_S = 30.0  # the docs: wait 30 s before retrying throttled devices
 
-# Which ad ID a device_id defaults to, per platform (the IDs an SDK would use).
-_DEVICE_ID_SOURCES: dict[str, tuple[str, ...]] = {
-    "ios": ("idfv", "idfa"),
-    "android": ("adid", "android_app_set_id"),
-}
-# Values the V2 API rejects as IDs (API-FACTS section 2), compared case-insensitively.
-_INVALID_IDS = frozenset(
-    {
-        "anonymous", "nil", "none", "null", "n/a", "na", "undefined", "unknown", "",
-        "00000000-0000-0000-0000-000000000000", "{}", "lmy47d", "0", "-1",
-    }
-)
+# Which ad ID a device_id defaults to, per platform (the IDs an SDK would use): the
+# platform's required IDs, iOS SDKs taking the vendor ID (idfv) first.
+_DEVICE_ID_SOURCES = {**REQUIRED_ID_FIELDS, "ios": IOS_ID_FIELDS[::-1]}
+# Values the V2 API rejects as IDs, compared case-insensitively.
+_INVALID_IDS = V2_INVALID_IDS
 _EVENT_LISTS = (
     "events_with_missing_fields",
     "events_with_invalid_fields",
@@ -157,36 +155,6 @@ def _int(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def _header(headers: Mapping[str, str] | None, name: str) -> str | None:
-    for key, value in (headers or {}).items():
-        if key.lower() == name.lower():
-            return value
-    return None
-
-
-def retry_after_seconds(value: str | None) -> float | None:
-    """A Retry-After header (seconds or an HTTP date) as seconds from now; None if unreadable."""
-    if value is None:
-        return None
-    text = value.strip()
-    try:
-        seconds = float(text)
-    except ValueError:
-        try:
-            when = parsedate_to_datetime(text)
-        except (TypeError, ValueError, IndexError, OverflowError):
-            return None
-        if when is None:
-            return None
-        try:
-            seconds = when.timestamp() - time.time()
-        except (OverflowError, ValueError, OSError):
-            return None
-    if seconds != seconds or seconds in (float("inf"), float("-inf")):
-        return None
-    return max(0.0, seconds)
-
-
 def _event_problems(parsed: Mapping[str, Any]) -> tuple[tuple[str, str, tuple[int, ...]], ...]:
     rows: list[tuple[str, str, tuple[int, ...]]] = []
     for name in _EVENT_LISTS:
@@ -218,7 +186,7 @@ def interpret_v2(
     from attribution_workbench.core.verify import Verdict, VerifyMethod, interpret, server_words
 
     if api_key:
-        text = text.replace(api_key, mask_key(api_key))
+        text = redact_key(text, api_key)
     parsed = _json_object(text)
     accepted = 200 <= status < 300
     ingested = _int(parsed.get("events_ingested"))
@@ -233,7 +201,7 @@ def interpret_v2(
     except ValueError:
         reason = ""
     error = None if accepted else server_words(status, reason, text)
-    retry_after = retry_after_seconds(_header(headers, "Retry-After"))
+    retry_after = retry_after_seconds(header_value((headers or {}).items(), "Retry-After"))
     if status == 429 and retry_after is None:
         retry_after = THROTTLE_WAIT_S
 

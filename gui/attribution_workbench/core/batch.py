@@ -36,15 +36,14 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
-from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from attribution_workbench.core import rules
+from attribution_workbench.core.answers import retry_after_seconds
 from attribution_workbench.core.event import AttributionEvent, canonical_json
 from attribution_workbench.core.typed_values import ValueType, convert
-from attribution_workbench.core.wire import Transport, prepare
+from attribution_workbench.core.wire import Transport, WireError, prepare, redact_key
 
 if TYPE_CHECKING:
     from attribution_workbench.core._transport import CancelToken
@@ -266,23 +265,6 @@ class Decision:
         return self.status is None
 
 
-def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
-    """A ``Retry-After`` header as seconds from now (delta-seconds or an HTTP date)."""
-    if value is None or not value.strip():
-        return None
-    text = value.strip()
-    if text.isdigit():
-        return float(text)
-    try:
-        moment = parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    current = datetime.now(timezone.utc).timestamp() if now is None else now
-    return max(0.0, moment.timestamp() - current)
-
-
 def decide(
     policy: RetryPolicy,
     attempt: int,
@@ -304,17 +286,16 @@ def decide(
                 reason=f"HTTP {status}: the server may have ingested it; not retried",
             )
         return Decision(RowStatus.REJECTED, reason=f"HTTP {status}")
-    kind = str(getattr(error_kind, "value", error_kind))
-    if kind == "cancelled":
+    if error_kind == "cancelled":
         return Decision(RowStatus.CANCELLED, reason="cancelled")
-    if kind in _BEFORE_SENDING:
-        decision = _backoff(policy, attempt, f"network ({kind})", None, now)
+    if error_kind in _BEFORE_SENDING:
+        decision = _backoff(policy, attempt, f"network ({error_kind})", None, now)
         return decision if decision.retry else replace(decision, status=RowStatus.NOT_SENT)
-    if kind in _NEVER_SENT:
-        return Decision(RowStatus.NOT_SENT, reason=f"network ({kind})")
+    if error_kind in _NEVER_SENT:
+        return Decision(RowStatus.NOT_SENT, reason=f"network ({error_kind})")
     return Decision(
         RowStatus.MAYBE_ACCEPTED,
-        reason=f"network ({kind}) after the request may have arrived; not retried",
+        reason=f"network ({error_kind}) after the request may have arrived; not retried",
     )
 
 
@@ -359,6 +340,9 @@ class Progress:
     rate: float  # rows finished per second so far
     eta_s: float | None
     done: bool = False
+    # The rows finished since the previous report (sent, failed or skipped), in the order
+    # they finished: reports are throttled, so one report may carry several.
+    finished: tuple[RowResult, ...] = ()
 
 
 class RateLimiter:
@@ -446,14 +430,12 @@ class BatchSender:
 
         Rows not reached because of a cancel get no result.
         """
-        from attribution_workbench.core.client import SendError
-
-        self._error_type: type[Exception] = SendError
         self._limiter = RateLimiter(self.rate)
         self._started = time.monotonic()
         self._last_report = 0.0
         self._counts = {"sent": 0, "ok": 0, "failed": 0, "retried": 0}
         self._total = total
+        self._unreported: list[RowResult] = []
         results: list[RowResult] = []
         work: queue.Queue[Row | None] = queue.Queue(maxsize=self.concurrency * 2)
         threads = [
@@ -470,6 +452,7 @@ class BatchSender:
                     skipped = RowResult(row, RowStatus.SKIPPED, error="; ".join(row.problems()))
                     with self._lock:
                         results.append(skipped)
+                        self._unreported.append(skipped)
                     continue
                 work.put(row)
         except BaseException:
@@ -500,16 +483,31 @@ class BatchSender:
                 return
             if self.cancelled:
                 continue  # drain, so the reader never blocks on a full queue
-            result = self._send_row(row)
+            try:
+                result = self._send_row(row)
+            except Exception as exc:
+                # A bug must cost this row, not the worker: a dead worker would lose the row
+                # and, with no worker left, leave the reader blocked on a full queue forever.
+                # Whether the request left is unknown, so it is not retried automatically.
+                words = redact_key(f"{type(exc).__name__}: {exc}", self.key)
+                result = RowResult(
+                    row, RowStatus.MAYBE_ACCEPTED, error=f"unexpected error ({words})"
+                )
             with self._lock:
                 results.append(result)
+                self._unreported.append(result)
                 self._counts["sent"] += 1
                 self._counts["ok" if result.status is RowStatus.OK else "failed"] += 1
             self._report()
 
     def _send_row(self, row: Row) -> RowResult:
+        from attribution_workbench.core.client import SendError
+
         assert row.event_text is not None
-        request = prepare(row.event_text, self.destination, self.key, self.transport)
+        try:
+            request = prepare(row.event_text, self.destination, self.key, self.transport)
+        except WireError as exc:  # e.g. an unpaired surrogate in a property: cannot be sent
+            return RowResult(row, RowStatus.NOT_SENT, error=str(exc))
         attempt = 0
         started = time.perf_counter()
         while True:
@@ -518,11 +516,10 @@ class BatchSender:
             attempt += 1
             try:
                 outcome = self.client.send(request, timeout=self.timeout, cancel=self.cancel_token)
-            except self._error_type as exc:
-                kind = getattr(exc, "kind", "other")
-                decision = decide(self.retry, attempt, error_kind=kind)
+            except SendError as exc:
+                decision = decide(self.retry, attempt, error_kind=exc.kind.value)
                 http_status, body = None, ""
-                error: str | None = f"{getattr(exc, 'message', exc)}"
+                error: str | None = exc.message
             else:
                 decision = decide(
                     self.retry,
@@ -530,7 +527,9 @@ class BatchSender:
                     status=outcome.status,
                     retry_after=outcome.header("Retry-After"),
                 )
-                http_status, body, error = outcome.status, outcome.text[:BODY_CAP], None
+                # Masked before trimming, so a cut can never leave part of the key behind.
+                body = redact_key(outcome.text, self.key)[:BODY_CAP]
+                http_status, error = outcome.status, None
             if decision.retry:
                 with self._lock:
                     self._counts["retried"] += 1
@@ -554,6 +553,7 @@ class BatchSender:
                 return
             self._last_report = now
             counts = dict(self._counts)
+            finished, self._unreported = tuple(self._unreported), []
         elapsed = max(now - self._started, 1e-9)
         rate = counts["sent"] / elapsed
         eta = None
@@ -569,6 +569,7 @@ class BatchSender:
                 rate,
                 eta,
                 final,
+                finished,
             )
         )
 

@@ -24,7 +24,6 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import IO, Any
-from urllib.parse import quote, quote_plus
 
 from attribution_workbench.core.regions import Api
 from attribution_workbench.core.wire import (
@@ -34,6 +33,7 @@ from attribution_workbench.core.wire import (
     KeyStyle,
     PreparedRequest,
     Transport,
+    redact_key,
 )
 
 FILE_NAME = "history.sqlite3"
@@ -117,19 +117,6 @@ class Entry:
         data = asdict(self)
         data["time_iso"] = time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(self.time))
         return data
-
-
-class HistoryError(Exception):
-    """The history file cannot be used; the message says why in words."""
-
-
-def redact(text: str, key: str) -> str:
-    """``text`` with every spelling of ``key`` a server or a URL might use replaced."""
-    if not key:
-        return text
-    for spelling in sorted({key, quote(key, safe=""), quote_plus(key)}, key=len, reverse=True):
-        text = text.replace(spelling, REDACTED_KEY)
-    return text
 
 
 def event_type_of(event_text: str) -> str:
@@ -264,9 +251,7 @@ class History:
                 f"The history file {self.path} cannot be used ({error}; {second}). "
                 "History is kept in memory for this session only."
             )
-            conn = sqlite3.connect(":memory:", check_same_thread=False)
-            conn.executescript(_SCHEMA)
-            return conn
+            return _empty_memory()
         self.notice = (
             f"The history file could not be read ({error}); it was moved to {moved} "
             "and a new, empty history was started."
@@ -286,8 +271,7 @@ class History:
             memory.execute(f"SELECT {_COLUMNS} FROM entries LIMIT 1").fetchall()
         except (OSError, ValueError, sqlite3.Error):
             memory.close()
-            memory = sqlite3.connect(":memory:", check_same_thread=False)
-            memory.executescript(_SCHEMA)
+            memory = _empty_memory()
         self.in_memory = True
         self.notice = (
             f"The history file {self.path} cannot be written ({error}). "
@@ -335,8 +319,10 @@ class History:
         when: float | None = None,
     ) -> int:
         """Store one send (its own committed transaction); returns the new entry's id."""
-        key = request.api_key
-        response = redact(response_text, key)
+        def redact(text: str) -> str:
+            return redact_key(text, request.api_key, style=KeyStyle.REDACT)
+
+        response = redact(response_text)
         truncated = len(response) > MAX_RESPONSE_CHARS
         ok = error_kind is None and status is not None and 200 <= status < 300
         row = (
@@ -344,20 +330,20 @@ class History:
             profile,
             region,
             target,
-            redact(request.display_url(KeyStyle.REDACT), key),
+            redact(request.display_url(KeyStyle.REDACT)),
             request.transport.value,
             request.api.value,
-            redact(request.event_text, key),
-            redact(event_type_of(request.event_text), key),
-            redact(request.display_body(KeyStyle.REDACT), key),
+            redact(request.event_text),
+            redact(event_type_of(request.event_text)),
+            redact(request.display_body(KeyStyle.REDACT)),
             int(ok),
             status,
-            redact(reason, key),
+            redact(reason),
             response[:MAX_RESPONSE_CHARS],
             int(truncated),
             elapsed_ms,
             error_kind,
-            redact(error_message, key),
+            redact(error_message),
         )
         cursor = self._write(
             lambda conn: conn.execute(
@@ -457,6 +443,13 @@ class History:
 
 # SQLite's words for "the storage refused", as opposed to "the file is damaged".
 _STORAGE_ERRORS = ("disk is full", "readonly", "read-only", "unable to open", "disk i/o error")
+
+
+def _empty_memory() -> sqlite3.Connection:
+    """A fresh in-memory history: the fallback when no file can be used."""
+    conn = sqlite3.connect(":memory:", check_same_thread=False)
+    conn.executescript(_SCHEMA)
+    return conn
 
 
 def _is_storage_error(error: BaseException) -> bool:

@@ -24,7 +24,7 @@ import urllib3.exceptions as u3
 
 from attribution_workbench.core.network import tls_advice
 from attribution_workbench.core.regions import is_loopback_host
-from attribution_workbench.core.wire import PreparedRequest, encode_component, mask_key
+from attribution_workbench.core.wire import PreparedRequest, redact_key
 
 # A reset while uploading a body this large most likely means the server refused its size
 # (the HTTP API V2 documents a 1 MB limit and closes such uploads early).
@@ -94,14 +94,6 @@ def _chain(exc: BaseException) -> Iterator[BaseException]:
         queue += [item for item in inner if isinstance(item, BaseException)]
 
 
-def _scrub(text: str, request: PreparedRequest) -> str:
-    key = request.api_key
-    if key:
-        for form in {key, encode_component(key)}:
-            text = text.replace(form, mask_key(key))
-    return text
-
-
 def _where(request: PreparedRequest) -> tuple[str, str]:
     """(host, "host:port") for messages; never raises, even for a malformed URL."""
     try:
@@ -136,13 +128,13 @@ def map_exception(
     host, where = _where(request)
     # Exception types outermost first, then the innermost text: enough for a bug report.
     detail = " <- ".join(type(e).__name__ for e in chain) + f": {chain[-1]}"
-    detail = _scrub(detail, request)
+    detail = redact_key(detail, request.api_key)
 
     def has(*types: type[BaseException]) -> bool:
         return any(isinstance(item, types) for item in chain)
 
     def fail(kind: SendErrorKind, message: str) -> SendError:
-        return SendError(kind, _scrub(message, request), elapsed, detail)
+        return SendError(kind, redact_key(message, request.api_key), elapsed, detail)
 
     K = SendErrorKind
     if has(

@@ -19,7 +19,6 @@ from __future__ import annotations
 import enum
 import json
 import time
-import uuid
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -27,14 +26,15 @@ from typing import Any
 
 from attribution_workbench.core.client import CancelToken, Client, SendError
 from attribution_workbench.core.event import AttributionEvent
+from attribution_workbench.core.ids import new_ad_id
 from attribution_workbench.core.regions import Api, Destination, Region, Target
 from attribution_workbench.core.wire import (
     KeyStyle,
     PreparedRequest,
     WireError,
-    mask_key,
     prepare,
     prepare_v2,
+    redact_key,
 )
 
 PROBE_EVENT_TYPE = "[Attribution Workbench] Key check"
@@ -94,11 +94,12 @@ def probe_event(platform: str = "ios") -> AttributionEvent:
     iOS IDs are upper-case UUIDs and Google ad IDs lower-case, as the devices send them, so
     the probe passes the same rules a real event does.
     """
-    ad_id = str(uuid.uuid4())
     if platform == "ios":
-        return AttributionEvent(event_type=PROBE_EVENT_TYPE, platform="ios", idfa=ad_id.upper())
+        return AttributionEvent(event_type=PROBE_EVENT_TYPE, platform="ios", idfa=new_ad_id("ios"))
     if platform == "android":
-        return AttributionEvent(event_type=PROBE_EVENT_TYPE, platform="android", adid=ad_id)
+        return AttributionEvent(
+            event_type=PROBE_EVENT_TYPE, platform="android", adid=new_ad_id("android")
+        )
     raise ValueError(f"Unknown platform {platform!r}; use 'ios' or 'android'.")
 
 
@@ -136,8 +137,9 @@ def check_key(
             destination, method, Verdict.UNREACHABLE, None, exc.message, url, exc.elapsed_ms
         )
     verdict = interpret(method, outcome.status, outcome.text)
-    # Mask before trimming, so a cut can never leave part of the key behind.
-    message = server_words(outcome.status, outcome.reason, _redact(outcome.text, key))
+    # Mask before trimming, so a cut can never leave part of the key behind. The V2 API
+    # answers "Invalid API key: <key>"; the key must not reach a screen or log.
+    message = server_words(outcome.status, outcome.reason, redact_key(outcome.text, key))
     return _result(destination, method, verdict, outcome.status, message, url, outcome.elapsed_ms)
 
 
@@ -277,8 +279,3 @@ def _json_error(text: str) -> str | None:
     parsed = _json_object(text)
     error = parsed.get("error") if parsed else None
     return error if isinstance(error, str) else None
-
-
-def _redact(text: str, key: str) -> str:
-    # The V2 API answers "Invalid API key: <key>"; the key must not reach a screen or log.
-    return text.replace(key, mask_key(key)) if key else text

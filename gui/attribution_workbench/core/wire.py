@@ -18,10 +18,10 @@ import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qs, quote, urlsplit
+from urllib.parse import parse_qs, quote, quote_plus, urlsplit
 
 from attribution_workbench import __version__
-from attribution_workbench.core.event import AttributionEvent
+from attribution_workbench.core.event import AttributionEvent, canonical_json
 from attribution_workbench.core.regions import Api, Destination
 
 USER_AGENT = f"attribution-workbench/{__version__}"
@@ -71,6 +71,28 @@ def mask_key(key: str) -> str:
     # Only a plain tail is shown: it then reads the same in a URL, a form body and JSON.
     shown = len(key) >= 20 and tail.isascii() and tail.isalnum()
     return "•" * 8 + (tail if shown else "")
+
+
+def redact_key(text: str, *keys: str, style: KeyStyle = KeyStyle.MASK) -> str:
+    """``text`` with each key masked wherever it appears: raw, percent-encoded as a parameter
+    is sent (``encode_component``), or as ``quote``/``quote_plus`` spell it (a server or a
+    library echoing the URL). ``KeyStyle.MASK`` shows ``mask_key``, ``REDACT`` the constant
+    ``REDACTED_KEY``. Longest spelling first, so a key containing another is masked whole."""
+    masks: dict[str, str] = {}
+    for key in keys:
+        if not key:
+            continue
+        spellings = {key}
+        for encode in (encode_component, quote, quote_plus):
+            try:
+                spellings.add(encode(key))
+            except (WireError, UnicodeEncodeError):  # an unpaired surrogate: sent nowhere
+                pass
+        for spelling in spellings:
+            masks.setdefault(spelling, _key_text(key, style))
+    for spelling in sorted(masks, key=len, reverse=True):
+        text = text.replace(spelling, masks[spelling])
+    return text
 
 
 def encode_component(text: str) -> str:
@@ -184,11 +206,11 @@ def prepare_v2(
 ) -> PreparedRequest:
     """Build an HTTP API V2 request (``/2/httpapi``, JSON body) with the same machinery."""
     head = '{"api_key":'
-    key_json = json.dumps(api_key, ensure_ascii=False)
-    events_json = json.dumps(list(events), separators=(",", ":"), ensure_ascii=False)
+    key_json = canonical_json(api_key)
+    events_json = canonical_json(list(events))
     tail = ',"events":' + events_json
     if options:
-        tail += ',"options":' + json.dumps(options, separators=(",", ":"), ensure_ascii=False)
+        tail += ',"options":' + canonical_json(options)
     text = head + key_json + tail + "}"
     try:
         body = text.encode("utf-8")

@@ -60,9 +60,10 @@ class ErrorReporter(QObject):
             self._secrets.add(secret)
 
     def redact(self, text: str) -> str:
-        for secret in self._secrets:
-            text = text.replace(secret, "•" * 8)
-        return text
+        # Imported here: start-up does not need the wire module before the first frame.
+        from attribution_workbench.core.wire import KeyStyle, redact_key
+
+        return redact_key(text, *self._secrets, style=KeyStyle.REDACT)
 
     def report(
         self, exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None
