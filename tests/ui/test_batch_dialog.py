@@ -122,3 +122,18 @@ def test_closing_the_window_stops_a_running_batch(
     sent = len(sandbox.state.requests(path="/attribution"))
     qtbot.wait(800)  # more than two more rows' worth of delay
     assert len(sandbox.state.requests(path="/attribution")) == sent < 40
+
+
+def test_the_results_table_fills_while_the_batch_runs(
+    qtbot: QtBot, window: MainWindow, sandbox: SandboxServer, tmp_path: Path
+) -> None:
+    sandbox.add_fault("delay", seconds=0.15, count=0, path="/attribution")
+    dialog = open_dialog(qtbot, window, write_jsonl(tmp_path / "b.jsonl", 12))
+    dialog.concurrency.setValue(1)
+    qtbot.mouseClick(dialog.start, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.table.rowCount() >= 2, timeout=10_000)
+    assert dialog.is_running()  # rows are shown before the batch is over
+    assert dialog.table.item(0, 1).text() == "200 ok"
+    qtbot.waitUntil(lambda: not dialog.is_running(), timeout=20_000)
+    numbers = [dialog.table.item(i, 0).text() for i in range(dialog.table.rowCount())]
+    assert numbers == [str(n) for n in range(1, 13)]

@@ -248,6 +248,7 @@ class BatchDialog(QDialog):
         self._relay = relay
         self.progress.setRange(0, max(total, 1))
         self.progress.setValue(0)
+        self.table.setRowCount(0)  # this run's rows fill it as they finish
         self.stats.setText(f"Sending {total} row(s)…")
         self._task = self._runner.run(run, self._on_done, "batch send")
         self._update_controls()
@@ -266,6 +267,9 @@ class BatchDialog(QDialog):
             f"{progress.sent}/{progress.total} sent — {progress.ok} ok, {progress.failed} failed, "
             f"{progress.retried} retried — {progress.rate:.1f}/s{eta}"
         )
+        # Rows appear as they finish; _on_done puts the whole table in row order.
+        for result in progress.finished:
+            self._set_row(self.table.rowCount(), result)
 
     def _on_done(self, result: Any, error: BaseException | None) -> None:
         cancelled = self._relay is not None and self._relay.cancelled
@@ -287,19 +291,23 @@ class BatchDialog(QDialog):
         self._update_controls()
 
     def _fill_table(self) -> None:
-        self.table.setRowCount(len(self.results))
+        self.table.setRowCount(0)
         for index, result in enumerate(self.results):
-            status = result.status.label
-            if result.http_status is not None:
-                status = f"{result.http_status} {status}"
-            cells = (
-                str(result.row.number),
-                status,
-                result.body or result.error or "",
-                f"{result.elapsed_ms:.0f} ms" if result.attempts else "",
-            )
-            for column, text in enumerate(cells):
-                self.table.setItem(index, column, QTableWidgetItem(text))
+            self._set_row(index, result)
+
+    def _set_row(self, index: int, result: batch.RowResult) -> None:
+        status = result.status.label
+        if result.http_status is not None:
+            status = f"{result.http_status} {status}"
+        cells = (
+            str(result.row.number),
+            status,
+            result.body or result.error or "",
+            f"{result.elapsed_ms:.0f} ms" if result.attempts else "",
+        )
+        self.table.setRowCount(max(self.table.rowCount(), index + 1))
+        for column, text in enumerate(cells):
+            self.table.setItem(index, column, QTableWidgetItem(text))
 
     # -- export -------------------------------------------------------------------------
 
