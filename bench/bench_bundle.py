@@ -3,12 +3,14 @@
 Budgets (DESIGN.md): the bundle <= 130 MB on disk and starts within 1.2 x the venv app;
 like the app, within 1.3 x a bare PySide6 window on start and idle memory.
 
-Measured exactly as bench/bench_startup.py measures the venv app and the bare window: it is
-imported, and its ``measure`` runs those two. The bundle cannot run that script's child, so
-its GUI carries the same probe (``AW_STARTUP_PROBE=1``, gui/attribution_workbench/smoke.py):
-it prints ``painted <monotonic ns>`` at its window's first paint and ``idle`` a second later,
-when the parent reads VmRSS. Every run is a fresh process with an empty config dir; the three
-kinds take turns; medians of ``--runs`` runs after one unmeasured warm-up each.
+Measured exactly as bench/bench_startup.py measures the venv app and the bare window: its
+``measure`` runs all three, with one environment (``child_env``). The venv app is
+``python -m attribution_workbench``, the bundle its executable, both with
+``AW_STARTUP_PROBE=1``: the app's own probe (gui/attribution_workbench/smoke.py) prints
+``painted <monotonic ns>`` at its window's first paint, ``ready <ns>`` at its first paint with
+the panes, and ``idle`` a second later, when the parent reads VmRSS. Every run is a fresh
+process with an empty config dir; the three kinds take turns; medians of ``--runs`` runs
+after one unmeasured warm-up each.
 
     python bench/bench_bundle.py [--runs 7] [--platform offscreen|xcb] [--cold] [--bundle DIR]
 
@@ -23,12 +25,12 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import bench_startup  # noqa: E402  (the sibling script: same protocol, same measurements)
+import bench_startup  # the sibling script: same protocol, same environment, same measurements
+from _common import ratio_verdict as verdict
+from _common import rotating
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_BUNDLE = ROOT / "dist" / "attribution-workbench"
@@ -48,26 +50,6 @@ def disk_usage(path: Path) -> int:
     return total
 
 
-def measure_bundle(executable: Path, platform: str) -> Sample:
-    """bench_startup.measure for the frozen GUI: same environment, same protocol."""
-    with tempfile.TemporaryDirectory(prefix="aw-bench-") as home:
-        env = dict(os.environ)
-        env.pop("AMPLITUDE_API_KEY", None)  # a first start without a key
-        env.update(
-            QT_QPA_PLATFORM=platform,
-            XDG_CONFIG_HOME=str(Path(home) / "config"),
-            XDG_DATA_HOME=str(Path(home) / "data"),
-            AW_STARTUP_PROBE="1",
-            AW_STARTUP_PROBE_IDLE_MS=str(bench_startup.IDLE_MS),
-        )
-        errors = Path(home) / "stderr"
-        with errors.open("w") as stderr:
-            sample, code = bench_startup.run_child([str(executable)], env, stderr)
-        if code != 0 or sample is None:
-            raise RuntimeError(f"the bundle failed (exit {code}): {errors.read_text()[-2000:]}")
-    return sample
-
-
 def drop_page_cache() -> str | None:
     """Empty the page cache; the reason it could not, or None."""
     os.sync()
@@ -80,21 +62,11 @@ def drop_page_cache() -> str | None:
 
 
 def series(
-    runners: dict[str, Callable[[], Sample]], runs: int, before: Callable[[], object] | None
+    runners: dict[str, Callable[[], Sample]], runs: int, between: Callable[[], object] | None
 ) -> dict[str, Sample]:
     """Medians of ``runs`` runs of each kind, the kinds rotating their order."""
-    samples: dict[str, list[Sample]] = {kind: [] for kind in runners}
-    kinds = list(runners)
-    for run in range(runs):
-        shift = run % len(kinds)
-        for kind in kinds[shift:] + kinds[:shift]:
-            if before is not None:
-                before()
-            samples[kind].append(runners[kind]())
+    samples = rotating(runners, runs, between)
     return {kind: bench_startup.median_sample(values) for kind, values in samples.items()}
-
-
-verdict = bench_startup.verdict
 
 
 def report(title: str, medians: dict[str, Sample]) -> None:
@@ -147,15 +119,15 @@ def main() -> int:
     )
 
     runners: dict[str, Callable[[], Sample]] = {
-        "bundle": lambda: measure_bundle(executable, platform),
-        "app": lambda: bench_startup.measure("app", platform),
-        "bare": lambda: bench_startup.measure("bare", platform),
+        "bundle": lambda: bench_startup.measure([str(executable)], platform),
+        "app": lambda: bench_startup.measure(bench_startup.APP, platform),
+        "bare": lambda: bench_startup.measure(bench_startup.BARE, platform),
     }
     for run in runners.values():  # warm the page cache (and write the venv's .pyc files)
         run()
     report(
         f"page cache warm: {args.runs} rotating runs each, medians",
-        series(runners, args.runs, before=None),
+        series(runners, args.runs, between=None),
     )
     if args.cold:
         problem = drop_page_cache()
@@ -165,7 +137,7 @@ def main() -> int:
             report(
                 f"page cache cold (dropped before every run): {args.runs} rotating runs each, "
                 "medians",
-                series(runners, args.runs, before=drop_page_cache),
+                series(runners, args.runs, between=drop_page_cache),
             )
     return 0
 

@@ -1,11 +1,14 @@
 """Cold start to first paint, and idle memory, of the app vs a bare PySide6 window.
 
-Budget (DESIGN.md): both ratios <= 1.3. Each run starts a fresh interpreter for the app
-(a first start: empty config dir, so the target is the in-process sandbox, which starts
-after the first paint) and one for a bare ``QMainWindow`` of the same size, alternating
-which goes first. A child prints the time of the first paint event of its main window
-(``time.monotonic_ns()``, one clock for parent and child) and, after 1 s idle, "idle";
-the parent then reads VmRSS from ``/proc/<pid>/status``. Medians of ``--runs`` runs.
+Budget (DESIGN.md): both ratios <= 1.3. Each run starts a fresh process with an empty config
+dir (a first start: the target is the in-process sandbox, which starts after the first
+paint), taking turns: the app exactly as the bundle runs it (``python -m attribution_workbench``
+with ``AW_STARTUP_PROBE=1``: its own probe, gui/attribution_workbench/smoke.py) and a bare
+``QMainWindow`` of the same size (this script's child). Each prints ``painted <ns>`` at the
+first paint of its main window (``time.monotonic_ns()``, one clock for parent and child),
+``ready <ns>`` at its first paint with the panes in it (the app's start is staged; a bare
+window is ready at once) and, after 1 s idle, ``idle``; the parent then reads VmRSS from
+``/proc/<pid>/status``. Medians of ``--runs`` runs.
 
     python bench/bench_startup.py [--runs 7] [--platform offscreen|xcb]
 
@@ -22,54 +25,44 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, NamedTuple
 
+from _common import GUI_DIR, ratio_verdict, rotating
+
 BUDGET = 1.3
 IDLE_MS = 1000
-GUI_DIR = Path(__file__).resolve().parent.parent / "gui"
 SIZE = (1200, 800)
+# The two venv children: the app as installed (what the bundle's launcher runs) and the bare window.
+APP = [sys.executable, "-m", "attribution_workbench"]
+BARE = [sys.executable, str(Path(__file__).resolve()), "--child"]
 
 
-# --- child ----------------------------------------------------------------------------------------
-def child(kind: str) -> int:
+# --- child: the bare window -----------------------------------------------------------------------
+def child() -> int:
+    """A bare window speaking the probe protocol (the app's side: smoke.StartupProbe)."""
     from PySide6.QtCore import QEvent, QObject, QTimer
     from PySide6.QtWidgets import QApplication, QMainWindow
 
     class FirstPaint(QObject):
-        done = False
-
         def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
-            if event.type() != QEvent.Type.Paint:
-                return False
-            if not self.done:
-                self.done = True
-                print(f"painted {time.monotonic_ns()}", flush=True)
-                QTimer.singleShot(IDLE_MS, report_idle)
-            # The app's first frame comes before its panes (a staged start); "ready" is the
-            # first paint with them. A bare window is ready at its first paint.
-            if kind == "bare" or watched.findChild(QObject, "target") is not None:
-                print(f"ready {time.monotonic_ns()}", flush=True)
+            if event.type() == QEvent.Type.Paint:
+                now = time.monotonic_ns()
+                print(f"painted {now}\nready {now}", flush=True)
                 watched.removeEventFilter(self)
+                QTimer.singleShot(IDLE_MS, report_idle)
             return False
 
     def report_idle() -> None:
         print("idle", flush=True)
         QTimer.singleShot(500, QApplication.quit)
 
-    probe = FirstPaint()
-
-    def watch(window: QMainWindow) -> None:
-        window.installEventFilter(probe)
-
-    if kind == "app":
-        from attribution_workbench.app import run
-
-        return run([], on_window=watch)
     app = QApplication(sys.argv[:1])
     window = QMainWindow()
     window.resize(*SIZE)
-    watch(window)
+    probe = FirstPaint()
+    window.installEventFilter(probe)
     window.show()
     return int(app.exec())
 
@@ -98,28 +91,37 @@ def median_sample(samples: list[Sample]) -> Sample:
     )
 
 
-def measure(kind: str, platform: str) -> Sample:
-    """The figures of one fresh child."""
-    with tempfile.TemporaryDirectory(prefix="aw-bench-") as home:
-        env = dict(os.environ)
-        env.pop("AMPLITUDE_API_KEY", None)  # a first start without a key
-        # Like an installed app, start from bytecode: the warm-up runs write the .pyc files.
-        env.pop("PYTHONDONTWRITEBYTECODE", None)
-        env.update(
-            QT_QPA_PLATFORM=platform,
-            XDG_CONFIG_HOME=str(Path(home) / "config"),
-            XDG_DATA_HOME=str(Path(home) / "data"),
-            PYTHONPATH=os.pathsep.join(filter(None, [str(GUI_DIR), env.get("PYTHONPATH")])),
-        )
-        sample, code = run_child([sys.executable, __file__, "--child", kind], env)
-    if code != 0 or sample is None:
-        raise RuntimeError(f"the {kind} child failed (exit {code})")
+def child_env(home: Path, platform: str) -> dict[str, str]:
+    """The environment of every measured child: bare window, venv app and bundle alike."""
+    env = dict(os.environ)
+    env.pop("AMPLITUDE_API_KEY", None)  # a first start without a key
+    # Like an installed app, start from bytecode: the warm-up runs write the .pyc files.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env.update(
+        QT_QPA_PLATFORM=platform,
+        XDG_CONFIG_HOME=str(home / "config"),
+        XDG_DATA_HOME=str(home / "data"),
+        AW_STARTUP_PROBE="1",  # the app's probe (smoke.py); the bare child ignores it
+        AW_STARTUP_PROBE_IDLE_MS=str(IDLE_MS),
+        # For the venv children; a PyInstaller bundle ignores PYTHONPATH.
+        PYTHONPATH=os.pathsep.join(filter(None, [str(GUI_DIR), os.environ.get("PYTHONPATH")])),
+    )
+    return env
+
+
+def measure(argv: list[str], platform: str) -> Sample:
+    """The figures of one fresh child started with ``argv`` (APP, BARE or the bundle)."""
+    with tempfile.TemporaryDirectory(prefix="aw-bench-") as tmp:
+        home = Path(tmp)
+        errors = home / "stderr"
+        with errors.open("w") as stderr:
+            sample, code = run_child(argv, child_env(home, platform), stderr)
+        if code != 0 or sample is None:
+            raise RuntimeError(f"{argv} failed (exit {code}): {errors.read_text()[-2000:]}")
     return sample
 
 
-def run_child(
-    argv: list[str], env: dict[str, str], stderr: IO[str] | None = None
-) -> tuple[Sample | None, int]:
+def run_child(argv: list[str], env: dict[str, str], stderr: IO[str]) -> tuple[Sample | None, int]:
     """Spawn a child that speaks the probe protocol ("painted <ns>", "ready <ns>", "idle").
 
     Returns (its Sample, or None when it did not say all three; its exit code).
@@ -141,35 +143,31 @@ def run_child(
     return Sample(times["painted"], times["ready"], rss), code
 
 
-def verdict(ratio: float, budget: float) -> str:
-    return f"{ratio:.2f} (budget <= {budget}) {'ok' if ratio <= budget else 'OVER BUDGET'}"
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--platform", choices=("offscreen", "xcb"))
-    parser.add_argument("--child", choices=("app", "bare"), help=argparse.SUPPRESS)
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        return child(args.child)
+        return child()
     platform = args.platform or ("xcb" if os.environ.get("DISPLAY") else "offscreen")
-    results: dict[str, list[Sample]] = {"app": [], "bare": []}
-    measure("bare", platform)  # warm the OS file cache once; not counted
-    measure("app", platform)
-    for run in range(args.runs):
-        order = ("app", "bare") if run % 2 == 0 else ("bare", "app")
-        for kind in order:
-            results[kind].append(measure(kind, platform))
-    app, bare = median_sample(results["app"]), median_sample(results["bare"])
+    runners: dict[str, Callable[[], Sample]] = {
+        "app": lambda: measure(APP, platform),
+        "bare": lambda: measure(BARE, platform),
+    }
+    for run in runners.values():  # warm the OS file cache (and write the .pyc files); not counted
+        run()
+    samples = rotating(runners, args.runs)
+    app, bare = median_sample(samples["app"]), median_sample(samples["bare"])
     print(f"start-up bench: {args.runs} alternating runs each, platform {platform}, medians")
     print(
         f"  first paint  app {app.paint_ms:7.1f} ms   bare window {bare.paint_ms:7.1f} ms   "
-        f"ratio {verdict(app.paint_ms / bare.paint_ms, BUDGET)}"
+        f"ratio {ratio_verdict(app.paint_ms / bare.paint_ms, BUDGET)}"
     )
     print(
         f"  idle RSS     app {app.rss_kb / 1024:7.1f} MB   bare window {bare.rss_kb / 1024:7.1f} MB"
-        f"   ratio {verdict(app.rss_kb / bare.rss_kb, BUDGET)}"
+        f"   ratio {ratio_verdict(app.rss_kb / bare.rss_kb, BUDGET)}"
     )
     # Not a budget: how long after its first frame the app paints its panes (a staged start).
     after = app.ready_ms - app.paint_ms
