@@ -47,6 +47,7 @@ class KeyChoice:
     note: str
     problem: str | None = None
     hint: Region | None = None  # the slot is empty but this region has a key
+    pending: bool = False  # still on its way: the key lookup or the sandbox is starting
 
 
 @dataclass
@@ -197,7 +198,11 @@ class Backend(QObject):
             # The Sandbox target always carries the sandbox's demo keys; a profile's key
             # reaches the sandbox through the Custom URL target.
             if self._sandbox is None:
-                return KeyChoice(None, "the sandbox's demo key (once it runs)")
+                return KeyChoice(
+                    None,
+                    "the sandbox's demo key (once it runs)",
+                    pending=self._sandbox_problem is None,
+                )
             key = self._sandbox.keys.get(region.value)
             return KeyChoice(
                 key,
@@ -206,7 +211,7 @@ class Backend(QObject):
             )
         state = self._key_state(region)
         if state.pending:
-            return KeyChoice(None, "looking up…", "Looking up the API key…")
+            return KeyChoice(None, "looking up…", "Looking up the API key…", pending=True)
         if state.key is None:
             return KeyChoice(None, "none found", state.problem, state.hint)
         label = _source_label(state.source)

@@ -91,16 +91,11 @@ class WindowHistory:
         import time
 
         window = self._window
-        window.rebuild_now()
         choice = window.backend.key_for(
             window.destination.current_target(), window.destination.current_region()
         )
-        # The key for a newly chosen profile or region may still be on its way.
-        on_sandbox = window.destination.current_target() is Target.SANDBOX
-        waiting = choice.key is None and (
-            choice.note == "looking up…" or (on_sandbox and window.backend.sandbox is None)
-        )
-        if waiting and time.monotonic() < self._resend_deadline:
+        # The key for a newly chosen profile or region (or the sandbox) may be on its way.
+        if choice.pending and time.monotonic() < self._resend_deadline:
             QTimer.singleShot(50, window, self._resend_when_ready)  # dropped with the window
             return
         window.send()
