@@ -59,13 +59,6 @@ class _KeyState:
     hint: Region | None = None
 
 
-@dataclass
-class _Flight:
-    request: PreparedRequest
-    relay: CancelRelay
-    task: Task
-
-
 class Backend(QObject):
     """Owns the sandbox, the looked-up keys and the sender; ``changed`` when any of them moves."""
 
@@ -89,13 +82,9 @@ class Backend(QObject):
         # Every sandbox a worker started, including one whose result is not delivered yet,
         # so shutdown can stop it even then.
         self._started_sandboxes: list[SandboxHandle] = []
-        self._flight: _Flight | None = None
+        self._in_flight: CancelRelay | None = None  # the send on its way, if any
 
     # --- lifecycle ---------------------------------------------------------------------------
-    @property
-    def started(self) -> bool:
-        return self._started
-
     def start(self) -> None:
         """Allow background work from now on (called after the first paint); idempotent."""
         if not self._started and not self._closed:
@@ -107,8 +96,8 @@ class Backend(QObject):
         if self._closed:
             return
         self._closed = True
-        if self._flight is not None:
-            self._flight.relay.cancel()
+        if self._in_flight is not None:
+            self._in_flight.cancel()
         self._runner.wait(3000)
         with self._lock:
             sandboxes, self._started_sandboxes = self._started_sandboxes, []
@@ -276,27 +265,27 @@ class Backend(QObject):
 
     # --- send ----------------------------------------------------------------------------------
     def is_sending(self) -> bool:
-        return self._flight is not None
+        return self._in_flight is not None
 
     def send(self, request: PreparedRequest, timeout: float, callback: SendCallback) -> None:
         """Send ``request`` in a worker; ``callback(request, outcome, error)`` afterwards."""
-        if self._flight is not None:
+        if self._in_flight is not None:
             raise RuntimeError("a request is already in flight")
         relay = CancelRelay()
 
         def done(result: Any, error: BaseException | None) -> None:
-            self._flight = None
+            self._in_flight = None
             if not self._closed:
                 callback(request, result, error)
 
-        task = self._runner.run(
+        self._runner.run(
             lambda: self._sender_instance().send(request, timeout, relay), done, "send"
         )
-        self._flight = _Flight(request, relay, task)
+        self._in_flight = relay
 
     def cancel(self) -> None:
-        if self._flight is not None:
-            self._flight.relay.cancel()
+        if self._in_flight is not None:
+            self._in_flight.cancel()
 
     @property
     def settings(self) -> Settings:

@@ -266,7 +266,6 @@ class DestinationBar(QGroupBox):
         self.url_error.setText(f"⚠ {url_problem}" if url_problem else "")
         if self._destination is not None:
             self.endpoint.setText(self._destination.endpoint())
-            self.endpoint.setStyleSheet("")
         else:
             # A bad custom URL is explained right under the field; no need to say it twice.
             self.endpoint.setText("—" if url_problem else self._problem or "")

@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from attribution_workbench.core.rules import Finding, Level
+from attribution_workbench.core.rules import Level
 from attribution_workbench.core.typed_values import ValueType, parse_tsv, to_tsv
 from attribution_workbench.ui.findings import FieldNote, level_icon
 from attribution_workbench.ui.keys import bind_keys
@@ -320,7 +320,3 @@ class PropertiesTable(QWidget):
             if row >= 0:
                 self._select(row)
         self.view.setFocus(Qt.FocusReason.OtherFocusReason)
-
-    def show_findings(self, findings: list[Finding]) -> None:
-        self.note.set_findings(findings)
-        self.model.set_marks(findings)

@@ -38,10 +38,6 @@ class Setting(Generic[T]):
     default: T
     check: Callable[[Any], bool] | None = None
 
-    def convert(self, raw: Any) -> T:
-        """The stored value as ``type``; the default when it is missing or garbage."""
-        return self.parse(raw)[0]
-
     def parse(self, raw: Any) -> tuple[T, bool]:
         """(value, False) when ``raw`` is present but garbage and the default was used."""
         if raw is None:
@@ -226,9 +222,6 @@ class Settings:
     def sync(self) -> None:
         self.set(VERSION, SCHEMA_VERSION)
         self._qsettings.sync()
-
-    def clear(self) -> None:
-        self._qsettings.clear()
 
     def names(self) -> Iterator[str]:
         """The keys currently stored (declared or not), for tests and diagnostics."""

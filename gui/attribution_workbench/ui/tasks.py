@@ -61,7 +61,6 @@ class Task:
     callback: Callback
     job: _Job = field(repr=False)
     signals: _Signals = field(repr=False)
-    finished: bool = False
 
 
 class TaskRunner(QObject):
@@ -97,7 +96,6 @@ class TaskRunner(QObject):
         task = self._running.pop(done.task_id, None)
         if task is None:
             return
-        task.finished = True
         task.callback(done.result, done.error)
 
 
