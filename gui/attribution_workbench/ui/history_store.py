@@ -20,6 +20,7 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     Qt,
     Signal,
+    Slot,
 )
 
 from attribution_workbench.core.wire import PreparedRequest
@@ -152,7 +153,9 @@ class HistoryModel(QAbstractTableModel):
         self._filter: HistoryFilter | None = None
         self._generation = 0
         self._fetching = False
-        store.changed.connect(self.reload)
+        self._shown = True
+        self._stale = False
+        store.changed.connect(self._on_store_changed)
 
     # --- loading -------------------------------------------------------------------------
     @property
@@ -163,7 +166,21 @@ class HistoryModel(QAbstractTableModel):
         self._filter = flt
         self.reload()
 
+    def set_shown(self, shown: bool) -> None:
+        """While the list is not on screen, a change only marks it stale (no queries)."""
+        self._shown = shown
+        if shown and self._stale:
+            self.reload()
+
+    @Slot()
+    def _on_store_changed(self) -> None:
+        if self._shown:
+            self.reload()
+        else:
+            self._stale = True
+
     def reload(self) -> None:
+        self._stale = False
         self._generation += 1
         generation, flt = self._generation, self._filter
         self._fetching = True
