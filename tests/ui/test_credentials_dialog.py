@@ -258,3 +258,22 @@ def test_verify_profile_and_pasted_key_against_the_sandbox(
         qtbot.mouseClick(dialog.verify_pasted, Qt.MouseButton.LeftButton)
     assert panel.summary.text() == "This key belongs to EU: only EU accepted it."
     assert dialog.verify_profile.isEnabled()
+
+
+def test_an_unexpected_failure_is_reported_and_does_not_claim_nothing_changed(
+    qtbot: QtBot, dialog: CredentialsDialog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    changed: list[bool] = []
+    dialog.changed.connect(lambda: changed.append(True))
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("half way through")
+
+    monkeypatch.setattr(dialog._credentials, "rename_profile", broken)
+    dialog.profile_name.setText("renamed")
+    with qtbot.capture_exceptions() as exceptions:
+        click_and_wait(qtbot, dialog, dialog.rename_profile)
+    assert [type(e[1]) for e in exceptions] == [RuntimeError]  # to the error dialog
+    assert dialog.status.text().startswith("Unexpected error (RuntimeError: half way through).")
+    assert "nothing was changed" not in dialog.status.text()
+    assert changed == [True]  # the window rereads the profiles

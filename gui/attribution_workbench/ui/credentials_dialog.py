@@ -10,6 +10,7 @@ labelled "session only" wherever they appear).
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -80,6 +81,7 @@ class CredentialsDialog(QDialog):
         self._backend: BackendInfo | None = None
         self._region = Region.US
         self.verify_panel = VerifyPanel(self._runner, client_factory)
+        self.verify_panel.finished.connect(self._after_verify)
         self._build()
         self.refresh()
 
@@ -323,6 +325,12 @@ class CredentialsDialog(QDialog):
                 self._show_backend(info, statuses)
             elif error is not None:
                 self.status.setText(_error_text(error))
+                if not isinstance(error, (CredentialError, ValueError)):
+                    # A bug, not a keyring answer: the error dialog gets the details, and the
+                    # window rereads the profiles (a rename may have got half way).
+                    sys.excepthook(type(error), error, error.__traceback__)
+                    if not is_refresh:
+                        self.changed.emit()
             else:
                 self.status.setText(done or "")
                 if on_success is not None:
@@ -442,15 +450,11 @@ class CredentialsDialog(QDialog):
 
         self.verify_panel.verify_profile(resolve, profile)
         self._update_controls()
-        self.verify_panel.finished.connect(self._after_verify, Qt.ConnectionType.UniqueConnection)
 
     @Slot()
     def on_verify_pasted(self) -> None:
         if self.verify_panel.verify_key(self.key_entry.text()):
             self._update_controls()
-            self.verify_panel.finished.connect(
-                self._after_verify, Qt.ConnectionType.UniqueConnection
-            )
 
     @Slot(object)
     def _after_verify(self, _report: object) -> None:
@@ -478,4 +482,8 @@ def _error_text(error: BaseException) -> str:
         return error.message
     if isinstance(error, ValueError):
         return str(error)
-    return f"Unexpected error ({type(error).__name__}); nothing was changed."
+    # Rename and delete change the keyring step by step: say what is known, not "nothing".
+    return (
+        f"Unexpected error ({type(error).__name__}: {error}). The list below shows what the "
+        "keyring holds now."
+    )
