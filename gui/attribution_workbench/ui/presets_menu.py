@@ -190,14 +190,19 @@ class SavePresetDialog(QDialog):
 
     def accept(self) -> None:
         name = self.name.text()
+        overwrite = self._overwrite_name == name.strip() != ""
         try:
-            overwrite = self._overwrite_name == name.strip() != ""
+            if not overwrite and self._menu.user_presets().exists(name):
+                # The first Save on a taken name asks; the second replaces it.
+                self._overwrite_name = name.strip()
+                self.problem.setText(
+                    f"A preset named {name.strip()!r} already exists. "
+                    "Press Save again to replace it."
+                )
+                return
             self._menu.save_current(name, self.description.text(), overwrite=overwrite)
         except PresetError as exc:
             self.problem.setText(str(exc))
-            if "already exists" in str(exc):
-                self.problem.setText(f"{exc} Press Save again to replace it.")
-                self._overwrite_name = name.strip()
             return
         super().accept()
 
@@ -218,6 +223,7 @@ class ManagePresetsDialog(QDialog):
         self.rename_button = QPushButton("&Rename")
         self.rename_button.clicked.connect(self.rename_selected)
         self.delete_button = QPushButton("De&lete")
+        self._pending_delete: str | None = None
         self.delete_button.clicked.connect(self.delete_selected)
         self.problem = QLabel()
         self.problem.setObjectName("manage_problem")
@@ -259,10 +265,15 @@ class ManagePresetsDialog(QDialog):
         item = self.list.currentItem()
         return item.text() if item is not None else None
 
+    def _confirm_delete(self, name: str | None) -> None:
+        """``name``: the preset the next Delete press removes; None: nothing pending."""
+        self._pending_delete = name
+        self.delete_button.setText("De&lete" if name is None else "&Confirm delete")
+
     @Slot()
     def _on_selection(self) -> None:
         name = self._selected()
-        self.delete_button.setText("De&lete")  # a pending confirmation was for another
+        self._confirm_delete(None)  # a pending confirmation was for another
         self.rename_button.setEnabled(name is not None)
         self.delete_button.setEnabled(name is not None)
         if name is not None:
@@ -288,11 +299,11 @@ class ManagePresetsDialog(QDialog):
         if name is None:
             return
         # Two presses: the first asks, the second deletes (no modal box in the way).
-        if self.delete_button.text() != "&Confirm delete":
-            self.delete_button.setText("&Confirm delete")
+        if self._pending_delete != name:
+            self._confirm_delete(name)
             self.problem.setText(f"Press Confirm delete to delete “{name}”.")
             return
-        self.delete_button.setText("De&lete")
+        self._confirm_delete(None)
         try:
             self._store.delete(name)
         except PresetError as exc:
