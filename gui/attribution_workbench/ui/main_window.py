@@ -173,8 +173,7 @@ class MainWindow(QMainWindow):
         # The event as restored at start-up counts as unchanged, like a freshly opened one.
         self.unsaved = UnsavedChanges(self.editor, self)
         self.unsaved.modified_changed.connect(self.setWindowModified)
-        self.editor.event_changed.connect(self.schedule_rebuild)
-        self.editor.findings_changed.connect(self.schedule_rebuild)
+        self.editor.event_changed.connect(self.schedule_rebuild)  # findings change with it
         self.destination.changed.connect(self._on_destination_changed)
         self.preview.transport_changed.connect(self.schedule_rebuild)
         self.preview.status_message.connect(self.show_status)

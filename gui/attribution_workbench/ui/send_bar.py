@@ -11,9 +11,8 @@ from PySide6.QtWidgets import QLabel, QPushButton, QSpinBox, QWidget
 
 from attribution_workbench import assets
 from attribution_workbench.ui.layout import annotate, buddy_label, hbox
+from attribution_workbench.ui.settings import TIMEOUT_RANGE_S
 
-MIN_TIMEOUT_S = 1
-MAX_TIMEOUT_S = 300
 MAX_SHOWN = 110  # characters of the first reason beside the button; all of them in the tooltip
 
 
@@ -26,7 +25,7 @@ class SendBar(QWidget):
         super().__init__(parent)
         self.timeout = QSpinBox()
         self.timeout.setObjectName("timeout")
-        self.timeout.setRange(MIN_TIMEOUT_S, MAX_TIMEOUT_S)
+        self.timeout.setRange(*TIMEOUT_RANGE_S)
         self.timeout.setSuffix(" s")
         annotate(
             self.timeout,

@@ -109,7 +109,8 @@ CUSTOM_URL = Setting("destination/custom_url", str, "", lambda url: len(url) <= 
 PROFILE = Setting("destination/profile", str, "default", lambda name: 0 < len(name) <= 64)
 # The profile registry (ui.settings_store): profile names and which regions have a key.
 PROFILES: Setting[dict[str, Any]] = Setting("credentials/profiles", dict, {})
-TIMEOUT_S = Setting("send/timeout_seconds", int, 15, _between(1, 300))
+TIMEOUT_RANGE_S = (1, 300)  # the Timeout box's range (ui/send_bar.py)
+TIMEOUT_S = Setting("send/timeout_seconds", int, 15, _between(*TIMEOUT_RANGE_S))
 PREVIEW_FORMAT = Setting(
     "preview/format", str, "body", _one_of("body", "query", "curl", "python", "json")
 )

@@ -13,6 +13,7 @@ from attribution_workbench.core.event import AttributionEvent
 from attribution_workbench.core.regions import Region, Target
 from attribution_workbench.core.wire import KEY_ENV_VAR, Format, Transport
 from attribution_workbench.ui import settings as S
+from attribution_workbench.ui.event_form import DEFAULT_PLATFORM
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -38,7 +39,7 @@ def restore_settings(window: MainWindow, settings: S.Settings, environ: Mapping[
         try:
             window.editor.restore_state(editor_state)
         except Exception:  # a stale or hand-edited form state must not stop start-up
-            window.editor.set_event(AttributionEvent())
+            window.editor.set_event(AttributionEvent(platform=DEFAULT_PLATFORM))
     if prefix := s.get(S.COMPANY_PREFIX):
         window.editor.set_company_prefix(prefix)
     window.destination.set_region(Region(s.get(S.REGION)))
