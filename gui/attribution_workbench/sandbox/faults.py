@@ -9,7 +9,7 @@ from http import HTTPStatus
 from typing import Any
 
 from .config import HTTPAPI, REGIONS
-from .validation import loads_strict
+from .validation import loads_strict, payload_too_large
 
 # mode -> {param: (type, default)}; a default of None means "optional, absent".
 # "accept" makes the server process the request (ingest, match) before answering with the
@@ -146,7 +146,7 @@ def status_body(code: int, endpoint: str, request_body: bytes) -> tuple[str, byt
         return "text/plain; charset=utf-8", phrase(code).encode()
     payload: dict[str, Any]
     if code == 413:
-        payload = {"code": 413, "error": "Payload too large"}
+        payload = payload_too_large()
     elif code == 429:
         payload = {"code": 429, "error": "Too many requests for some devices and users",
                    "eps_threshold": 30, **_throttled(request_body)}

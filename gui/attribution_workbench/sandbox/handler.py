@@ -202,7 +202,9 @@ class _Handler(BaseHTTPRequestHandler):
                 state.finish(rec, note=note)
             verdict = check_attribution(params, state.keys[region], config)
             if verdict.status == 200 and verdict.event is not None and verdict.api_key:
-                state.add_attribution(rec.id, region, verdict.api_key, verdict.event)
+                state.add_attribution(
+                    rec.id, region, verdict.api_key, verdict.event, verdict.ad_ids
+                )
             # Same media type for success and the bare-word errors, as the form endpoints do.
             content_type = config["attribution_content_type"]
             return (verdict.status, [("Content-Type", content_type)],

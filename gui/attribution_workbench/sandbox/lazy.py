@@ -33,6 +33,7 @@ class LazySandboxServer:
 
     def __init__(self) -> None:
         self._listener = listen()
+        self._address: tuple[str, int] = self._listener.getsockname()[:2]  # kept after stop
         self._server: SandboxServer | None = None
         self._stopped = False
         self._lock = threading.Lock()
@@ -42,11 +43,11 @@ class LazySandboxServer:
 
     @property
     def base_url(self) -> str:
-        return base_url(self._listener)
+        return base_url(self._address)
 
     @property
     def port(self) -> int:
-        return int(self._listener.getsockname()[1])
+        return int(self._address[1])
 
     @property
     def keys(self) -> Mapping[str, str]:

@@ -38,7 +38,7 @@ class SandboxServer:
 
     @property
     def base_url(self) -> str:
-        return base_url(self._httpd.socket)
+        return base_url((self.host, self.port))  # still known after stop()
 
     def _claim(self) -> None:
         with self._lock:

@@ -18,8 +18,8 @@ def listen(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
     return socket.create_server((host, port), family=family, backlog=BACKLOG)
 
 
-def base_url(sock: socket.socket) -> str:
-    """``http://host:port`` of a listening socket (IPv6 hosts in brackets)."""
-    host, port = sock.getsockname()[:2]
+def base_url(address: tuple[str, int]) -> str:
+    """``http://host:port`` for a socket's address (IPv6 hosts in brackets)."""
+    host, port = address[:2]
     shown = f"[{host}]" if ":" in host else host
     return f"http://{shown}:{port}"

@@ -196,13 +196,16 @@ class SandboxState:
         user.attribution_ids.append(attribution.id)
 
     def add_attribution(self, request_id: int, region: str, api_key: str,
-                        event: dict[str, Any]) -> int:
-        """Keep an accepted attribution event (taken over, not copied); returns its id."""
+                        event: dict[str, Any], ad_ids: dict[str, str] | None = None) -> int:
+        """Keep an accepted attribution event (taken over, not copied); returns its id.
+
+        ``ad_ids``: the event's ad IDs when the caller has them (``AttributionVerdict.ad_ids``).
+        """
         with self._lock:
             now = self.now_ms()
             attribution = Attribution(
                 self._new_id("attribution"), request_id, region, api_key, now,
-                event, ad_ids_of(event),
+                event, ad_ids_of(event) if ad_ids is None else ad_ids,
             )
             self._attributions[attribution.id] = attribution
             known = [self._user_by_id[k] for k in self._id_keys(region, api_key, attribution.ad_ids)

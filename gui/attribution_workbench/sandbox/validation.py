@@ -42,16 +42,13 @@ class AttributionVerdict:
     ad_ids: dict[str, str] = field(default_factory=dict)
 
 
-def _event_rule_violation(event: Any) -> str | None:
-    if not isinstance(event, dict):
-        return "not_an_object"
+def _event_rule_violation(event: dict[str, Any], ids: dict[str, str]) -> str | None:
     event_type = event.get("event_type")
     if not isinstance(event_type, str) or not event_type.strip():
         return "missing_event_type"
     platform = event.get("platform")
     if platform not in ("ios", "android"):
         return "invalid_platform"
-    ids = ad_ids_of(event)
     if platform == "ios" and not ("idfa" in ids or "idfv" in ids):
         return "missing_ios_id"
     if platform == "android" and not ("adid" in ids or "android_app_set_id" in ids):
@@ -75,11 +72,13 @@ def check_attribution(
         event = loads_strict(raw)
     except ValueError:
         return AttributionVerdict(400, "missing_event", config["missing_event"], api_key)
-    violation = _event_rule_violation(event)
+    if not isinstance(event, dict):
+        return AttributionVerdict(400, "not_an_object", config["not_an_object"], api_key)
+    ids = ad_ids_of(event)
+    violation = _event_rule_violation(event, ids)
     if violation is not None:
         return AttributionVerdict(400, violation, config[violation], api_key)
-    assert isinstance(event, dict)
-    return AttributionVerdict(200, "ok", config["success"], api_key, event, ad_ids_of(event))
+    return AttributionVerdict(200, "ok", config["success"], api_key, event, ids)
 
 
 @dataclass
