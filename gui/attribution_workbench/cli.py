@@ -24,6 +24,10 @@ from attribution_workbench.cli_support import (
     EXIT_USAGE,
     CliError,
     Console,
+    positive_float,
+    profile_option,
+    region_option,
+    request_options,
 )
 
 PROG = "attribution-cli"
@@ -51,6 +55,9 @@ exit status:
   1    the server answered otherwise, or the network failed
   2    bad input or usage; nothing was sent
   130  interrupted
+
+network: HTTPS_PROXY / HTTP_PROXY name a proxy (NO_PROXY lists hosts that skip it; the
+sandbox never uses one); REQUESTS_CA_BUNDLE adds a CA bundle to the trusted certificates.
 
 Set AW_DEBUG=1 to see a traceback for an unexpected error.
 """
@@ -102,32 +109,6 @@ def _target_options() -> argparse.ArgumentParser:
     return parent
 
 
-def _region_option(parser: argparse.ArgumentParser, what: str) -> None:
-    parser.add_argument(
-        "--region", choices=("us", "eu"), default="us", help=f"{what} (default: us)"
-    )
-
-
-def _profile_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--profile",
-        metavar="NAME",
-        default="default",
-        help="keyring profile whose key is used when $AMPLITUDE_API_KEY is not set "
-        "(default: default)",
-    )
-
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError("the timeout must be a positive number of seconds")
-    return value
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG,
@@ -141,16 +122,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     preview = commands.add_parser(
         "preview",
-        parents=[event, target],
+        # No default region: --from-paste detects one, and run_preview falls back to us.
+        parents=[event, target, request_options(region_default=None)],
         formatter_class=_HelpFormatter,
         help="show the exact request send would make (key masked)",
         description=cli_commands.PREVIEW_HELP,
-    )
-    _region_option(preview, "region: picks the host and the key")
-    preview.add_argument(
-        "--as-query",
-        action="store_true",
-        help="use the query-string transport (parameters in the URL of a body-less POST)",
     )
     preview.add_argument(
         "--format",
@@ -160,25 +136,20 @@ def build_parser() -> argparse.ArgumentParser:
     preview.add_argument(
         "--reveal", action="store_true", help="show the key itself instead of a mask"
     )
-    _profile_option(preview)
     cli_import.add_option(preview)
-    # No default region here: --from-paste detects one, and run_preview falls back to us.
-    preview.set_defaults(handler=cli_commands.run_preview, region=None)
+    preview.set_defaults(handler=cli_commands.run_preview)
 
     send = commands.add_parser(
         "send",
-        parents=[event, target],
+        parents=[event, target, request_options()],
         formatter_class=_HelpFormatter,
         help="validate an event and send it",
         description=cli_commands.SEND_HELP,
     )
-    _region_option(send, "region: picks the host and the key")
-    send.add_argument("--as-query", action="store_true", help="use the query-string transport")
-    _profile_option(send)
     send.add_argument(
         "--timeout",
         metavar="SEC",
-        type=_positive_float,
+        type=positive_float,
         help="give up when the server has not answered in SEC seconds (default: 30)",
     )
     send.add_argument(
@@ -195,13 +166,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="check which region accepts the API key",
         description=cli_commands.VERIFY_HELP,
     )
-    verify.add_argument(
-        "--region",
-        action="append",
-        choices=("us", "eu"),
-        help="a region to check; repeat for several (default: us and eu)",
+    region_option(
+        verify, "a region to check; repeat for several (default: us and eu)", action="append"
     )
-    _profile_option(verify)
+    profile_option(verify)
     verify.add_argument(
         "--method",
         choices=("v2", "probe", "both"),
@@ -209,14 +177,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="v2: HTTP API V2 empty batch (default); probe: attribution event with a random, "
         "never-seen ad ID; both",
     )
-    verify.add_argument(
-        "--timeout", metavar="SEC", type=_positive_float, help="per-request timeout"
-    )
+    verify.add_argument("--timeout", metavar="SEC", type=positive_float, help="per-request timeout")
     verify.add_argument("--json", action="store_true", help="print one JSON object per region")
     verify.set_defaults(handler=cli_commands.run_verify)
 
     cli_keys.add_key_parser(commands, _HelpFormatter)
-    cli_batch.add_parser(commands, _HelpFormatter, [target])
+    cli_batch.add_parser(commands, _HelpFormatter, [target, request_options()])
 
     sandbox = commands.add_parser(
         "sandbox",

@@ -10,18 +10,24 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from attribution_workbench.cli_support import (
     EXIT_FAILED,
     EXIT_OK,
     CliError,
     Console,
+    cli_message,
     destination,
     find_key,
     format_finding,
     no_key_message,
+    positive_float,
 )
 from attribution_workbench.core import batch
 from attribution_workbench.core.credentials import KeyStore
@@ -51,12 +57,9 @@ def add_parser(commands: Any, formatter: type[argparse.HelpFormatter], parents: 
     )
     parser.add_argument("file", metavar="FILE", help="a .csv or .jsonl file")
     parser.add_argument(
-        "--region", choices=("us", "eu"), default="us", help="picks the host and the key"
-    )
-    parser.add_argument(
         "--rate",
         metavar="N",
-        type=_positive,
+        type=positive_float,
         help="at most N events per second (default: no limit)",
     )
     parser.add_argument(
@@ -70,47 +73,47 @@ def add_parser(commands: Any, formatter: type[argparse.HelpFormatter], parents: 
     parser.add_argument(
         "--skip-invalid", action="store_true", help="send the valid rows even if some are invalid"
     )
-    parser.add_argument("--as-query", action="store_true", help="use the query-string transport")
-    parser.add_argument(
-        "--profile", metavar="NAME", default="default", help="keyring profile (default: default)"
-    )
     parser.add_argument("--results-csv", metavar="PATH", help="also write the results as CSV")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.set_defaults(handler=run_batch)
 
 
-def _positive(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError("the rate must be a positive number of events/s")
-    return value
-
-
 def _validate(path: Path, console: Console) -> tuple[int, int]:
     """(valid rows, invalid rows); lists the invalid ones on stderr."""
-    valid = invalid = 0
     try:
-        for row in batch.iter_rows(path):
-            if row.valid:
-                valid += 1
-                continue
-            invalid += 1
-            if invalid <= MAX_LISTED:
-                console.note(f"row {row.number}: invalid")
-                if row.error is not None:
-                    console.note(f"  error: {row.error}")
-                for finding in row.findings:
-                    console.note("  " + format_finding(finding))
+        valid, invalid = batch.count_rows(batch.iter_rows(path))
     except ValueError as exc:  # unknown suffix, bad UTF-8, CSV field too large
         raise CliError(f"Cannot read {path}: {exc}") from None
     except OSError as exc:
         raise CliError(f"Cannot read {path}: {exc.strerror or exc}.") from None
-    if invalid > MAX_LISTED:
-        console.note(f"…and {invalid - MAX_LISTED} more invalid row(s).")
-    return valid, invalid
+    for row in invalid[:MAX_LISTED]:
+        console.note(f"row {row.number}: invalid")
+        if row.error is not None:
+            console.note(f"  error: {row.error}")
+        for finding in row.findings:
+            console.note("  " + format_finding(finding))
+    if len(invalid) > MAX_LISTED:
+        console.note(f"…and {len(invalid) - MAX_LISTED} more invalid row(s).")
+    return valid, len(invalid)
+
+
+@contextmanager
+def _results_file(name: str | None, source: Path) -> Iterator[TextIO | None]:
+    """The --results-csv file, opened before anything is sent: a path that cannot be
+    written must fail the command up front, not lose the results of a sent batch."""
+    if name is None:
+        yield None
+        return
+    try:
+        if Path(name).exists() and Path(name).samefile(source):
+            raise CliError(f"--results-csv {name} is the batch file itself; nothing was sent.")
+        handle = open(name, "w", encoding="utf-8", newline="")
+    except OSError as exc:
+        raise CliError(
+            f"Cannot write the results to {name}: {exc.strerror or exc}; nothing was sent."
+        ) from None
+    with handle:
+        yield handle
 
 
 def run_batch(args: argparse.Namespace, console: Console) -> int:
@@ -131,8 +134,11 @@ def run_batch(args: argparse.Namespace, console: Console) -> int:
 
     from attribution_workbench.core.client import CancelToken, Client
 
+    finished: list[batch.Progress] = []
+
     def show(progress: batch.Progress) -> None:
         if progress.done:
+            finished.append(progress)
             return
         eta = f", ETA {progress.eta_s:.0f} s" if progress.eta_s is not None else ""
         console.note(
@@ -141,24 +147,51 @@ def run_batch(args: argparse.Namespace, console: Console) -> int:
         )
 
     transport = Transport.QUERY if args.as_query else Transport.BODY
-    with Client() as client:
-        sender = batch.BatchSender(
-            client,
-            target,
-            found[0],
-            transport,
-            rate=args.rate,
-            concurrency=args.concurrency,
-            on_progress=show,
-            cancel=CancelToken(),
-            progress_interval=1.0,
-        )
-        results = sender.run(batch.iter_rows(path), total=valid)
-    if args.results_csv:
-        with open(args.results_csv, "w", encoding="utf-8", newline="") as out:
-            batch.write_results_csv(results, out)
-    summary = _summary(results)
+    with _results_file(args.results_csv, path) as results_out:
+        with Client() as client:
+            sender = batch.BatchSender(
+                client,
+                target,
+                found[0],
+                transport,
+                rate=args.rate,
+                concurrency=args.concurrency,
+                on_progress=show,
+                cancel=CancelToken(),
+                progress_interval=1.0,
+            )
+            sent = sender.run(batch.iter_rows(path), total=valid)
+        results = [replace(r, error=cli_message(r.error)) if r.error else r for r in sent]
+        code = _report(args, console, results, finished[-1])
+        if results_out is not None:
+            try:
+                batch.write_results_csv(results, results_out)
+                results_out.flush()
+            except OSError as exc:
+                raise CliError(
+                    f"Could not write the results to {args.results_csv}: {exc.strerror or exc}.",
+                    EXIT_FAILED,
+                ) from None
+    return code
+
+
+def _report(
+    args: argparse.Namespace,
+    console: Console,
+    results: list[batch.RowResult],
+    done: batch.Progress,
+) -> int:
+    by_status = Counter(result.status.value for result in results)
+    skipped = by_status[batch.RowStatus.SKIPPED.value]
     if args.json:
+        summary = {
+            "sent": done.sent,
+            "ok": done.ok,
+            "failed": done.failed,
+            "skipped": skipped,
+            "retried": done.retried,
+            "by_status": dict(by_status),
+        }
         console.out(
             json.dumps(
                 {"summary": summary, "results": [_result_json(r) for r in results]},
@@ -172,33 +205,15 @@ def run_batch(args: argparse.Namespace, console: Console) -> int:
                 status = result.http_status if result.http_status is not None else "-"
                 console.out(f"row {result.row.number}: {result.status.label} ({status})")
         console.out(
-            f"{summary['sent']} sent: {summary['ok']} ok, {summary['failed']} failed, "
-            f"{summary['skipped']} skipped (invalid)."
+            f"{done.sent} sent: {done.ok} ok, {done.failed} failed, {skipped} skipped (invalid)."
         )
-    maybe = summary["by_status"].get(batch.RowStatus.MAYBE_ACCEPTED.value, 0)
+    maybe = by_status[batch.RowStatus.MAYBE_ACCEPTED.value]
     if maybe:
         console.note(
             f"{maybe} row(s) got 500/502/504 or lost their answer: the server may have ingested "
             "them, so they were not retried. Check before sending them again."
         )
-    return EXIT_OK if summary["failed"] == 0 else EXIT_FAILED
-
-
-def _summary(results: list[batch.RowResult]) -> dict[str, Any]:
-    by_status: dict[str, int] = {}
-    for result in results:
-        by_status[result.status.value] = by_status.get(result.status.value, 0) + 1
-    skipped = by_status.get(batch.RowStatus.SKIPPED.value, 0)
-    ok = by_status.get(batch.RowStatus.OK.value, 0)
-    sent = len(results) - skipped
-    return {
-        "sent": sent,
-        "ok": ok,
-        "failed": sent - ok,
-        "skipped": skipped,
-        "retried": sum(max(0, r.attempts - 1) for r in results),
-        "by_status": by_status,
-    }
+    return EXIT_OK if done.failed == 0 else EXIT_FAILED
 
 
 def _result_json(result: batch.RowResult) -> dict[str, Any]:

@@ -13,6 +13,7 @@ import signal
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from attribution_workbench import cli_import
@@ -23,13 +24,12 @@ from attribution_workbench.cli_support import (
     CliError,
     Console,
     checked_event_text,
+    cli_message,
     destination,
-    env_key,
     find_key,
     no_key_message,
-    target_of,
 )
-from attribution_workbench.core.credentials import ENV_VAR, KeyStore
+from attribution_workbench.core.credentials import ENV_VAR, REGIONS, KeyStore
 from attribution_workbench.core.regions import Api, Destination, Region
 from attribution_workbench.core.wire import (
     Format,
@@ -172,9 +172,10 @@ def run_send(args: argparse.Namespace, console: Console) -> int:
 
 
 def _send_failed(args: argparse.Namespace, console: Console, exc: SendError, url: str) -> int:
+    message = cli_message(exc.message)
     if args.json:
-        _print_json(console, _send_json(None, None, None, exc.elapsed_ms, url, exc.message))
-    console.error(exc.message)
+        _print_json(console, _send_json(None, None, None, exc.elapsed_ms, url, message))
+    console.error(message)
     return EXIT_FAILED
 
 
@@ -240,29 +241,36 @@ _METHODS: dict[str, tuple[str, ...]] = {
 def run_verify(args: argparse.Namespace, console: Console) -> int:
     from attribution_workbench.core import verify
 
-    regions = [Region(name) for name in dict.fromkeys(args.region or ("us", "eu"))]
-    for region in regions:
-        destination(args, region)  # refuse a bad --endpoint/--sandbox before any lookup
+    regions = [Region(name) for name in dict.fromkeys(args.region or REGIONS)]
+    # The same --sandbox/--endpoint serves every region; a bad one is refused before any
+    # key lookup.
+    chosen = destination(args, regions[0])
     store = KeyStore()
     keys: dict[Region, str] = {}
+    one_key = None  # $AMPLITUDE_API_KEY, tried in every region
     for region in regions:
         found = find_key(store, args.profile, region, console)
         if found is not None:
             keys[region] = found[0]
+            one_key = found[0] if found[1] == "environment" else None
     if not keys:
         messages = " ".join(no_key_message(args.profile, region) for region in regions)
         raise CliError(messages + " Nothing was sent.")
-    one_key = env_key()
     methods = [verify.VerifyMethod(name) for name in _METHODS[args.method]]
-    target, url = target_of(args)
 
     from attribution_workbench.core.client import Client
 
     client = Client()
     try:
-        matrix = verify.check_matrix(client, keys, regions, target, url, methods, args.timeout)
+        matrix = verify.check_matrix(
+            client, keys, regions, chosen.target, chosen.url, methods, args.timeout
+        )
     finally:
         client.close()
+    matrix = {
+        region: [replace(check, message=cli_message(check.message)) for check in checks]
+        for region, checks in matrix.items()
+    }
     verdicts = {region: verify.combined_verdict(checks) for region, checks in matrix.items()}
     accepted = [r for r in regions if verdicts.get(r) is verify.Verdict.ACCEPTED]
     if args.json:

@@ -9,10 +9,8 @@ and never printed; the key comes from the usual places ($AMPLITUDE_API_KEY, the 
 from __future__ import annotations
 
 import argparse
-import sys
-from pathlib import Path
 
-from attribution_workbench.cli_support import CliError, Console
+from attribution_workbench.cli_support import CliError, Console, read_source
 from attribution_workbench.core.importer import ImportResult, parse_paste
 from attribution_workbench.core.regions import Target
 from attribution_workbench.core.wire import Transport
@@ -46,7 +44,7 @@ def apply_paste(args: argparse.Namespace, console: Console) -> ImportResult | No
         return None
     if args.event is not None or args.event_file is not None:
         raise CliError("--from-paste cannot be combined with --event or --event-file.")
-    result = parse_paste(_read(source))
+    result = parse_paste(read_source(source, "the pasted text"))
     if result.found_key:
         console.protect(result.found_key)
     for line in result.recognised:
@@ -72,24 +70,3 @@ def apply_paste(args: argparse.Namespace, console: Console) -> ImportResult | No
         elif result.target is Target.CUSTOM:
             args.endpoint = result.url
     return result
-
-
-def _read(source: str) -> str:
-    if source == "-":
-        stdin = sys.stdin
-        data = stdin.buffer.read() if hasattr(stdin, "buffer") else stdin.read().encode()
-        name = "standard input"
-    else:
-        name = source
-        try:
-            data = Path(source).read_bytes()
-        except OSError as exc:
-            raise CliError(
-                f"Cannot read the pasted text from {name}: {exc.strerror or exc}."
-            ) from None
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise CliError(
-            f"The text in {name} is not UTF-8 (bad byte at offset {exc.start})."
-        ) from None

@@ -16,12 +16,15 @@ from attribution_workbench.cli_support import (
     EXIT_OK,
     CliError,
     Console,
-    env_key,
+    profile_option,
+    region_option,
 )
 from attribution_workbench.core.credentials import (
     ENV_VAR,
+    REGIONS,
     CredentialError,
     KeyStore,
+    env_api_key,
     looks_like_api_key,
     slot_user,
 )
@@ -51,20 +54,17 @@ def add_key_parser(commands: Any, formatter: type[argparse.HelpFormatter]) -> No
         action = actions.add_parser(
             name, formatter_class=formatter, help=help_text, description=KEY_HELP
         )
-        action.add_argument(
-            "--region",
-            choices=("us", "eu"),
+        region_option(
+            action,
+            "region of the key" + ("" if region_required else " (default: both)"),
             required=region_required,
-            help="region of the key" + ("" if region_required else " (default: both)"),
         )
-        action.add_argument(
-            "--profile", metavar="NAME", default="default", help="profile (default: default)"
-        )
+        profile_option(action, "profile")
     key.set_defaults(handler=run_key)
 
 
 def run_key(args: argparse.Namespace, console: Console) -> int:
-    regions = [args.region] if args.region else ["us", "eu"]
+    regions = [args.region] if args.region else list(REGIONS)
     try:
         for region in regions:
             slot_user(args.profile, region)
@@ -108,7 +108,7 @@ def _set(store: KeyStore, args: argparse.Namespace, console: Console) -> int:
     except ValueError as exc:
         raise CliError(f"{exc} Nothing was stored.") from None
     console.out(f"Stored the {where} key ({mask_key(key)}) in {store.backend_name}.")
-    if env_key() is not None:
+    if env_api_key() is not None:
         console.note(f"note: ${ENV_VAR} is set; it overrides this key until you unset it.")
     return EXIT_OK
 
@@ -131,7 +131,7 @@ def _status(store: KeyStore, args: argparse.Namespace, regions: list[str], conso
             console.protect(key)
         state = f"set ({mask_key(key)})" if key is not None else "not set"
         console.out(f"{region} (profile {args.profile}): {state}")
-    override = env_key()
+    override = env_api_key()
     if override is not None:
         console.protect(override)
         console.out(

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from attribution_workbench.core import rules
 from attribution_workbench.core.credentials import (
     ENV_VAR,
+    REGIONS,
     CredentialError,
     KeyStore,
     resolve_api_key,
@@ -23,7 +23,7 @@ from attribution_workbench.core.regions import (
     host_check,
     sandbox_base_url,
 )
-from attribution_workbench.core.wire import mask_key
+from attribution_workbench.core.wire import redact_key
 
 EXIT_OK = 0
 EXIT_FAILED = 1  # the server answered non-2xx, or the network failed
@@ -65,10 +65,7 @@ class Console:
             self._secrets.add(secret)
 
     def redact(self, text: str) -> str:
-        # Longest first, so a key that contains another is masked whole.
-        for secret in sorted(self._secrets, key=len, reverse=True):
-            text = text.replace(secret, mask_key(secret))
-        return text
+        return redact_key(text, *self._secrets)
 
     def out(self, text: str = "") -> None:
         _write(self.stdout, (self.redact(text) + "\n").encode("utf-8", "replace"))
@@ -109,26 +106,31 @@ def read_event_text(args: argparse.Namespace) -> str:
         raise CliError(
             "No event given; pass --event JSON, --event-file PATH or --event-file - (stdin)."
         )
-    if args.event_file == "-":
+    # Files and pipes end with a newline by convention; it is not part of the event.
+    return read_source(args.event_file, "the event").rstrip("\r\n")
+
+
+def read_source(source: str, what: str) -> str:
+    """The text of file ``source`` (``-`` = standard input) as UTF-8; ``what`` names it in
+    the error message, e.g. "the event"."""
+    if source == "-":
         stdin = sys.stdin
         data = stdin.buffer.read() if hasattr(stdin, "buffer") else stdin.read().encode()
         name = "standard input"
     else:
-        path = Path(args.event_file)
-        name = str(path)
+        name = source
         try:
-            data = path.read_bytes()
+            data = Path(source).read_bytes()
         except OSError as exc:
-            raise CliError(f"Cannot read the event file {name}: {exc.strerror or exc}.") from None
+            raise CliError(f"Cannot read {what} from {name}: {exc.strerror or exc}.") from None
     try:
-        # utf-8-sig: a byte-order mark is a file-encoding marker, not part of the event.
-        text = data.decode("utf-8-sig")
+        # utf-8-sig: a byte-order mark is a file-encoding marker, not part of the text.
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise CliError(
-            f"The event in {name} is not UTF-8 text (bad byte at offset {exc.start})."
+            f"{what[0].upper()}{what[1:]} in {name} is not UTF-8 text "
+            f"(bad byte at offset {exc.start})."
         ) from None
-    # Files and pipes end with a newline by convention; it is not part of the event.
-    return text.rstrip("\r\n")
 
 
 def checked_event_text(args: argparse.Namespace, console: Console) -> tuple[str, bool]:
@@ -178,18 +180,10 @@ def _check_key_host(args: argparse.Namespace, url: str) -> None:
         )
 
 
-def target_of(args: argparse.Namespace) -> tuple[Target, str | None]:
-    if getattr(args, "endpoint", None):
-        return Target.CUSTOM, args.endpoint
-    if getattr(args, "sandbox", None) is not None:
-        return Target.SANDBOX, args.sandbox or sandbox_base_url()
-    return Target.AMPLITUDE, None
-
-
 def find_key(
     store: KeyStore, profile: str, region: Region, console: Console
 ) -> tuple[str, str] | None:
-    """(key, where it came from) for a region, or None when no key is set.
+    """(key, "environment" | "keyring") for a region, or None when no key is set.
 
     Raises CliError for a bad profile name or an unusable keyring.
     """
@@ -199,12 +193,9 @@ def find_key(
         raise CliError(str(exc)) from None
     except CredentialError as exc:
         raise CliError(exc.message) from None
-    if found is None:
-        return None
-    key, source = found
-    console.protect(key)
-    where = f"${ENV_VAR}" if source == "environment" else f"the keyring (profile {profile})"
-    return key, where
+    if found is not None:
+        console.protect(found[0])
+    return found
 
 
 def no_key_message(profile: str, region: Region) -> str:
@@ -216,5 +207,54 @@ def no_key_message(profile: str, region: Region) -> str:
     )
 
 
-def env_key() -> str | None:
-    return os.environ.get(ENV_VAR, "").strip() or None
+def cli_message(text: str) -> str:
+    """A core message as the CLI should say it: the CLI has no Settings dialog."""
+    # core.send_errors names the GUI's proxy setting next to the environment's.
+    return text.replace("Settings > Network, or ", "")
+
+
+# --- options several commands share ----------------------------------------------------
+
+
+def region_option(parser: argparse.ArgumentParser, help: str, **options: Any) -> None:
+    """--region us|eu; ``options`` as for ``add_argument`` (default, required, action)."""
+    parser.add_argument("--region", choices=REGIONS, help=help, **options)
+
+
+def profile_option(
+    parser: argparse.ArgumentParser,
+    help: str = f"keyring profile whose key is used when ${ENV_VAR} is not set",
+) -> None:
+    parser.add_argument(
+        "--profile", metavar="NAME", default="default", help=f"{help} (default: default)"
+    )
+
+
+def request_options(region_default: str | None = "us") -> argparse.ArgumentParser:
+    """--region, --as-query and --profile: a parent parser for preview, send and batch.
+
+    A parser's ``set_defaults`` changes the actions of its parents too, so each command
+    gets its own instance and any default it needs is passed in here.
+    """
+    parent = argparse.ArgumentParser(add_help=False)
+    region_option(
+        parent, "region: picks the host and the key (default: us)", default=region_default
+    )
+    parent.add_argument(
+        "--as-query",
+        action="store_true",
+        help="use the query-string transport (parameters in the URL of a body-less POST)",
+    )
+    profile_option(parent)
+    return parent
+
+
+def positive_float(text: str) -> float:
+    """An argparse type: a finite number > 0 (a timeout in seconds, a rate in events/s)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number")
+    return value
