@@ -21,14 +21,18 @@ from keyring.errors import (
 
 from attribution_workbench.core.credentials import (
     ENV_VAR,
+    PROXY_KEYRING_USER,
     SERVICE,
     CredentialError,
     CredentialErrorKind,
     KeyStore,
+    clean_api_key,
+    env_api_key,
     looks_like_api_key,
     resolve_api_key,
     slot_user,
 )
+from attribution_workbench.core.wire import KEY_ENV_VAR
 from memory_keyring import DaemonGoneKeyring, LockedKeyring, MemoryKeyring
 
 KEY = "0123456789abcdef0123456789abcdef"
@@ -544,3 +548,30 @@ def test_slot_user_rejects(profile: str, region: str, message: str) -> None:
 )
 def test_looks_like_api_key(text: str, expected: bool) -> None:
     assert looks_like_api_key(text) is expected
+
+
+# --- shared helpers ------------------------------------------------------------------------
+
+
+def test_clean_api_key_trims_and_refuses_what_set_refuses() -> None:
+    assert clean_api_key(f" \t{KEY}\n") == KEY
+    for bad in ("", "  \n", "abc def", "abc\x00", "ab\u200bcd"):
+        with pytest.raises(ValueError):
+            clean_api_key(bad)
+
+
+def test_env_api_key_reads_the_one_variable_the_wire_names() -> None:
+    assert ENV_VAR == KEY_ENV_VAR == "AMPLITUDE_API_KEY"
+    assert env_api_key({ENV_VAR: f"  {KEY}\n"}) == KEY
+    assert env_api_key({ENV_VAR: "  "}) is None
+    assert env_api_key({}) is None
+
+
+def test_the_proxy_password_has_its_own_slot() -> None:
+    backend = MemoryKeyring()
+    store = KeyStore(backend)
+    store.set_proxy_password("s3cret")
+    assert backend.entries == {(SERVICE, PROXY_KEYRING_USER): "s3cret"}
+    assert store.get_proxy_password() == "s3cret"
+    store.set_proxy_password("")
+    assert backend.entries == {}

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import threading
+from typing import Any
 
 import pytest
 from keyring.backend import KeyringBackend
@@ -318,3 +320,59 @@ def test_key_or_hint_reads_the_other_slot(
     assert creds.key_or_hint(DEFAULT_PROFILE, Region.US) == (None, Region.EU)
     assert creds.key_or_hint(DEFAULT_PROFILE, Region.EU) == ((EU_KEY, KeySource.KEYRING), None)
     assert creds.key_or_hint("nobody", Region.US) == (None, None)
+
+
+# --- locking -----------------------------------------------------------------------------------
+
+
+class WatchingStorage(MemoryStorage):
+    """Records, for every save, whether another thread could take the registry lock then."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.creds: Credentials | None = None
+        self.lock_free: list[bool] = []
+
+    def save(self, value: Any) -> None:
+        assert self.creds is not None
+        lock = self.creds._lock
+        got: list[bool] = []
+
+        def probe() -> None:  # what the GUI thread's slot_state would do
+            acquired = lock.acquire(blocking=False)
+            got.append(acquired)
+            if acquired:
+                lock.release()
+
+        thread = threading.Thread(target=probe)
+        thread.start()
+        thread.join()
+        self.lock_free.extend(got)
+        super().save(value)
+
+
+def test_registry_writes_never_hold_the_lock_the_gui_thread_takes(
+    memory_keyring: MemoryKeyring,
+) -> None:
+    storage = WatchingStorage()
+    creds = Credentials(KeyStore(memory_keyring), storage, environ={})
+    storage.creds = creds
+    creds.add_profile("staging")  # add
+    creds.set_key("staging", Region.EU, EU_KEY)  # learn
+    creds.rename_profile("staging", "prod")  # rename
+    creds.delete_profile("prod")  # delete
+    assert len(storage.lock_free) >= 4 and all(storage.lock_free)
+    assert [p["name"] for p in storage.value["profiles"]] == [DEFAULT_PROFILE]
+
+
+def test_concurrent_writers_leave_the_latest_registry(memory_keyring: MemoryKeyring) -> None:
+    storage = MemoryStorage()
+    creds = Credentials(KeyStore(memory_keyring), storage, environ={})
+    names = [f"p{i}" for i in range(20)]
+    threads = [threading.Thread(target=creds.add_profile, args=(name,)) for name in names]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    saved = {p["name"] for p in storage.value["profiles"]}
+    assert saved == {DEFAULT_PROFILE, *names}

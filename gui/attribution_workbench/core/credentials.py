@@ -18,12 +18,15 @@ import unicodedata
 from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, TypeVar
 
+from attribution_workbench.core.wire import KEY_ENV_VAR
+
 if TYPE_CHECKING:
     from keyring.backend import KeyringBackend
 
 SERVICE = "attribution-workbench"
-_PROXY = "proxy@network"  # core.network.PROXY_KEYRING_USER; "@network" is no region
-ENV_VAR = "AMPLITUDE_API_KEY"
+# The keyring slot of the manual proxy's password (Settings > Network); "@network" is no region.
+PROXY_KEYRING_USER = "proxy@network"
+ENV_VAR = KEY_ENV_VAR
 REGIONS = ("us", "eu")
 MAX_PROFILE_LENGTH = 64
 
@@ -89,6 +92,24 @@ def slot_user(profile: str, region: str) -> str:
     return f"{profile}@{region}"
 
 
+def clean_api_key(key: str) -> str:
+    """``key`` without surrounding whitespace; ValueError when that is empty or holds
+    whitespace or control characters (a stray newline or tab from a paste is a mistake,
+    never part of a key: it would be sent in a form field and shown in headers)."""
+    key = key.strip()
+    if not key:
+        raise ValueError("The API key is empty; paste the key from Amplitude's settings.")
+    if any(unicodedata.category(ch).startswith("C") or ch.isspace() for ch in key):
+        raise ValueError("The API key contains spaces or control characters; paste it again.")
+    return key
+
+
+def env_api_key(environ: Mapping[str, str] | None = None) -> str | None:
+    """``$AMPLITUDE_API_KEY`` without surrounding whitespace; None when unset or blank."""
+    env = os.environ if environ is None else environ
+    return env.get(ENV_VAR, "").strip() or None
+
+
 def looks_like_api_key(text: str) -> bool:
     """True when ``text`` (whitespace trimmed, as ``KeyStore.set`` stores it) is 32 hex digits."""
     return _API_KEY_RE.fullmatch(text.strip()) is not None
@@ -149,13 +170,7 @@ class KeyStore:
 
     def set(self, profile: str, region: str, key: str) -> None:
         user = slot_user(profile, region)
-        key = key.strip()
-        if not key:
-            raise ValueError("The API key is empty; paste the key from Amplitude's settings.")
-        if any(unicodedata.category(ch).startswith("C") or ch.isspace() for ch in key):
-            # It would be sent in a form field and shown in headers: a stray newline or tab
-            # from a paste is a mistake, never part of a key.
-            raise ValueError("The API key contains spaces or control characters; paste it again.")
+        key = clean_api_key(key)
         self.check_available()
         backend = self.backend
         _call("save the key", lambda: backend.set_password(SERVICE, user, key))
@@ -174,22 +189,20 @@ class KeyStore:
         return True
 
     # The manual proxy's password (Settings > Network) lives here too, in its own slot
-    # (core.network.PROXY_KEYRING_USER), never in the settings file.
+    # (PROXY_KEYRING_USER), never in the settings file.
     def get_proxy_password(self) -> str | None:
         self.check_available()
-        backend = self.backend
-        return _call("read the proxy password", lambda: backend.get_password(SERVICE, _PROXY))
+        backend, user = self.backend, PROXY_KEYRING_USER
+        return _call("read the proxy password", lambda: backend.get_password(SERVICE, user))
 
     def set_proxy_password(self, password: str) -> None:
         """Store ``password``; an empty one deletes the slot."""
         self.check_available()
-        backend = self.backend
+        backend, user = self.backend, PROXY_KEYRING_USER
         if password:
-            _call(
-                "save the proxy password", lambda: backend.set_password(SERVICE, _PROXY, password)
-            )
-        elif _call("read the proxy password", lambda: backend.get_password(SERVICE, _PROXY)):
-            _call("delete the proxy password", lambda: backend.delete_password(SERVICE, _PROXY))
+            _call("save the proxy password", lambda: backend.set_password(SERVICE, user, password))
+        elif _call("read the proxy password", lambda: backend.get_password(SERVICE, user)):
+            _call("delete the proxy password", lambda: backend.delete_password(SERVICE, user))
 
 
 def resolve_api_key(
@@ -204,8 +217,7 @@ def resolve_api_key(
     empty; keyring failures raise ``CredentialError``.
     """
     slot_user(profile, region)  # bad input is an error even when the environment wins
-    env = os.environ if environ is None else environ
-    from_env = env.get(ENV_VAR, "").strip()
+    from_env = env_api_key(environ)
     if from_env:
         return from_env, "environment"
     key = store.get(profile, region)

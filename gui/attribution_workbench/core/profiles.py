@@ -17,9 +17,7 @@ called outside it.
 from __future__ import annotations
 
 import enum
-import os
 import threading
-import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -30,6 +28,8 @@ from attribution_workbench.core.credentials import (
     CredentialError,
     CredentialErrorKind,
     KeyStore,
+    clean_api_key,
+    env_api_key,
     slot_user,
 )
 from attribution_workbench.core.regions import Region
@@ -142,6 +142,9 @@ class Credentials:
         self._storage = storage
         self._environ = environ
         self._lock = threading.RLock()
+        # Serialises registry writes, which can block (a QSettings sync), so that _lock,
+        # which the GUI thread takes, is never held across one.
+        self._save_lock = threading.Lock()
         self._session: dict[tuple[str, Region], str] = {}
         # profile -> region -> does the keyring hold a key (absent = not known)
         self._known: dict[str, dict[Region, bool]] = self._load()
@@ -169,30 +172,34 @@ class Credentials:
         return known
 
     def _save(self) -> None:
-        value = {
-            "version": REGISTRY_VERSION,
-            "profiles": [
-                {"name": name, "keyring": {region.value: has for region, has in slots.items()}}
-                for name, slots in self._known.items()
-            ],
-        }
-        self._storage.save(value)
+        """Write the registry; call it after releasing ``_lock``.
+
+        The snapshot is taken under ``_save_lock``, so the last write always holds the
+        latest state however the writers interleave.
+        """
+        with self._save_lock:
+            with self._lock:
+                value = {
+                    "version": REGISTRY_VERSION,
+                    "profiles": [
+                        {"name": name, "keyring": {r.value: has for r, has in slots.items()}}
+                        for name, slots in self._known.items()
+                    ],
+                }
+            self._storage.save(value)
 
     def _learn(self, profile: str, region: Region, has_key: bool) -> None:
         with self._lock:
             slots = self._known.get(profile)
-            if slots is not None and slots.get(region) != has_key:
-                slots[region] = has_key
-                self._save()
+            if slots is None or slots.get(region) == has_key:
+                return
+            slots[region] = has_key
+        self._save()
 
     # --- profiles ----------------------------------------------------------------------
     def list_profiles(self) -> list[str]:
         with self._lock:
             return list(self._known)
-
-    def has_profile(self, name: str) -> bool:
-        with self._lock:
-            return name in self._known
 
     def add_profile(self, name: str) -> None:
         """Add an empty profile; ValueError for a bad or existing name (no keyring call)."""
@@ -201,7 +208,7 @@ class Credentials:
             if name in self._known:
                 raise ValueError(f"A profile named '{name}' already exists.")
             self._known[name] = {}
-            self._save()
+        self._save()
 
     def rename_profile(self, old: str, new: str) -> None:
         """Move a profile and its keys; on a keyring failure nothing changes (CredentialError).
@@ -245,7 +252,7 @@ class Credentials:
                 session_key = self._session.pop((old, region), None)
                 if session_key is not None:
                     self._session[(new, region)] = session_key
-            self._save()
+        self._save()
 
     def _keyring_keys(self, profile: str) -> dict[Region, str] | None:
         """The profile's keys in the keyring; None when there is no keyring that could hold any."""
@@ -314,7 +321,7 @@ class Credentials:
             self._known.pop(name, None)
             for region in Region:
                 self._session.pop((name, region), None)
-            self._save()
+        self._save()
 
     def _require(self, name: str) -> None:
         if name not in self._known:
@@ -379,8 +386,7 @@ class Credentials:
         return BackendInfo(name, self.store.is_real_keyring, None)
 
     def env_key(self) -> str | None:
-        env = os.environ if self._environ is None else self._environ
-        return env.get(ENV_VAR, "").strip() or None
+        return env_api_key(self._environ)
 
     def key_for(self, profile: str, region: Region | str) -> tuple[str, KeySource] | None:
         """The key a request for (profile, region) carries and where it came from (blocks).
@@ -428,7 +434,7 @@ class Credentials:
         region = _region(region)
         with self._lock:
             self._require(profile)
-        key = _clean_key(key)
+        key = clean_api_key(key)
         if session_only:
             with self._lock:
                 self._session[(profile, region)] = key
@@ -483,16 +489,6 @@ def hint_text(profile: str, region: Region, other: Region) -> str:
         f"Profile '{profile}' has no {region.value.upper()} key, but it has {article}"
         f" {other.value.upper()} key; switch region to {other.value.upper()}?"
     )
-
-
-def _clean_key(key: str) -> str:
-    # The same rules as KeyStore.set, so a session key is never one the keyring would refuse.
-    key = key.strip()
-    if not key:
-        raise ValueError("The API key is empty; paste the key from Amplitude's settings.")
-    if any(ch.isspace() or unicodedata.category(ch).startswith("C") for ch in key):
-        raise ValueError("The API key contains spaces or control characters; paste it again.")
-    return key
 
 
 def _valid_name(name: str) -> bool:
