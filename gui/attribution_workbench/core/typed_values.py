@@ -12,7 +12,9 @@ something else is given the ``string`` type.
 
 from __future__ import annotations
 
+import csv
 import enum
+import io
 import json
 from typing import Any
 
@@ -145,46 +147,13 @@ def parse_tsv(text: str) -> list[tuple[str, ValueType, str]]:
 
 
 def _tsv_lines(text: str) -> list[list[str]]:
-    """Split spreadsheet text into cells, honouring quoted cells."""
-    lines: list[list[str]] = []
-    cells: list[str] = []
-    cell: list[str] = []
-    i, n = 0, len(text)
-    at_start = True  # at the start of a cell
-    while i < n:
-        char = text[i]
-        if at_start and char == '"':
-            # A quoted cell: up to the next lone quote; "" stands for one quote.
-            i += 1
-            while i < n:
-                if text[i] == '"':
-                    if i + 1 < n and text[i + 1] == '"':
-                        cell.append('"')
-                        i += 2
-                        continue
-                    i += 1
-                    break
-                cell.append(text[i])
-                i += 1
-            at_start = False
-            continue
-        at_start = False
-        if char == "\t":
-            cells.append("".join(cell))
-            cell, at_start = [], True
-        elif char in "\r\n":
-            if char == "\r" and i + 1 < n and text[i + 1] == "\n":
-                i += 1
-            cells.append("".join(cell))
-            lines.append(cells)
-            cells, cell, at_start = [], [], True
-        else:
-            cell.append(char)
-        i += 1
-    if cell or cells:
-        cells.append("".join(cell))
-        lines.append(cells)
-    return lines
+    """Split spreadsheet text into cells, honouring quoted cells (the csv module's dialect)."""
+    try:
+        return list(csv.reader(io.StringIO(text, newline=""), delimiter="\t"))
+    except csv.Error:
+        # Only a cell over the csv module's size limit (128 KiB) gets here; no spreadsheet
+        # makes one (Excel stops at 32,767 characters). Keep the text, cut at tabs only.
+        return [line.rstrip("\r\n").split("\t") for line in io.StringIO(text, newline="")]
 
 
 def to_tsv(rows: list[tuple[str, str]]) -> str:
