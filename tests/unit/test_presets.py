@@ -237,3 +237,25 @@ def test_bad_names_are_rejected(tmp_path: Path, name: str) -> None:
     with pytest.raises(PresetError):
         store.delete(name)
     assert not any(tmp_path.rglob("*.json"))
+
+
+def test_builtin_presets_are_read_once_and_each_caller_gets_its_own_list(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    reads: list[Path] = []
+    real_load_dir = P.load_dir
+
+    def counting_load_dir(directory: Path) -> P.LoadResult:
+        reads.append(directory)
+        return real_load_dir(directory)
+
+    monkeypatch.setattr(P, "load_dir", counting_load_dir)
+    P._builtin.cache_clear()
+    try:
+        first = P.load_builtin()
+        first.clear()  # a caller's list is its own
+        second = P.load_builtin()
+    finally:
+        P._builtin.cache_clear()
+    assert len(reads) == 1
+    assert second and second == P.load_builtin()

@@ -14,6 +14,7 @@ one file per preset under the user data dir; unreadable files are skipped with a
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -140,13 +141,18 @@ def load_dir(directory: Path) -> LoadResult:
 
 
 def load_builtin() -> list[Preset]:
-    """The presets shipped in ``resources/presets``, partner by partner."""
+    """The presets shipped in ``resources/presets``, partner by partner (read once)."""
+    return list(_builtin())
+
+
+@functools.cache
+def _builtin() -> tuple[Preset, ...]:
     from attribution_workbench.assets import resource_path
 
     result = load_dir(resource_path(PRESETS_DIR))
     if result.problems:  # a shipped file is broken: a packaging bug, not a user mistake
         raise PresetError(" ".join(result.problems))
-    return sorted(result.presets, key=lambda p: (p.partner.casefold(), p.name.casefold()))
+    return tuple(sorted(result.presets, key=lambda p: (p.partner.casefold(), p.name.casefold())))
 
 
 def group_by_partner(presets: Iterable[Preset]) -> dict[str, list[Preset]]:
