@@ -13,7 +13,6 @@ import json
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import replace
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -22,7 +21,6 @@ from attribution_workbench.cli_support import (
     EXIT_OK,
     CliError,
     Console,
-    cli_message,
     destination,
     find_key,
     format_finding,
@@ -160,8 +158,7 @@ def run_batch(args: argparse.Namespace, console: Console) -> int:
                 cancel=CancelToken(),
                 progress_interval=1.0,
             )
-            sent = sender.run(batch.iter_rows(path), total=valid)
-        results = [replace(r, error=cli_message(r.error)) if r.error else r for r in sent]
+            results = sender.run(batch.iter_rows(path), total=valid)
         code = _report(args, console, results, finished[-1])
         if results_out is not None:
             try:

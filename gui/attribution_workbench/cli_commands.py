@@ -13,7 +13,6 @@ import signal
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from attribution_workbench import cli_import
@@ -24,7 +23,6 @@ from attribution_workbench.cli_support import (
     CliError,
     Console,
     checked_event_text,
-    cli_message,
     destination,
     find_key,
     no_key_message,
@@ -172,7 +170,7 @@ def run_send(args: argparse.Namespace, console: Console) -> int:
 
 
 def _send_failed(args: argparse.Namespace, console: Console, exc: SendError, url: str) -> int:
-    message = cli_message(exc.message)
+    message = exc.message
     if args.json:
         _print_json(console, _send_json(None, None, None, exc.elapsed_ms, url, message))
     console.error(message)
@@ -267,10 +265,6 @@ def run_verify(args: argparse.Namespace, console: Console) -> int:
         )
     finally:
         client.close()
-    matrix = {
-        region: [replace(check, message=cli_message(check.message)) for check in checks]
-        for region, checks in matrix.items()
-    }
     verdicts = {region: verify.combined_verdict(checks) for region, checks in matrix.items()}
     accepted = [r for r in regions if verdicts.get(r) is verify.Verdict.ACCEPTED]
     if args.json:

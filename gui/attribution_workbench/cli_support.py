@@ -207,12 +207,6 @@ def no_key_message(profile: str, region: Region) -> str:
     )
 
 
-def cli_message(text: str) -> str:
-    """A core message as the CLI should say it: the CLI has no Settings dialog."""
-    # core.send_errors names the GUI's proxy setting next to the environment's.
-    return text.replace("Settings > Network, or ", "")
-
-
 # --- options several commands share ----------------------------------------------------
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from attribution_workbench import cli
-from attribution_workbench.cli_support import cli_message, read_source
+from attribution_workbench.cli_support import read_source
 from attribution_workbench.core.regions import Destination
 from attribution_workbench.core.wire import Transport, prepare
 from cli_harness import EU_KEY, US_KEY, Sandbox, run_cli
@@ -96,16 +96,18 @@ def test_help_names_the_network_controls_the_cli_reads() -> None:
         assert name in result.stdout
 
 
-def test_the_proxy_message_does_not_send_cli_users_to_a_settings_dialog() -> None:
+def test_the_proxy_message_is_true_for_the_cli_and_the_app() -> None:
     import requests
 
     from attribution_workbench.core.send_errors import map_exception
 
     request = prepare(EVENT, Destination(), US_KEY, Transport.BODY)
     error = map_exception(requests.exceptions.ProxyError("refused"), request, 30, 5, 0.0)
-    message = cli_message(error.message)
-    assert "HTTPS_PROXY" in message
-    assert "Settings" not in message
+    # The environment (what the CLI reads) first; the dialog named as the app's.
+    assert error.message.startswith(
+        "The proxy (HTTPS_PROXY / HTTP_PROXY in the environment, or the app's Settings > "
+        "Network) failed"
+    )
 
 
 # --- shared options -----------------------------------------------------------------------

@@ -79,7 +79,9 @@ _COLUMNS = (
 def default_path() -> Path:
     import platformdirs
 
-    return platformdirs.user_data_path(APP_DIR) / FILE_NAME
+    # appauthor=False: on Windows the same folder as the presets (%LOCALAPPDATA%\<app>),
+    # not <app>\<app>; Linux and macOS are unchanged.
+    return platformdirs.user_data_path(APP_DIR, appauthor=False) / FILE_NAME
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ Corporate users sit behind proxies and TLS-inspecting gateways. ``NetworkConfig`
 - ``proxy_mode``: ``system`` (default) takes the proxy from the environment (HTTPS_PROXY /
   HTTP_PROXY, respecting NO_PROXY); ``none`` never uses a proxy, whatever the environment
   says; ``manual`` uses ``proxy_url``, with ``proxy_user`` and a password that lives in the
-  keyring (``PROXY_KEYRING_USER``), never in the settings file.
+  keyring (``core.credentials.PROXY_KEYRING_USER``), never in the settings file.
 - Loopback destinations (the sandbox) are never proxied in any mode. ``proxy_loopback`` turns
   that off; it exists for tests and diagnostics only (a test proxy on loopback must be able
   to see a request without anything leaving the machine).
@@ -29,7 +29,6 @@ from urllib.parse import quote, urlsplit, urlunsplit
 from attribution_workbench.core.regions import is_loopback_host
 
 # The keyring slot of the manual proxy's password (service = the app's key service).
-PROXY_KEYRING_USER = "proxy@network"
 
 
 class ProxyMode(enum.Enum):

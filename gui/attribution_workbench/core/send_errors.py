@@ -152,8 +152,9 @@ def map_exception(
     if has(requests.exceptions.ProxyError, u3.ProxyError):
         return fail(
             K.PROXY,
-            f"The proxy (Settings > Network, or HTTPS_PROXY / HTTP_PROXY in the environment) "
-            f"failed or refused the connection to {where}.",
+            # True for both front ends: the CLI reads only the environment's proxy.
+            f"The proxy (HTTPS_PROXY / HTTP_PROXY in the environment, or the app's "
+            f"Settings > Network) failed or refused the connection to {where}.",
         )
     if has(requests.exceptions.SSLError, u3.SSLError, ssl.SSLError, ssl.CertificateError):
         verify, reason = _tls_reason(chain)
