@@ -8,7 +8,6 @@ only updates widgets.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -24,7 +23,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QProgressBar,
-    QPushButton,
     QSpinBox,
     QTableWidget,
     QTableWidgetItem,
@@ -32,7 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from attribution_workbench.core import batch
-from attribution_workbench.ui.layout import STRETCH, hbox, vbox
+from attribution_workbench.ui.layout import STRETCH, hbox, push_button, vbox
 from attribution_workbench.ui.tasks import CancelRelay, Task, TaskRunner
 
 if TYPE_CHECKING:
@@ -49,12 +47,6 @@ _W = TypeVar("_W", bound=QWidget)
 def _named(widget: _W, name: str) -> _W:
     widget.setObjectName(name)
     return widget
-
-
-def _button(text: str, name: str, slot: Callable[[], object]) -> QPushButton:
-    button = _named(QPushButton(text), name)
-    button.clicked.connect(slot)
-    return button
 
 
 class _Bridge(QObject):
@@ -85,7 +77,7 @@ class BatchDialog(QDialog):
         self.file = _named(QLineEdit(), "batch_file")
         self.file.setReadOnly(True)
         self.file.setPlaceholderText("A .csv or .jsonl file")
-        choose = _button("&Choose file…", "batch_choose", self.ask_file)
+        choose = push_button("&Choose file…", self.ask_file, name="batch_choose")
         self.validation = _named(QLabel("Choose a file to validate its rows."), "batch_validation")
         self.validation.setWordWrap(True)
         self.invalid_rows = _named(QPlainTextEdit(), "batch_invalid")
@@ -102,16 +94,16 @@ class BatchDialog(QDialog):
         self.concurrency = _named(QSpinBox(), "batch_concurrency")
         self.concurrency.setRange(1, 32)
         self.concurrency.setValue(4)
-        self.start = _button("&Start", "batch_start", self.start_batch)
-        self.cancel = _button("Ca&ncel", "batch_cancel", self.cancel_batch)
+        self.start = push_button("&Start", self.start_batch, name="batch_start")
+        self.cancel = push_button("Ca&ncel", self.cancel_batch, name="batch_cancel")
         self.progress = _named(QProgressBar(), "batch_progress")
         self.stats = _named(QLabel(""), "batch_stats")
         self.table = _named(QTableWidget(0, len(COLUMNS)), "batch_results")
         self.table.setHorizontalHeaderLabels(list(COLUMNS))
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
-        self.retry = _button("&Retry failed", "batch_retry", self.retry_failed)
-        self.export = _button("&Export CSV…", "batch_export", self.ask_export)
+        self.retry = push_button("&Retry failed", self.retry_failed, name="batch_retry")
+        self.export = push_button("&Export CSV…", self.ask_export, name="batch_export")
         self.setLayout(
             vbox(
                 hbox(self.file, choose),

@@ -43,7 +43,15 @@ from attribution_workbench.core.profiles import (
 from attribution_workbench.core.regions import Region
 from attribution_workbench.core.wire import mask_key
 from attribution_workbench.ui.key_entry import KeyEntry
-from attribution_workbench.ui.layout import GROUP_SPACING, MARGIN, STRETCH, annotate, hbox, vbox
+from attribution_workbench.ui.layout import (
+    GROUP_SPACING,
+    MARGIN,
+    STRETCH,
+    annotate,
+    hbox,
+    push_button,
+    vbox,
+)
 from attribution_workbench.ui.tasks import Task, TaskRunner
 from attribution_workbench.ui.verify_panel import ClientFactory, VerifyPanel
 
@@ -188,10 +196,8 @@ class CredentialsDialog(QDialog):
         self.key_input.setFocus()
 
     def _button(self, text: str, name: str, slot: Callable[[], object]) -> QPushButton:
-        button = QPushButton(text)
-        button.setObjectName(name)
+        button = push_button(text, slot, name=name)
         button.setAutoDefault(False)  # Enter in the key field saves; it must not close
-        button.clicked.connect(slot)
         return button
 
     # --- selection ---------------------------------------------------------------------

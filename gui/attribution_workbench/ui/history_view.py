@@ -20,13 +20,12 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QPushButton,
     QTableView,
     QWidget,
 )
 
 from attribution_workbench.ui.history_store import HistoryModel, HistoryStore
-from attribution_workbench.ui.layout import hbox, vbox
+from attribution_workbench.ui.layout import hbox, push_button, vbox
 
 if TYPE_CHECKING:
     from attribution_workbench.core.history import Entry, History
@@ -112,26 +111,38 @@ class HistoryPanel(QWidget):
         self.notice.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         store.notice.connect(self._on_notice)
 
-        self.open_button = self._button("&Open", "Load the entry into the form", self.open_selected)
-        self.resend_button = self._button(
-            "&Resend", "Load the entry and send it with the current key", self.resend_selected
+        self.open_button = push_button(
+            "&Open",
+            self.open_selected,
+            tip="Load the entry into the form",
         )
-        self.app_event_button = self._button(
+        self.resend_button = push_button(
+            "&Resend",
+            self.resend_selected,
+            tip="Load the entry and send it with the current key",
+        )
+        self.app_event_button = push_button(
             "Matching a&pp event…",
-            "Send the HTTP API V2 app event that makes this attribution event match",
             self.app_event_selected,
+            name="history_app_event",
+            tip="Send the HTTP API V2 app event that makes this attribution event match",
         )
-        self.app_event_button.setObjectName("history_app_event")
         self.app_event_button.setVisible(app_event_entry is not None)
-        self.curl_button = self._button(
-            "Copy &curl", "Copy as curl with $AMPLITUDE_API_KEY for the key", self.copy_curl
+        self.curl_button = push_button(
+            "Copy &curl",
+            self.copy_curl,
+            tip="Copy as curl with $AMPLITUDE_API_KEY for the key",
         )
-        self.delete_button = self._button(
-            "&Delete", "Delete the selected entries", self.delete_selected
+        self.delete_button = push_button(
+            "&Delete",
+            self.delete_selected,
+            tip="Delete the selected entries",
         )
-        self.clear_button = self._button("Clear &all…", "Delete every entry", self.clear_all)
-        self.export_button = self._button(
-            "E&xport…", "Export the selected entries (or all shown) as JSON Lines", self.export
+        self.clear_button = push_button("Clear &all…", self.clear_all, tip="Delete every entry")
+        self.export_button = push_button(
+            "E&xport…",
+            self.export,
+            tip="Export the selected entries (or all shown) as JSON Lines",
         )
 
         filters = hbox(self.text, self.status, self.region)
@@ -167,12 +178,6 @@ class HistoryPanel(QWidget):
     def hideEvent(self, event: QHideEvent) -> None:
         super().hideEvent(event)
         self.model.set_shown(False)  # sends while hidden mark it stale; no reloads
-
-    def _button(self, text: str, tip: str, slot: Callable[[], object]) -> QPushButton:
-        button = QPushButton(text)
-        button.setToolTip(tip)
-        button.clicked.connect(slot)
-        return button
 
     # --- filter -----------------------------------------------------------------------------
     def current_filter(self) -> Any:

@@ -7,9 +7,18 @@ Panels are built in code; these keep that code short and the spacing consistent:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from itertools import pairwise
 
-from PySide6.QtWidgets import QBoxLayout, QHBoxLayout, QLabel, QLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QBoxLayout,
+    QHBoxLayout,
+    QLabel,
+    QLayout,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 # Named spacings (pixels). Qt's defaults vary by style; a tool people screenshot should not.
 NO_SPACING = 0
@@ -64,6 +73,19 @@ def container(layout: QLayout, parent: QWidget | None = None) -> QWidget:
     widget = QWidget(parent)
     widget.setLayout(layout)
     return widget
+
+
+def push_button(
+    text: str, slot: Callable[[], object], *, name: str = "", tip: str = ""
+) -> QPushButton:
+    """A QPushButton that calls ``slot``; ``name`` is its object name (tests, automation)."""
+    button = QPushButton(text)
+    if name:
+        button.setObjectName(name)
+    if tip:
+        button.setToolTip(tip)
+    button.clicked.connect(slot)
+    return button
 
 
 def buddy_label(text: str, buddy: QWidget) -> QLabel:
