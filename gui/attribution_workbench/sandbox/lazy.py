@@ -84,7 +84,13 @@ class LazySandboxServer:
                     self._server = SandboxServer(listener=self._listener).start()
                 except BaseException:
                     # Nothing will ever accept: refuse connections instead of queueing them.
+                    # shutdown() first: a close() alone leaves the socket listening while
+                    # the waiting thread is still inside select() on it.
                     self._stopped = True
+                    try:
+                        self._listener.shutdown(socket.SHUT_RDWR)
+                    except OSError:
+                        pass
                     self._listener.close()
                     raise
             return self._server
