@@ -185,7 +185,7 @@ def run(
     from attribution_workbench.ui.main_window import MainWindow
     from attribution_workbench.ui.settings import APPLICATION, ORGANIZATION, Settings
 
-    if on_window is None and any(name in os.environ for name in SELF_CHECK_ENV):
+    if on_window is None and any(os.environ.get(name) == "1" for name in SELF_CHECK_ENV):
         from attribution_workbench import smoke  # the bundle's self-checks (packaging)
 
         on_window = smoke.on_window_hook()

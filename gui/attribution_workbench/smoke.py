@@ -1,26 +1,26 @@
 """Checks a built app runs on itself: the bundle smoke test and the start-up probe.
 
 A frozen bundle cannot be driven by pytest, so the app carries these few checks and runs
-them when an environment variable asks; otherwise nothing here does anything.
+them when an environment variable asks (app.py imports this module only then).
 
-``AW_SMOKE_TEST=1`` (packaging/smoke_test.sh): after the window's first paint, open every
-file under ``resources/`` (images through Qt's image and icon plugins, so a plugin missing
-from the bundle shows up), point the window at its in-process sandbox, put a valid event
-in the raw JSON editor, press Send and wait for the answer. Prints
+``AW_SMOKE_TEST=1`` (packaging/smoke_test.sh): once the window has its panes (its ``ready``
+signal), open every file under ``resources/`` (images through Qt's image and icon plugins,
+so a plugin missing from the bundle shows up), point the window at its in-process sandbox,
+put a valid event in the raw JSON editor, press Send and wait for the answer. Prints
 ``smoke: window shown, sent, status 200`` and quits with 0, or ``smoke: FAILED: ...`` and
 quits with 1; gives up after ``AW_SMOKE_TIMEOUT_S`` (20) seconds. With
 ``AW_SMOKE_SCREENSHOT=<file.png>`` it also saves the window as it looks after the answer.
 
-``AW_STARTUP_PROBE=1`` (bench/bench_bundle.py): speaks bench/bench_startup.py's child
-protocol, so a frozen app is timed exactly like the venv app and a bare window: prints
+``AW_STARTUP_PROBE=1`` (bench/bench_startup.py, bench/bench_bundle.py): speaks the benches'
+child protocol, so the venv app and a frozen one are timed alike: prints
 ``painted <time.monotonic_ns()>`` (one clock for every process on the machine, so the
 parent subtracts its own start time) when the window's first paint starts, ``ready <ns>``
 when it first paints with its panes in it (the app builds them after its first frame),
 ``idle`` ``AW_STARTUP_PROBE_IDLE_MS`` (1000) ms after the first paint (the parent then reads
 the idle RSS from /proc), and quits 500 ms later with 0.
 
-Only what DESIGN.md publishes is used: the object names ``target``, ``event_json``,
-``send``, ``response_status``; no window internals.
+Only the window's public side is used: ``ready``/``is_ready()`` and the object names
+``target``, ``event_json``, ``send``, ``response_status`` (DESIGN.md).
 """
 
 from __future__ import annotations
@@ -33,13 +33,16 @@ import time
 import uuid
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from PySide6.QtCore import QEvent, QObject, QTimer
-from PySide6.QtGui import QIcon, QImage
-from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QPlainTextEdit, QPushButton, QWidget
+from PySide6.QtGui import QGuiApplication, QIcon, QImage
+from PySide6.QtWidgets import QComboBox, QLabel, QPlainTextEdit, QPushButton
 
 from attribution_workbench import assets
+
+if TYPE_CHECKING:
+    from attribution_workbench.ui.main_window import MainWindow
 
 SMOKE_ENV = "AW_SMOKE_TEST"
 PROBE_ENV = "AW_STARTUP_PROBE"
@@ -51,7 +54,6 @@ POLL_MS = 50
 IMAGE_SUFFIXES = {".svg", ".png"}
 TEXT_SUFFIXES = {".desktop", ".xml", ".qss", ".css", ".txt", ".md"}
 _STATUS_CODE = re.compile(r"\b([1-5]\d\d)\b")
-_SCHEDULED = "aw_smoke_scheduled"  # a window property: scheduled once per window
 W = TypeVar("W", bound=QObject)
 
 
@@ -71,41 +73,29 @@ def say(text: str) -> None:
         print(text, flush=True)
 
 
-def requested(environ: Mapping[str, str] = os.environ) -> bool:
-    return environ.get(SMOKE_ENV) == "1" or environ.get(PROBE_ENV) == "1"
-
-
 def on_window_hook(
     environ: Mapping[str, str] = os.environ,
-) -> Callable[[QWidget], None] | None:
-    """For ``app.run(on_window=...)``: None (no hook at all) unless a check is asked for."""
-    if not requested(environ):
-        return None
+) -> Callable[[MainWindow], None] | None:
+    """For ``app.run(on_window=...)``: the check the environment asks for ("1"), else None.
 
-    def hook(window: QWidget) -> None:
-        app = QApplication.instance()
-        assert isinstance(app, QApplication)
-        schedule_smoke_test(window, app, environ)
-
-    return hook
-
-
-def schedule_smoke_test(
-    window: QWidget, app: QApplication, environ: Mapping[str, str] = os.environ
-) -> None:
-    """Call right after ``window.show()``; a no-op unless AW_SMOKE_TEST/AW_STARTUP_PROBE=1.
-
-    Idempotent per window, so app.py and the bundle's launcher may both call it.
+    The hook runs right after ``window.show()``; the check it makes is a child of the window.
     """
-    if not requested(environ) or window.property(_SCHEDULED):
-        return
-    window.setProperty(_SCHEDULED, True)
     if environ.get(SMOKE_ENV) == "1":
         timeout = float(environ.get("AW_SMOKE_TIMEOUT_S") or DEFAULT_TIMEOUT_S)
-        SmokeTest(window, app, timeout, environ.get(SCREENSHOT_ENV)).setParent(window)
-    elif environ.get(PROBE_ENV) == "1":
+        screenshot = environ.get(SCREENSHOT_ENV)
+
+        def smoke_test(window: MainWindow) -> None:
+            SmokeTest(window, timeout, screenshot)
+
+        return smoke_test
+    if environ.get(PROBE_ENV) == "1":
         idle_ms = int(environ.get("AW_STARTUP_PROBE_IDLE_MS") or DEFAULT_IDLE_MS)
-        StartupProbe(window, app, idle_ms).setParent(window)
+
+        def startup_probe(window: MainWindow) -> None:
+            StartupProbe(window, idle_ms)
+
+        return startup_probe
+    return None
 
 
 # --- resources ------------------------------------------------------------------------------
@@ -149,56 +139,56 @@ def _check_file(path: Path) -> str | None:
 
 # --- the smoke test -------------------------------------------------------------------------
 class SmokeTest(QObject):
-    """Waits for the first paint, checks resources, sends to the sandbox, quits 0 or 1."""
+    """Once the panes exist: checks resources, sends to the sandbox, quits 0 or 1."""
 
-    def __init__(
-        self, window: QWidget, app: QApplication, timeout_s: float, screenshot: str | None = None
-    ) -> None:
-        super().__init__()
+    def __init__(self, window: MainWindow, timeout_s: float, screenshot: str | None = None) -> None:
+        super().__init__(window)
         self._window = window
-        self._app = app
         self._screenshot = screenshot
         self._deadline = time.monotonic() + timeout_s
-        self._phase = "waiting for the window's first paint"
+        self._phase = "waiting for the window's panes"
         self._done = False
-        window.installEventFilter(self)
         self._timer = QTimer(self)
         self._timer.setInterval(POLL_MS)
         self._timer.timeout.connect(self._poll)
         self._timer.start()
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self._window and event.type() == QEvent.Type.Paint:
-            self._window.removeEventFilter(self)
-            # The app builds its panes right after its first frame (a staged start).
-            self._phase = "waiting for the window's panes after its first paint"
-        return False
-
-    def _poll(self) -> None:
-        try:
-            self._step()
-        except LookupError as exc:
-            self._finish(1, str(exc))
+        if window.is_ready():  # not staged: the panes came with the window
+            QTimer.singleShot(0, self._start)
+        else:  # staged: the panes follow the first frame (main_window)
+            window.ready.connect(self._start)
 
     def _start(self) -> None:
+        if self._done:
+            return
         window = self._window
         say(
             f"smoke: window shown ({window.width()}x{window.height()}, "
-            f"platform {self._app.platformName()})"
+            f"platform {QGuiApplication.platformName()})"
         )
         count, problems = check_resources()
         if problems:
             self._finish(1, f"{len(problems)} resource problem(s): " + "; ".join(problems))
             return
         say(f"smoke: {count} resource files load")
-        target = self._child(QComboBox, "target")
+        try:
+            target = self._child(QComboBox, "target")
+            event_json = self._child(QPlainTextEdit, "event_json")
+        except LookupError as exc:
+            self._finish(1, str(exc))
+            return
         index = target.findData("sandbox")
         if index < 0:
             self._finish(1, "the target box has no 'sandbox' entry")
             return
         target.setCurrentIndex(index)
-        self._child(QPlainTextEdit, "event_json").setPlainText(json.dumps(smoke_event()))
+        event_json.setPlainText(json.dumps(smoke_event()))
         self._phase = "waiting for the sandbox and an enabled Send button"
+
+    def _poll(self) -> None:
+        try:
+            self._step()
+        except LookupError as exc:
+            self._finish(1, str(exc))
 
     def _step(self) -> None:
         if self._done:
@@ -207,10 +197,6 @@ class SmokeTest(QObject):
             blockers = self._window.findChild(QLabel, "send_blockers")
             why = f" (the window says: {blockers.text()!r})" if blockers and blockers.text() else ""
             self._finish(1, f"timed out {self._phase}{why}")
-            return
-        if self._phase.startswith("waiting for the window's panes"):
-            if self._window.findChild(QComboBox, "target") is not None:
-                self._start()
         elif self._phase.startswith("waiting for the sandbox"):
             send = self._child(QPushButton, "send")
             if send.isEnabled():
@@ -243,17 +229,16 @@ class SmokeTest(QObject):
         self._done = True
         self._timer.stop()
         say(f"smoke: {text}" if code == 0 else f"smoke: FAILED: {text}")
-        self._app.exit(code)
+        QGuiApplication.exit(code)
 
 
 # --- the start-up probe ---------------------------------------------------------------------
 class StartupProbe(QObject):
-    """bench_startup.py's child protocol: ``painted <ns>``, ``ready <ns>``, ``idle``, quit."""
+    """The benches' child protocol: ``painted <ns>``, ``ready <ns>``, ``idle``, quit."""
 
-    def __init__(self, window: QWidget, app: QApplication, idle_ms: int) -> None:
-        super().__init__()
+    def __init__(self, window: MainWindow, idle_ms: int) -> None:
+        super().__init__(window)
         self._window = window
-        self._app = app
         self._idle_ms = idle_ms
         self._painted = False
         window.installEventFilter(self)
@@ -266,11 +251,11 @@ class StartupProbe(QObject):
             say(f"painted {time.monotonic_ns()}")
             QTimer.singleShot(self._idle_ms, self._report_idle)
         # "ready": the first paint with the panes in it (the window's own staged start).
-        if self._window.findChild(QComboBox, "target") is not None:
+        if self._window.is_ready():
             say(f"ready {time.monotonic_ns()}")
             self._window.removeEventFilter(self)
         return False
 
     def _report_idle(self) -> None:
         say("idle")
-        QTimer.singleShot(QUIT_AFTER_IDLE_MS, lambda: self._app.exit(0))
+        QTimer.singleShot(QUIT_AFTER_IDLE_MS, lambda: QGuiApplication.exit(0))
