@@ -2,7 +2,9 @@
 
 Fixtures:
 - ``isolated_home`` (autouse): HOME and XDG_{CONFIG,DATA,CACHE,STATE}_HOME in tmp_path;
-  AMPLITUDE_API_KEY, PYTHON_KEYRING_BACKEND and ATTRIBUTION_SANDBOX_URL removed.
+  AMPLITUDE_API_KEY, PYTHON_KEYRING_BACKEND and ATTRIBUTION_SANDBOX_URL removed; every proxy
+  variable a closed loopback port, NO_PROXY loopback (``cli_harness.offline_proxies``), so a
+  request meant for loopback that goes elsewhere by mistake is refused, not sent.
 - ``memory_keyring`` (autouse): a fresh ``MemoryKeyring`` installed with
   ``keyring.set_keyring`` (None for tests marked ``real_keyring``).
 - ``locked_keyring``, ``gone_keyring``, ``no_keyring``: install a failing backend instead.
@@ -11,6 +13,10 @@ Fixtures:
 - ``sandbox_server``: one in-process sandbox per test module, on a free loopback port;
   ``clean_sandbox``: that sandbox with no recorded requests, faults or config changes left
   over from earlier tests.
+- ``closed_port`` / ``closed_port_url``: a loopback port (``http://127.0.0.1:<port>``) on
+  which nothing listens: a connection is refused.
+- ``tls_server``: a self-signed HTTPS server on loopback per test module (``tls_helper``),
+  as (base URL, certificate path); skips when no certificate can be made.
 """
 
 from __future__ import annotations
@@ -27,8 +33,11 @@ from typing import TYPE_CHECKING, TypeVar
 import pytest
 from hypothesis import settings
 
+from cli_harness import closed_port as _closed_port
+from cli_harness import offline_proxies
 from leak_helpers import all_logs  # noqa: F401  (the leak tests' log-capturing fixture)
 from memory_keyring import DaemonGoneKeyring, LockedKeyring, MemoryKeyring
+from tls_helper import serve_tls
 
 if TYPE_CHECKING:
     from keyring.backend import KeyringBackend
@@ -85,6 +94,9 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     # URL redirects --sandbox.
     for name in ("AMPLITUDE_API_KEY", "PYTHON_KEYRING_BACKEND", "ATTRIBUTION_SANDBOX_URL"):
         monkeypatch.delenv(name, raising=False)
+    # Nothing a test sends may leave the machine, whatever the developer's proxy settings.
+    for name, value in offline_proxies().items():
+        monkeypatch.setenv(name, value)
     return home
 
 
@@ -182,3 +194,24 @@ def clean_sandbox(sandbox_server: SandboxServer) -> SandboxServer:
     sandbox_server.reset()  # requests, attributions, faults, clock offset
     sandbox_server.state.reset_config()
     return sandbox_server
+
+
+@pytest.fixture
+def closed_port() -> int:
+    """A loopback port on which nothing listens (a connection is refused)."""
+    return _closed_port()
+
+
+@pytest.fixture
+def closed_port_url(closed_port: int) -> str:
+    """``http://127.0.0.1:<closed_port>``: a loopback URL on which nothing listens."""
+    return f"http://127.0.0.1:{closed_port}"
+
+
+@pytest.fixture(scope="module")
+def tls_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """A self-signed HTTPS server on loopback, one per test module: (base URL, its cert)."""
+    with serve_tls(tmp_path_factory.mktemp("tls")) as server:
+        if server is None:
+            pytest.skip("neither the cryptography package nor openssl is available")
+        yield server

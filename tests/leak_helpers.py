@@ -1,11 +1,11 @@
-"""Shared by the leak tests: where a secret could hide, and every log line."""
+"""Shared by the leak tests: where a secret could hide (files, texts), and every log line."""
 
 from __future__ import annotations
 
 import json
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from urllib.parse import quote
 
@@ -41,6 +41,15 @@ def files_containing(root: Path, *secrets: str) -> list[str]:
             if any(needle in data for needle in wanted):
                 hits.append(str(path))
     return hits
+
+
+def texts_containing(texts: Iterable[str], *secrets: str) -> list[str]:
+    """Every text (a log, captured stdout/stderr) holding any of ``secrets`` in any of the
+    forms ``needles`` lists."""
+    wanted = [needle for secret in secrets for needle in needles(secret)]
+    return [
+        text for text in texts if any(n in text.encode("utf-8", "surrogatepass") for n in wanted)
+    ]
 
 
 class Collect(logging.Handler):

@@ -15,6 +15,7 @@ from pathlib import Path
 from urllib.parse import parse_qs
 
 import pytest
+
 from cli_harness import (
     EU_KEY,
     FAIL_KEYRING,

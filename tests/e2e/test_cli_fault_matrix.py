@@ -5,22 +5,23 @@
 from __future__ import annotations
 
 import json
-import socket
 import uuid
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from cli_harness import US_KEY, Sandbox, run_cli
 
-from tls_helper import serve_tls
+from cli_harness import US_KEY, Sandbox, run_cli
+from key_recorder import Recorder
 
 EVENT = json.dumps(
     {"event_type": "[Test] Install", "platform": "ios", "idfa": str(uuid.uuid4()).upper()}
 )
-OTHER_HOST = "https://evil.example.net/attribution"
+# A loopback Recorder on another port ("another host": answers.redirect_target compares ports).
+OTHER_HOST = "{other}/attribution"
 
-# name -> (fault for the sandbox or a target "refused"/"tls", key words of the sentence)
+# name -> (fault for the sandbox or a target "refused"/"tls", key words of the sentence);
+# "{other}" in a fault's location and in the words is the URL of the ``other`` Recorder.
 CASES: dict[str, tuple[dict[str, Any] | str, tuple[str, ...]]] = {
     "hang": ({"mode": "hang"}, ("did not answer within 1 s",)),
     "refused": ("refused", ("refused",)),
@@ -42,23 +43,16 @@ CASES: dict[str, tuple[dict[str, Any] | str, tuple[str, ...]]] = {
     "empty": ({"mode": "empty"}, ("empty body", "does not confirm")),
     "redirect-other-host": (
         {"mode": "redirect", "code": 302, "location": OTHER_HOST + "?api_key=x"},
-        ("302", "evil.example.net", "not followed", "NOT sent"),
+        ("302", OTHER_HOST, "another host", "not followed", "NOT sent"),
     ),
 }
 
 
-@pytest.fixture(scope="module")
-def tls_base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with serve_tls(tmp_path_factory.mktemp("tls")) as server:
-        if server is None:
-            pytest.skip("neither the cryptography package nor openssl is available")
-        yield server[0]
-
-
-def _closed_port_url() -> str:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return f"http://127.0.0.1:{sock.getsockname()[1]}"
+@pytest.fixture
+def other() -> Iterator[Recorder]:
+    """The "other host" of the redirect case: must receive nothing."""
+    with Recorder() as recorder:
+        yield recorder
 
 
 def _send(target: str, *extra: str) -> Any:
@@ -70,15 +64,25 @@ def _send(target: str, *extra: str) -> Any:
 @pytest.mark.parametrize("name", list(CASES))
 @pytest.mark.parametrize("as_json", [False, True], ids=["text", "json"])
 def test_fault_is_one_sentence_and_exit_1(
-    name: str, as_json: bool, sandbox: Sandbox, request: pytest.FixtureRequest
+    name: str,
+    as_json: bool,
+    sandbox: Sandbox,
+    request: pytest.FixtureRequest,
+    closed_port_url: str,
+    other: Recorder,
 ) -> None:
     fault, words = CASES[name]
+    words = tuple(word.format(other=other.url) for word in words)
     if fault == "refused":
-        target = _closed_port_url()
+        target = closed_port_url
     elif fault == "tls":
-        target = request.getfixturevalue("tls_base")
+        target = request.getfixturevalue("tls_server")[0]
     else:
         assert isinstance(fault, dict)
+        fault = {
+            key: value.format(other=other.url) if isinstance(value, str) else value
+            for key, value in fault.items()
+        }
         sandbox.post("/_sandbox/faults", {"count": 1, **fault})
         target = sandbox.base_url
     result = _send(target, *(["--json"] if as_json else []))
@@ -90,6 +94,7 @@ def test_fault_is_one_sentence_and_exit_1(
     for word in words:
         assert word in sentence, f"{word!r} not in {sentence!r}"
     assert "api_key=x" not in sentence
+    assert other.seen == []  # the redirect was not followed: the other host got nothing
     if as_json:
         answer = result.json()
         assert answer["error"] == sentence

@@ -11,11 +11,11 @@ import json
 from pathlib import Path
 
 import pytest
-from cli_harness import SENTINEL_KEY, run_cli
 
 from attribution_workbench.cli_support import CliError, destination
 from attribution_workbench.core.regions import Region, Target
 from attribution_workbench.sandbox import SandboxServer
+from cli_harness import SENTINEL_KEY, run_cli
 from key_recorder import Recorder
 
 EVENT = json.dumps(

@@ -11,9 +11,9 @@ import json
 import uuid
 
 import pytest
-from cli_harness import EU_KEY, SENTINEL_KEY, US_KEY, Sandbox
 
 from attribution_workbench import cli, cli_commands
+from cli_harness import EU_KEY, SENTINEL_KEY, US_KEY, Sandbox
 from memory_keyring import DaemonGoneKeyring, LockedKeyring, MemoryKeyring
 
 SERVICE = "attribution-workbench"

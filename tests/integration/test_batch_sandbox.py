@@ -108,15 +108,30 @@ def test_rate_limit_spaces_the_sends(clean_sandbox: SandboxServer) -> None:
 
 
 def test_cancel_stops_promptly(clean_sandbox: SandboxServer) -> None:
-    clean_sandbox.add_fault("delay", seconds=0.5, count=0, path="/attribution")
-    batch = sender(clean_sandbox, concurrency=2, cancel=CancelToken())
-    timer = threading.Timer(0.8, batch.cancel)
-    timer.start()
-    started = time.monotonic()
+    # Two rows are answered, then every request hangs: the two workers are both held when
+    # the cancel comes, so the run can only end early if the cancel interrupts them.
+    clean_sandbox.add_fault("delay", seconds=0, count=2, path="/attribution")
+    clean_sandbox.add_fault("hang", count=0, path="/attribution")
+    timeout = 60.0
+    batch = sender(clean_sandbox, concurrency=2, cancel=CancelToken(), timeout=timeout)
+    cancelled_at: list[float] = []
+
+    def cancel_once_both_are_held() -> None:
+        deadline = time.monotonic() + timeout
+        while len(clean_sandbox.state.requests(path="/attribution")) < 4:
+            if time.monotonic() > deadline:
+                return
+            time.sleep(0.01)
+        cancelled_at.append(time.monotonic())
+        batch.cancel()
+
+    canceller = threading.Thread(target=cancel_once_both_are_held, daemon=True)
+    canceller.start()
     results = batch.run(read_jsonl(lines(40)))
-    elapsed = time.monotonic() - started
-    timer.join()
-    assert elapsed < 2.0
+    ended = time.monotonic()
+    canceller.join()
+    assert cancelled_at, "the two hung requests were never held at once"
+    assert ended - cancelled_at[0] < timeout / 2  # the cancel ended it, not the timeout
     sent = [r for r in results if r.status is RowStatus.OK]
     assert 1 <= len(sent) < 10
     assert len(clean_sandbox.state.requests(path="/attribution")) < 10

@@ -25,37 +25,19 @@ from attribution_workbench.core.credentials import KeyStore
 from attribution_workbench.core.event import AttributionEvent
 from attribution_workbench.core.profiles import Credentials
 from attribution_workbench.core.regions import Region, Target
-from attribution_workbench.sandbox import DEMO_KEYS, SandboxServer
+from attribution_workbench.sandbox import SandboxServer
 from attribution_workbench.ui.credentials_dialog import CredentialsDialog
 from attribution_workbench.ui.main_window import MainWindow
 from attribution_workbench.ui.services import Services
 from attribution_workbench.ui.settings import Settings
 from attribution_workbench.ui.settings_store import SettingsRegistryStorage
-from leak_helpers import Collect, files_containing
+from leak_helpers import Collect, files_containing, texts_containing
+from window_helpers import OFFSCREEN_NOISE, FixtureSandbox
 
-pytestmark = pytest.mark.qt_log_ignore(
-    r"This plugin does not support propagateSizeHints\(\)",
-    r"This plugin does not support raise\(\)",
-)
+pytestmark = pytest.mark.qt_log_ignore(*OFFSCREEN_NOISE)
 
 SENTINEL = "0badc0de5e471e1f00d5eed1dea15ca7"  # a plausible 32-hex key
 SESSION_SENTINEL = "5e551011dead0000beef000011115e55"
-
-
-class Handle:
-    def __init__(self, server: SandboxServer) -> None:
-        self.server = server
-
-    @property
-    def base_url(self) -> str:
-        return self.server.base_url
-
-    @property
-    def keys(self) -> dict[str, str]:
-        return DEMO_KEYS
-
-    def stop(self) -> None:
-        pass  # the test owns the server
 
 
 def test_no_key_in_any_file_or_log(
@@ -111,7 +93,7 @@ def test_no_key_in_any_file_or_log(
             settings=Settings(settings_path),
             sender_factory=ClientSender,
             key_lookup=lambda region: None,  # unused: the profiles store answers
-            sandbox_starter=lambda: Handle(server),  # type: ignore[arg-type, return-value]
+            sandbox_starter=lambda: FixtureSandbox(server),
             open_url=lambda url: True,
             credentials=lambda: credentials,
         )
@@ -171,5 +153,5 @@ def test_no_key_in_any_file_or_log(
     assert Path(settings_path).exists()  # the settings really were written here
     assert files_containing(tmp_path, SENTINEL, SESSION_SENTINEL) == []
     captured = capsys.readouterr()
-    logs = "\n".join([caplog.text, captured.out, captured.err, *all_logs.lines])
-    assert SENTINEL not in logs and SESSION_SENTINEL not in logs
+    logs = [caplog.text, captured.out, captured.err, *all_logs.lines]
+    assert texts_containing(logs, SENTINEL, SESSION_SENTINEL) == []

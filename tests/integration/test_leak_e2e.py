@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -35,7 +34,7 @@ from attribution_workbench.app import (
 from attribution_workbench.core.event import AttributionEvent
 from attribution_workbench.core.regions import Region, Target
 from attribution_workbench.core.wire import Format
-from attribution_workbench.sandbox import DEMO_KEYS, SandboxServer
+from attribution_workbench.sandbox import SandboxServer
 from attribution_workbench.ui import history_view
 from attribution_workbench.ui.batch_dialog import BatchDialog
 from attribution_workbench.ui.history_view import HistoryPanel
@@ -43,39 +42,22 @@ from attribution_workbench.ui.import_dialog import ImportDialog
 from attribution_workbench.ui.main_window import MainWindow
 from attribution_workbench.ui.services import Services
 from attribution_workbench.ui.settings import Settings
-from leak_helpers import Collect, files_containing
+from cli_harness import CLI, cli_env
+from leak_helpers import Collect, files_containing, texts_containing
+from window_helpers import OFFSCREEN_NOISE, FixtureSandbox
 
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.qt_log_ignore(
-        r"This plugin does not support propagateSizeHints\(\)",
-        r"This plugin does not support raise\(\)",
-        r"This plugin does not support grabbing the keyboard",
+        *OFFSCREEN_NOISE, r"This plugin does not support grabbing the keyboard"
     ),
 ]
 
 SENTINEL = "5e471ce1ab1e0000feedface5e471ce1"  # 32 hex: looks like a real key
-GUI_DIR = Path(__file__).resolve().parents[2] / "gui"
 EVENT = AttributionEvent(
     event_type="[Leak] Install", platform="ios", idfa="6D0B3A4F-5C1E-4B8A-9D2F-7E3C1A0B9F84"
 )
 EVENT_JSON = json.dumps({"event_type": "[Leak] Install", "platform": "ios", "idfa": EVENT.idfa})
-
-
-class Handle:
-    def __init__(self, server: SandboxServer) -> None:
-        self.server = server
-
-    @property
-    def base_url(self) -> str:
-        return self.server.base_url
-
-    @property
-    def keys(self) -> dict[str, str]:
-        return DEMO_KEYS
-
-    def stop(self) -> None:
-        pass  # the test owns the server
 
 
 class Clipboard:
@@ -91,16 +73,12 @@ class Clipboard:
 
 
 def cli(*args: str, stdin: bytes = b"") -> subprocess.CompletedProcess[bytes]:
-    env = dict(os.environ)  # HOME and XDG_* already point into tmp_path
-    env["PYTHONPATH"] = str(GUI_DIR)
-    env["AMPLITUDE_API_KEY"] = SENTINEL
-    env["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
-    env.pop("AW_DEBUG", None)
+    """attribution-cli with the sentinel in $AMPLITUDE_API_KEY (HOME is the test's)."""
     return subprocess.run(
-        [sys.executable, "-m", "attribution_workbench.cli", *args],
+        [*CLI, *args],
         input=stdin,
         capture_output=True,
-        env=env,
+        env=cli_env({"AMPLITUDE_API_KEY": SENTINEL}),
         timeout=60,
     )
 
@@ -129,7 +107,7 @@ def test_sentinel_key_leaks_nowhere_over_gui_and_cli(
             settings=settings,
             sender_factory=ClientSender,
             key_lookup=lookup_key,
-            sandbox_starter=lambda: Handle(server),  # type: ignore[arg-type, return-value]
+            sandbox_starter=lambda: FixtureSandbox(server),
             open_url=lambda url: True,
             credentials=lambda: credentials,
             history=open_history,
@@ -307,7 +285,7 @@ def test_sentinel_key_leaks_nowhere_over_gui_and_cli(
     assert files_containing(tmp_path, SENTINEL) == []
     captured = capfd.readouterr()
     logs = [caplog.text, captured.out, captured.err, *all_logs.lines, *cli_output]
-    assert all(SENTINEL not in text for text in logs)
+    assert texts_containing(logs, SENTINEL) == []
     assert all(SENTINEL not in text for text in shown)
     # The revealed copy is the only place the key is: the clipboard, as the user asked.
     assert QGuiApplication.clipboard().text() == revealed

@@ -15,10 +15,8 @@ bundled certifi list is used then), so the acceptance comes from the mechanism t
 from __future__ import annotations
 
 import base64
-import datetime
 import http.client
 import http.server
-import ipaddress
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,7 +28,7 @@ from attribution_workbench.core.network import NetworkConfig, ProxyMode, proxies
 from attribution_workbench.core.regions import Destination, Region, Target
 from attribution_workbench.core.wire import PreparedRequest, Transport, prepare
 from attribution_workbench.sandbox import DEMO_KEYS, SandboxServer
-from tls_helper import serve_cert, serve_tls
+from tls_helper import certificate, loopback_name, serve_cert, serve_tls, write_pem
 
 EVENT = '{"event_type": "[Adjust] Install", "platform": "ios", "idfa": "AEBE52E7-03EE-455A-B3C4-E57283966239"}'  # noqa: E501
 KEY = DEMO_KEYS["us"]
@@ -167,70 +165,39 @@ def test_proxies_for_rules() -> None:
 
 
 # --- trust -------------------------------------------------------------------------------------
-def _pem(obj: object) -> bytes:
-    from cryptography.hazmat.primitives import serialization
-
-    return obj.public_bytes(serialization.Encoding.PEM)  # type: ignore[attr-defined, no-any-return]
-
-
 def _ca_and_server(directory: Path) -> tuple[Path, Path, Path]:
     """(ca.pem, server.pem, server-key.pem): a private CA and a 127.0.0.1 cert it issued."""
-    from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+    from cryptography.x509.oid import ExtendedKeyUsageOID
 
-    now = datetime.datetime.now(datetime.timezone.utc)
     ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Workbench Test Company CA")])
     ca_ski = x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key())
-    ca = (
-        x509.CertificateBuilder()
-        .subject_name(ca_name)
-        .issuer_name(ca_name)
-        .public_key(ca_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(
-            x509.KeyUsage(False, False, False, False, False, True, True, False, False),
-            critical=True,
-        )
-        .add_extension(ca_ski, critical=False)
-        .sign(ca_key, hashes.SHA256())
+    ca = certificate(
+        "Workbench Test Company CA",
+        ca_key,
+        [
+            (x509.BasicConstraints(ca=True, path_length=0), True),
+            (x509.KeyUsage(False, False, False, False, False, True, True, False, False), True),
+            (ca_ski, False),
+        ],
     )
     key = ec.generate_private_key(ec.SECP256R1())
-    leaf = (
-        x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]))
-        .issuer_name(ca_name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-            critical=False,
-        )
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ca_ski),
-            critical=False,
-        )
-        .sign(ca_key, hashes.SHA256())
+    leaf = certificate(
+        "127.0.0.1",
+        key,
+        [
+            (loopback_name(), False),
+            (x509.BasicConstraints(ca=False, path_length=None), True),
+            (x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), False),
+            (x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ca_ski), False),
+        ],
+        issuer=(ca.subject, ca_key),
     )
-    paths = directory / "ca.pem", directory / "server.pem", directory / "server-key.pem"
-    paths[0].write_bytes(_pem(ca))
-    paths[1].write_bytes(_pem(leaf))
-    paths[2].write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
+    return (
+        write_pem(directory / "ca.pem", ca),
+        write_pem(directory / "server.pem", leaf),
+        write_pem(directory / "server-key.pem", key),
     )
-    return paths
 
 
 @pytest.fixture

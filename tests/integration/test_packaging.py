@@ -11,19 +11,18 @@ from __future__ import annotations
 
 import configparser
 import json
-import os
 import re
 import struct
 import subprocess
 import sys
 import zipfile
 from pathlib import Path
-from typing import Any
 from xml.etree import ElementTree
 
 import pytest
 
 from attribution_workbench import __version__, assets
+from cli_harness import cli_env
 
 ROOT = Path(__file__).resolve().parents[2]
 RESOURCES = ROOT / "resources"
@@ -34,8 +33,6 @@ METAINFO = RESOURCES / f"{APP_ID}.metainfo.xml"
 ICON_SIZES = (16, 24, 32, 48, 64, 128, 256, 512)
 BINARIES = {"attribution-workbench", "attribution-cli"}
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-# Keep the subprocesses below from touching a real keyring.
-FAIL_KEYRING = "keyring.backends.fail.Keyring"
 
 
 def resource_files() -> list[str]:
@@ -70,7 +67,7 @@ def test_assets_finds_resources_in_an_unpacked_wheel(wheel: Path, tmp_path: Path
         "print(json.dumps([assets.__file__, str(assets.resources_dir()), "
         f"str(assets.resource_path({DESKTOP.name!r}))]))"
     )
-    env = {**os.environ, "PYTHONPATH": str(site), "PYTHON_KEYRING_BACKEND": FAIL_KEYRING}
+    env = cli_env({"PYTHONPATH": str(site)})  # the wheel only, not the checkout's gui/
     result = subprocess.run(
         [sys.executable, "-c", probe],
         cwd=tmp_path,
@@ -116,32 +113,9 @@ def test_every_resource_loads_through_qt(qapp: object) -> None:
     assert count == len(resource_files())
 
 
-def test_smoke_hooks_do_nothing_unless_asked_and_schedule_once(qtbot: Any) -> None:
-    from PySide6.QtWidgets import QApplication, QWidget
-
-    from attribution_workbench import smoke
-
-    assert smoke.on_window_hook({}) is None
-    widget = QWidget()
-    qtbot.addWidget(widget)  # deleted after the test, and its SmokeTest child with it
-    app = QApplication.instance()
-    assert isinstance(app, QApplication)
-    smoke.schedule_smoke_test(widget, app, {})
-    assert widget.findChildren(smoke.SmokeTest) == []
-    for _ in range(2):  # app.py and the bundle's launcher may both call it
-        smoke.schedule_smoke_test(widget, app, {"AW_SMOKE_TEST": "1"})
-    assert len(widget.findChildren(smoke.SmokeTest)) == 1
-
-
 def test_the_gui_smoke_test_passes_in_the_venv(tmp_path: Path) -> None:
     """The bundle's smoke run (AW_SMOKE_TEST=1), through the bundle's own launcher script."""
-    env = {
-        **os.environ,
-        "AW_SMOKE_TEST": "1",
-        "QT_QPA_PLATFORM": "offscreen",
-        "PYTHON_KEYRING_BACKEND": FAIL_KEYRING,
-        "PYTHONPATH": str(ROOT / "gui"),
-    }
+    env = cli_env({"AW_SMOKE_TEST": "1", "QT_QPA_PLATFORM": "offscreen"})
     result = subprocess.run(
         [sys.executable, str(ROOT / "packaging" / "launchers" / "attribution_workbench_gui.py")],
         cwd=tmp_path,

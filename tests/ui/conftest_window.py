@@ -14,13 +14,13 @@ from collections.abc import Iterator
 
 import pytest
 from pytestqt.qtbot import QtBot
-from window_helpers import IOS_EVENT, FixtureSandbox, UrlRecorder, open_window, settle
 
 from attribution_workbench.app import ClientSender, credentials_factory, lookup_key
 from attribution_workbench.sandbox import SandboxServer
 from attribution_workbench.ui.main_window import MainWindow
 from attribution_workbench.ui.services import SandboxHandle, Services
 from attribution_workbench.ui.settings import Settings
+from window_helpers import IOS_EVENT, FixtureSandbox, UrlRecorder, open_window, settle
 
 
 @pytest.fixture

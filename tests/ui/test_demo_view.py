@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import pytest
 from pytestqt.qtbot import QtBot
-from window_helpers import OFFSCREEN_NOISE, settle, wait_sent
 
 from PySide6.QtCore import Qt
 
 from attribution_workbench.core.demo import StepState
 from attribution_workbench.core.regions import Target
 from attribution_workbench.sandbox import SandboxServer
+from attribution_workbench.ui.demo_script import Phase
 from attribution_workbench.ui.demo_view import DEFAULT_PRESET, DemoPanel
 from attribution_workbench.ui.main_window import MainWindow
+from window_helpers import OFFSCREEN_NOISE, settle, wait_sent
 
 pytest_plugins = ["conftest_window"]  # the window fixtures
 pytestmark = pytest.mark.qt_log_ignore(*OFFSCREEN_NOISE)
@@ -71,15 +72,28 @@ def test_run_demo_reaches_matched(qtbot: QtBot, window: MainWindow) -> None:
     assert window.editor.current_event().event_type  # the preset is in the form
 
 
-def test_run_demo_can_be_cancelled_while_held(qtbot: QtBot, window: MainWindow) -> None:
+def test_run_demo_can_be_cancelled_while_held(
+    qtbot: QtBot, window: MainWindow, sandbox: SandboxServer
+) -> None:
     panel = open_demo(window)
-    panel.script.hold_ms = 60_000
+    hold_ms = 500  # short: uncancelled, the app event would go out during the wait below
+    panel.script.hold_ms = hold_ms
     panel.run_demo()
     qtbot.waitUntil(lambda: panel.status.text().startswith("Held"), timeout=10_000)
+    assert panel.script.phase is Phase.HOLDING  # cancelled while held, not after
     qtbot.mouseClick(panel.cancel, Qt.MouseButton.LeftButton)
     assert panel.status.text() == "Demo cancelled."
     assert panel.run.isEnabled() and not panel.script.running()
-    wait_title(qtbot, panel, 1, "Held (72 h window")  # no app event was sent
+    qtbot.wait(3 * hold_ms)  # well past the moment the app event was due
+    paths = [record["path"] for record in sandbox.state.requests()]
+    assert any(path.endswith("/attribution") for path in paths)  # the demo did start
+    assert not any(path.endswith("/2/httpapi") for path in paths), paths  # no app event
+    wait_title(qtbot, panel, 1, "Held (72 h window")
+    assert panel.rows[1].state is StepState.CURRENT
+    # Not matched: the last step is still ahead ("...gets...", not "...now has...").
+    matched = panel.rows[3]
+    assert matched.state is StepState.PENDING, matched.title.text()
+    assert not matched.title.text().startswith("Matched — the user now has")
 
 
 def test_presentation_mode_enlarges_the_type(qtbot: QtBot, window: MainWindow) -> None:

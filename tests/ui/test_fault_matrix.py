@@ -8,17 +8,14 @@ in the History store with its status or error kind, and the next send succeeds.
 from __future__ import annotations
 
 import dataclasses
-import socket
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 from pytestqt.qtbot import QtBot
-from window_helpers import IOS_EVENT, OFFSCREEN_NOISE, open_window, settle, wait_sent
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt
 
 from attribution_workbench.app import open_history
 from attribution_workbench.core.history import Entry
@@ -26,17 +23,21 @@ from attribution_workbench.core.regions import Target
 from attribution_workbench.sandbox import SandboxServer
 from attribution_workbench.ui.main_window import MainWindow
 from attribution_workbench.ui.services import Services
-from tls_helper import serve_tls
+from key_recorder import Recorder
+from window_helpers import IOS_EVENT, OFFSCREEN_NOISE, Heartbeat, open_window, settle, wait_sent
 
 pytest_plugins = ["conftest_window"]  # the window fixtures
 pytestmark = pytest.mark.qt_log_ignore(*OFFSCREEN_NOISE)
 
-OTHER_HOST = "https://evil.example.net/attribution"
+OTHER_HOST = "{other}/attribution"  # a loopback Recorder on another port: "another host"
 PROFILE_KEY = "0123456789abcdef0123456789abcdef"
 
 
 @dataclass(frozen=True)
 class Case:
+    """One fault; "{other}" in ``words`` and in the fault's parameters stands for the URL of
+    the ``other`` Recorder (a redirect's target), which must receive nothing."""
+
     name: str
     words: tuple[str, ...]  # each must appear in the status line + message + truncation note
     status: int | None = None  # the History entry's status...
@@ -78,23 +79,16 @@ CASES = [
          fault=("non_utf8", {"charset": "utf-8"})),
     Case("empty", ("empty body", "does not confirm"), status=200, fault=("empty", {})),
     Case("redirect-other-host",
-         ("302", "evil.example.net", "another host", "not followed", "NOT sent"), status=302,
+         ("302", OTHER_HOST, "another host", "not followed", "NOT sent"), status=302,
          fault=("redirect", {"code": 302, "location": OTHER_HOST + "?api_key=x&event=y"})),
 ]
 
 
-@pytest.fixture(scope="module")
-def tls_base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with serve_tls(tmp_path_factory.mktemp("tls")) as server:
-        if server is None:
-            pytest.skip("neither the cryptography package nor openssl is available")
-        yield server[0]
-
-
-def _closed_port_url() -> str:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return f"http://127.0.0.1:{sock.getsockname()[1]}/attribution"
+@pytest.fixture
+def other() -> Iterator[Recorder]:
+    """The "other host" of the redirect case (a loopback port of its own): gets nothing."""
+    with Recorder() as recorder:
+        yield recorder
 
 
 def _history(qtbot: QtBot, window: MainWindow, count: int) -> list[Entry]:
@@ -112,23 +106,15 @@ def _history(qtbot: QtBot, window: MainWindow, count: int) -> list[Entry]:
 
 
 def _send_with_heartbeat(qtbot: QtBot, window: MainWindow) -> float:
-    """Click Send, wait for the answer; the longest gap of a 10 ms GUI-thread timer."""
-    beats: list[float] = []
-    heartbeat = QTimer()
-    heartbeat.setTimerType(Qt.TimerType.PreciseTimer)
-    heartbeat.setInterval(10)
-    heartbeat.timeout.connect(lambda: beats.append(time.perf_counter()))
-    heartbeat.start()
-    try:
+    """Click Send, wait for the answer; the longest gap (ms) of a 10 ms GUI-thread timer."""
+    with Heartbeat() as heartbeat:
         qtbot.wait(30)
         assert window.send_button.isEnabled(), window.send_button.toolTip()
         qtbot.mouseClick(window.send_button, Qt.MouseButton.LeftButton)
         wait_sent(qtbot, window, timeout_ms=15_000)
         qtbot.wait(30)
-    finally:
-        heartbeat.stop()
-    assert len(beats) > 5
-    return max(later - earlier for earlier, later in zip(beats, beats[1:], strict=False))
+    assert len(heartbeat.beats) > 5
+    return heartbeat.max_gap_ms()
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
@@ -139,7 +125,10 @@ def test_fault(
     sandbox: SandboxServer,
     request: pytest.FixtureRequest,
     monkeypatch: pytest.MonkeyPatch,
+    closed_port_url: str,
+    other: Recorder,
 ) -> None:
+    words = tuple(word.format(other=other.url) for word in case.words)
     window = open_window(qtbot, dataclasses.replace(services, history=open_history))
     qtbot.waitUntil(lambda: window.backend.sandbox is not None)
     window.editor.set_event(IOS_EVENT)
@@ -147,9 +136,9 @@ def test_fault(
     window.timeout.setValue(case.timeout)
     if case.url is not None:
         if case.url == "refused":
-            url = _closed_port_url()
+            url = closed_port_url + "/attribution"
         else:
-            url = request.getfixturevalue("tls_base") + "/attribution"
+            url = request.getfixturevalue("tls_server")[0] + "/attribution"
         monkeypatch.setenv("AMPLITUDE_API_KEY", PROFILE_KEY)
         window.destination.set_target(Target.CUSTOM)
         window.destination.set_custom_url(url)
@@ -157,6 +146,10 @@ def test_fault(
         settle(qtbot, window)
     if case.fault is not None:
         mode, params = case.fault
+        params = {
+            name: value.format(other=other.url) if isinstance(value, str) else value
+            for name, value in params.items()
+        }
         sandbox.add_fault(mode, **params)
 
     gap = _send_with_heartbeat(qtbot, window)
@@ -168,13 +161,14 @@ def test_fault(
             window.response.truncated.text() if window.response.truncated.isVisible() else "",
         ]
     )
-    for word in case.words:
+    for word in words:
         assert word in shown, f"{word!r} not in {shown!r}"
     assert "Traceback" not in shown and PROFILE_KEY not in shown
     assert "api_key=x" not in window.response.message.text()
     if case.extra is not None:
         case.extra(window)
-    assert gap < 0.050, f"the GUI thread stalled for {gap * 1000:.0f} ms"
+    assert gap < 50, f"the GUI thread stalled for {gap:.0f} ms"
+    assert other.seen == []  # the redirect was not followed: the other host got nothing
 
     (entry,) = _history(qtbot, window, 1)
     assert (entry.status, entry.error_kind) == (case.status, case.kind)

@@ -13,7 +13,6 @@ from urllib.parse import parse_qs
 
 import pytest
 from pytestqt.qtbot import QtBot
-from window_helpers import IOS_EVENT, settle
 
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QLineEdit, QPlainTextEdit, QPushButton
@@ -21,6 +20,7 @@ from PySide6.QtWidgets import QApplication, QLineEdit, QPlainTextEdit, QPushButt
 from attribution_workbench.core.event import AttributionEvent
 from attribution_workbench.core.wire import Format, Transport
 from attribution_workbench.ui.main_window import MainWindow
+from window_helpers import IOS_EVENT, settle
 
 pytest_plugins = ["conftest_window"]  # the window fixtures
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")

@@ -8,7 +8,6 @@ from urllib.parse import quote
 
 import pytest
 from pytestqt.qtbot import QtBot
-from window_helpers import OFFSCREEN_NOISE, settle
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
@@ -18,6 +17,7 @@ from attribution_workbench.core.wire import KeyStyle, Transport
 from attribution_workbench.ui.import_dialog import ImportDialog
 from attribution_workbench.ui.main_window import MainWindow
 from memory_keyring import MemoryKeyring
+from window_helpers import OFFSCREEN_NOISE, settle
 
 pytest_plugins = ["conftest_window"]  # the window fixtures
 pytestmark = pytest.mark.qt_log_ignore(*OFFSCREEN_NOISE)

@@ -6,7 +6,6 @@ import re
 
 import pytest
 from pytestqt.qtbot import QtBot
-from window_helpers import OFFSCREEN_NOISE, last_recorded, settle, wait_sent
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QTabWidget
@@ -18,6 +17,7 @@ from attribution_workbench.ui import settings as S
 from attribution_workbench.ui.credentials_dialog import CredentialsDialog
 from attribution_workbench.ui.main_window import MainWindow
 from attribution_workbench.ui.settings import Settings
+from window_helpers import OFFSCREEN_NOISE, last_recorded, settle, wait_sent
 
 pytest_plugins = ["conftest_window"]  # the window fixtures
 pytestmark = pytest.mark.qt_log_ignore(*OFFSCREEN_NOISE)

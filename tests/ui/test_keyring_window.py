@@ -10,13 +10,13 @@ from __future__ import annotations
 import pytest
 from keyring.backend import KeyringBackend
 from pytestqt.qtbot import QtBot
-from window_helpers import IOS_EVENT, OFFSCREEN_NOISE, open_window, settle, wait_sent
 
 from attribution_workbench.core.regions import Region, Target
 from attribution_workbench.sandbox import SandboxServer
 from attribution_workbench.ui.main_window import MainWindow
 from attribution_workbench.ui.services import Services
 from memory_keyring import DaemonGoneKeyring, LockedKeyring
+from window_helpers import IOS_EVENT, OFFSCREEN_NOISE, open_window, settle, wait_sent
 
 pytest_plugins = ["conftest_window"]  # the window fixtures
 pytestmark = pytest.mark.qt_log_ignore(*OFFSCREEN_NOISE)

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 from pytestqt.qtbot import QtBot
-from window_helpers import IOS_EVENT, OFFSCREEN_NOISE, UrlRecorder, open_window, settle
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
@@ -31,6 +30,7 @@ from attribution_workbench.ui.main_window import MainWindow
 from attribution_workbench.ui.menus import DOCS_URL
 from attribution_workbench.ui.services import Services
 from attribution_workbench.ui.settings import Settings
+from window_helpers import IOS_EVENT, OFFSCREEN_NOISE, UrlRecorder, open_window, settle
 
 pytest_plugins = ["conftest_window"]  # the window fixtures
 pytestmark = pytest.mark.qt_log_ignore(*OFFSCREEN_NOISE)

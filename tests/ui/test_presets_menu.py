@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 from pytestqt.qtbot import QtBot
-from window_helpers import OFFSCREEN_NOISE, settle
 
 from PySide6.QtGui import QGuiApplication
 
@@ -12,6 +11,7 @@ from attribution_workbench.core.regions import Region
 from attribution_workbench.core.wire import KEY_ENV_VAR, Format
 from attribution_workbench.ui.main_window import MainWindow
 from attribution_workbench.ui.presets_menu import PresetsMenu
+from window_helpers import OFFSCREEN_NOISE, settle
 
 pytest_plugins = ["conftest_window"]  # the window fixtures
 pytestmark = pytest.mark.qt_log_ignore(*OFFSCREEN_NOISE)

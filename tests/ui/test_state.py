@@ -4,12 +4,10 @@ full of garbage, and Request ▸ Network settings… (the proxy password goes to
 from __future__ import annotations
 
 import dataclasses
-import sqlite3
 from pathlib import Path
 
 import pytest
 from pytestqt.qtbot import QtBot
-from window_helpers import IOS_EVENT, OFFSCREEN_NOISE, open_window, settle, wait_sent
 
 from attribution_workbench.core.history import History
 from attribution_workbench.core.regions import Region
@@ -17,31 +15,11 @@ from attribution_workbench.sandbox import SandboxServer
 from attribution_workbench.ui import settings as S
 from attribution_workbench.ui.main_window import MainWindow
 from attribution_workbench.ui.services import Services
+from failing_sqlite import DiskFull
+from window_helpers import IOS_EVENT, OFFSCREEN_NOISE, open_window, settle, wait_sent
 
 pytest_plugins = ["conftest_window"]
 pytestmark = pytest.mark.qt_log_ignore(*OFFSCREEN_NOISE)
-
-
-class _DiskFull:
-    """Writes fail as on a full disk; everything else is the real connection."""
-
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self._conn = conn
-
-    def execute(self, sql: str, *args: object) -> sqlite3.Cursor:
-        if sql.lstrip().upper().startswith("INSERT"):
-            raise sqlite3.OperationalError("database or disk is full")
-        return self._conn.execute(sql, *args)
-
-    def __getattr__(self, name: str) -> object:
-        return getattr(self._conn, name)
-
-    def __enter__(self) -> _DiskFull:
-        self._conn.__enter__()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._conn.__exit__(*exc)  # type: ignore[arg-type]
 
 
 def test_disk_full_history_keeps_sending_and_says_so(
@@ -51,7 +29,7 @@ def test_disk_full_history_keeps_sending_and_says_so(
 
     def full_disk_history() -> History:
         history = History(path)
-        history._conn = _DiskFull(history._conn)  # type: ignore[assignment]
+        history._conn = DiskFull(history._conn)  # type: ignore[assignment]
         return history
 
     window = open_window(qtbot, dataclasses.replace(services, history=full_disk_history))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator, Mapping
 
 import pytest
@@ -82,14 +81,10 @@ def test_wrong_key_is_rejected_in_both(qtbot: QtBot, panel: VerifyPanel) -> None
     )
 
 
-def _refused_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])  # closed again at once: nothing listens there
-
-
-def test_network_down_is_unreachable(qtbot: QtBot, panel: VerifyPanel) -> None:
-    panel.set_destination(Target.SANDBOX, f"http://127.0.0.1:{_refused_port()}")
+def test_network_down_is_unreachable(
+    qtbot: QtBot, panel: VerifyPanel, closed_port_url: str
+) -> None:
+    panel.set_destination(Target.SANDBOX, closed_port_url)
     run(qtbot, panel, lambda: panel.verify_key(US_KEY))
     for region in Region:
         verdict, v2, probe = texts(panel, region)

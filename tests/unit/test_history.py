@@ -22,6 +22,7 @@ from attribution_workbench.core.history import (
 )
 from attribution_workbench.core.regions import Destination, Region, Target
 from attribution_workbench.core.wire import Format, KeyStyle, Transport, prepare
+from failing_sqlite import DiskFull
 
 # Has characters that percent-encoding changes, so both spellings are checked.
 SENTINEL = "sentinel+KEY/4242abcdef01234ZqxW"
@@ -245,34 +246,12 @@ def test_ten_thousand_entries_page_and_filter_quickly(history: History) -> None:
 
 
 # --- the disk refuses (issue 8, State) ---------------------------------------------------------
-class _DiskFull:
-    """A connection whose writes fail as on a full disk (there is no tiny tmpfs in CI)."""
-
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self._conn = conn
-
-    def execute(self, sql: str, *args: object) -> sqlite3.Cursor:
-        if sql.lstrip().upper().startswith(("INSERT", "DELETE")):
-            raise sqlite3.OperationalError("database or disk is full")
-        return self._conn.execute(sql, *args)
-
-    def __getattr__(self, name: str) -> object:
-        return getattr(self._conn, name)
-
-    def __enter__(self) -> _DiskFull:
-        self._conn.__enter__()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._conn.__exit__(*exc)  # type: ignore[arg-type]
-
-
 def test_disk_full_moves_history_to_memory_and_keeps_what_was_committed(tmp_path: Path) -> None:
     path = tmp_path / FILE_NAME
     history = History(path)
     for _ in range(3):
         add(history)
-    history._conn = _DiskFull(history._conn)  # type: ignore[assignment]
+    history._conn = DiskFull(history._conn)  # type: ignore[assignment]
     add(history)  # does not raise: goes to memory
     assert history.in_memory and history.notice is not None
     assert "cannot be written" in history.notice and "memory" in history.notice

@@ -165,46 +165,68 @@ def test_server_errors_are_inconclusive(clean_sandbox: SandboxServer, client: Cl
     assert check.message
 
 
-def test_no_server_is_unreachable(client: Client, closed_port: int) -> None:
-    check = check_key(
-        client, US_KEY, Destination(Region.US, Target.SANDBOX, f"http://127.0.0.1:{closed_port}")
-    )
+def test_no_server_is_unreachable(client: Client, closed_port_url: str) -> None:
+    check = check_key(client, US_KEY, Destination(Region.US, Target.SANDBOX, closed_port_url))
     assert (check.verdict, check.status, check.accepted) == (Verdict.UNREACHABLE, None, None)
     assert "refused" in check.message.lower()
 
 
 def test_regions_are_checked_at_once(clean_sandbox: SandboxServer, client: Client) -> None:
-    clean_sandbox.add_fault("delay", count=4, seconds=0.4)
-    started = time.perf_counter()
-    matrix = check_matrix(
-        client,
-        {Region.US: US_KEY, Region.EU: US_KEY},
-        [Region.US, Region.EU],
-        Target.SANDBOX,
-        clean_sandbox.base_url,
-        (V2, PROBE),
+    clean_sandbox.add_fault("delay", count=4, seconds=1.0)
+    done: list[dict[Region, list[RegionCheck]]] = []
+    worker = threading.Thread(
+        target=lambda: done.append(
+            check_matrix(
+                client,
+                {Region.US: US_KEY, Region.EU: US_KEY},
+                [Region.US, Region.EU],
+                Target.SANDBOX,
+                clean_sandbox.base_url,
+                (V2, PROBE),
+            )
+        )
     )
-    elapsed = time.perf_counter() - started
-    assert elapsed < 1.2  # four 0.4 s answers one after another would take 1.6 s
+    worker.start()
+    records = clean_sandbox.state.requests()
+    while len(records) < 4 and worker.is_alive():
+        time.sleep(0.005)
+        records = clean_sandbox.state.requests()
+    worker.join(30)
+    # All four checks reached the sandbox before it answered any of them: they ran at once
+    # (one after another, each would arrive only after the 1 s answer to the one before).
+    assert len(records) == 4 and all(r["status"] is None for r in records), records
+    (matrix,) = done
     assert [c.method for c in matrix[Region.US]] == [V2, PROBE]
     assert combined_verdict(matrix[Region.US]) is Verdict.ACCEPTED
     assert combined_verdict(matrix[Region.EU]) is Verdict.REJECTED
 
 
-def test_one_cancel_stops_every_check(clean_sandbox: SandboxServer, client: Client) -> None:
+def test_one_cancel_stops_every_check(clean_sandbox: SandboxServer) -> None:
     clean_sandbox.add_fault("hang", count=2)
     token = CancelToken()
-    threading.Timer(0.3, token.cancel).start()
-    started = time.perf_counter()
-    results = check_regions(
-        client,
-        {Region.US: US_KEY, Region.EU: EU_KEY},
-        [Region.US, Region.EU],
-        Target.SANDBOX,
-        clean_sandbox.base_url,
-        cancel=token,
-    )
-    assert time.perf_counter() - started < 2.5
+    read_timeout = 60.0
+    cancelled_at: list[float] = []
+
+    def cancel_once_both_are_held() -> None:
+        deadline = time.perf_counter() + read_timeout
+        while len(clean_sandbox.state.requests()) < 2 and time.perf_counter() < deadline:
+            time.sleep(0.01)
+        cancelled_at.append(time.perf_counter())
+        token.cancel()
+
+    threading.Thread(target=cancel_once_both_are_held, daemon=True).start()
+    with Client(connect_timeout=2.0, read_timeout=read_timeout) as client:
+        results = check_regions(
+            client,
+            {Region.US: US_KEY, Region.EU: EU_KEY},
+            [Region.US, Region.EU],
+            Target.SANDBOX,
+            clean_sandbox.base_url,
+            cancel=token,
+        )
+    ended = time.perf_counter()
+    assert len(clean_sandbox.state.requests()) == 2  # both were held when the cancel came
+    assert ended - cancelled_at[0] < read_timeout / 2  # the cancel ended both, no timeout
     assert {check.verdict for check in results.values()} == {Verdict.UNREACHABLE}
 
 
@@ -239,13 +261,3 @@ def test_belongs_to_needs_exactly_one_accepting_region() -> None:
     assert belongs_to({Region.US: accepted, Region.EU: rejected}) is Region.US
     assert belongs_to({Region.US: accepted, Region.EU: accepted}) is None
     assert belongs_to({Region.US: rejected, Region.EU: _check(Verdict.UNREACHABLE)}) is None
-
-
-@pytest.fixture
-def closed_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port

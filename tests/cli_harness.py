@@ -4,6 +4,9 @@ CLI commands run as ``python -m attribution_workbench.cli``; the sandbox is
 ``attribution-cli sandbox --port 0`` (it prints the port it got). Every CLI run is checked
 for leaked keys: no output may contain a full key unless the test asked for ``--reveal``,
 and no run may end in a traceback.
+
+``cli_env`` is the environment of every child process the tests start (CLI, GUI, probes):
+no keyring, no key or sandbox URL from the developer's shell, and ``offline_proxies()``.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import urllib.request
@@ -22,7 +26,7 @@ from typing import Any
 
 import pytest
 
-GUI_DIR = Path(__file__).resolve().parents[2] / "gui"
+GUI_DIR = Path(__file__).resolve().parents[1] / "gui"
 CLI = [sys.executable, "-m", "attribution_workbench.cli"]
 
 # The sandbox's demo keys (attribution_workbench.sandbox.DEMO_KEYS), spelled out so the
@@ -39,8 +43,33 @@ FAIL_KEYRING = "keyring.backends.fail.Keyring"
 _LISTENING = re.compile(r"^listening on (http://\S+)\n$")
 
 
+def closed_port() -> int:
+    """A loopback port on which nothing listens (a connection is refused)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])  # closed again at once
+
+
+def offline_proxies() -> dict[str, str]:
+    """Proxy variables that keep a stray request on the machine: every proxy is a closed
+    loopback port (the request is refused), loopback itself is never proxied.
+
+    A safety net, not a feature under test: a test that sends to a real host by mistake
+    fails instead of reaching it. Tests of proxy behaviour set their own values.
+    """
+    dead = f"http://127.0.0.1:{closed_port()}"
+    env = {"HTTP_PROXY": dead, "HTTPS_PROXY": dead, "ALL_PROXY": dead}
+    env["NO_PROXY"] = "127.0.0.1,localhost,::1"
+    # urllib and requests read the lower-case names too (and prefer them).
+    return {**env, **{name.lower(): value for name, value in env.items()}}
+
+
 def cli_env(extra: Mapping[str, str | None] | None = None) -> dict[str, str]:
+    """The environment of a child process: ``os.environ`` (inside a test HOME and XDG_*
+    point into tmp_path), the checkout's gui/ on PYTHONPATH, no keyring, no key, no sandbox
+    URL, ``offline_proxies()``, then ``extra`` (None removes a variable)."""
     env = dict(os.environ)
+    env.update(offline_proxies())
     env["PYTHONPATH"] = os.pathsep.join(
         [str(GUI_DIR), *filter(None, [os.environ.get("PYTHONPATH")])]
     )

@@ -1,18 +1,22 @@
-"""Helpers for the main-window tests: a sample event, waits, and the sandbox's record.
+"""Helpers for the window tests: a sample event, waits, the sandbox's record, a heartbeat.
 
-Kept apart from the fixtures (``conftest_window.py``, loaded with ``pytest_plugins``) so test
-modules can import these names without importing the fixture plugin first.
+Kept apart from the fixtures (``tests/ui/conftest_window.py``, loaded with
+``pytest_plugins``) so test modules, the leak tests in tests/integration too, can import
+these names without importing the fixture plugin first.
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import time
 import urllib.request
 from collections.abc import Mapping
 from typing import Any
 
 from pytestqt.qtbot import QtBot
+
+from PySide6.QtCore import Qt, QTimer
 
 from attribution_workbench.core.event import AttributionEvent
 from attribution_workbench.sandbox import DEMO_KEYS, SandboxServer
@@ -34,11 +38,10 @@ OFFSCREEN_NOISE = (
 
 
 class FixtureSandbox:
-    """The test's own SandboxServer, handed to the window; the fixture stops it."""
+    """The test's own SandboxServer, handed to the window; the test stops it."""
 
     def __init__(self, server: SandboxServer) -> None:
         self.server = server
-        self.stopped_by_window = False
 
     @property
     def base_url(self) -> str:
@@ -49,7 +52,36 @@ class FixtureSandbox:
         return DEMO_KEYS
 
     def stop(self) -> None:
-        self.stopped_by_window = True
+        pass  # the test owns the server
+
+
+class Heartbeat:
+    """A 10 ms timer on the GUI thread, running inside ``with``; ``gaps_ms`` are the times
+    between its beats (the first from the start), so a stalled GUI thread shows as a long gap.
+    """
+
+    def __init__(self) -> None:
+        self.beats: list[float] = []
+        self._timer = QTimer()
+        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self._timer.setInterval(10)
+        self._timer.timeout.connect(lambda: self.beats.append(time.perf_counter()))
+
+    def __enter__(self) -> Heartbeat:
+        self.beats = [time.perf_counter()]
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._timer.stop()
+
+    @property
+    def gaps_ms(self) -> list[float]:
+        pairs = zip(self.beats, self.beats[1:], strict=False)
+        return [(later - earlier) * 1000 for earlier, later in pairs]
+
+    def max_gap_ms(self) -> float:
+        return max(self.gaps_ms)
 
 
 class UrlRecorder:
