@@ -21,7 +21,6 @@ from attribution_workbench import __version__
 if TYPE_CHECKING:
     from attribution_workbench.core.history import History
     from attribution_workbench.core.profiles import Credentials
-    from attribution_workbench.core.regions import Region
     from attribution_workbench.core.wire import PreparedRequest
     from attribution_workbench.ui.error_dialog import ErrorReporter
     from attribution_workbench.ui.main_window import MainWindow
@@ -29,7 +28,6 @@ if TYPE_CHECKING:
     from attribution_workbench.ui.settings import Settings
     from attribution_workbench.ui.tasks import CancelRelay
 
-PROFILE = "default"
 APP_ID = "io.github.attribution_workbench.AttributionWorkbench"
 # smoke.py's switches (AW_SMOKE_TEST, AW_STARTUP_PROBE): only then is it imported at all.
 SELF_CHECK_ENV = ("AW_SMOKE_TEST", "AW_STARTUP_PROBE")
@@ -82,13 +80,6 @@ def start_sandbox() -> SandboxHandle:
     return LazySandboxServer().start()
 
 
-def lookup_key(region: Region) -> tuple[str, str] | None:
-    """$AMPLITUDE_API_KEY, else the keyring slot (profile "default", region)."""
-    from attribution_workbench.core.credentials import KeyStore, resolve_api_key
-
-    return resolve_api_key(KeyStore(), PROFILE, region.value)
-
-
 def open_url(url: str) -> bool:
     from PySide6.QtCore import QUrl
     from PySide6.QtGui import QDesktopServices
@@ -122,7 +113,6 @@ def build_services(settings: Settings) -> Services:
     return Services(
         settings=settings,
         sender_factory=lambda: ClientSender(settings.path),
-        key_lookup=lookup_key,
         sandbox_starter=start_sandbox,
         open_url=open_url,
         credentials=credentials_factory(settings.path),

@@ -92,7 +92,6 @@ def test_no_key_in_any_file_or_log(
         services = Services(
             settings=Settings(settings_path),
             sender_factory=ClientSender,
-            key_lookup=lambda region: None,  # unused: the profiles store answers
             sandbox_starter=lambda: FixtureSandbox(server),
             open_url=lambda url: True,
             credentials=lambda: credentials,

@@ -28,7 +28,6 @@ from attribution_workbench.app import (
     ClientSender,
     credentials_factory,
     install_excepthook,
-    lookup_key,
     open_history,
 )
 from attribution_workbench.core.event import AttributionEvent
@@ -106,8 +105,7 @@ def test_sentinel_key_leaks_nowhere_over_gui_and_cli(
         services = Services(
             settings=settings,
             sender_factory=ClientSender,
-            key_lookup=lookup_key,
-            sandbox_starter=lambda: FixtureSandbox(server),
+                sandbox_starter=lambda: FixtureSandbox(server),
             open_url=lambda url: True,
             credentials=lambda: credentials,
             history=open_history,

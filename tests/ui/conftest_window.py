@@ -15,7 +15,7 @@ from collections.abc import Iterator
 import pytest
 from pytestqt.qtbot import QtBot
 
-from attribution_workbench.app import ClientSender, credentials_factory, lookup_key
+from attribution_workbench.app import ClientSender, credentials_factory
 from attribution_workbench.sandbox import SandboxServer
 from attribution_workbench.ui.main_window import MainWindow
 from attribution_workbench.ui.services import SandboxHandle, Services
@@ -48,7 +48,6 @@ def services(sandbox: SandboxServer, url_recorder: UrlRecorder) -> Services:
     return Services(
         settings=settings,
         sender_factory=ClientSender,
-        key_lookup=lookup_key,
         sandbox_starter=start,
         open_url=url_recorder,
         credentials=credentials_factory(settings.path),  # the memory keyring underneath

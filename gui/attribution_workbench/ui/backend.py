@@ -222,9 +222,9 @@ class Backend(QObject):
         profile = self._profile
 
         def find() -> tuple[Any, Region | None]:
-            if credentials is None:
-                return lookup(region), None
-            return credentials.key_or_hint(profile, region)
+            if credentials is not None:
+                return credentials.key_or_hint(profile, region)
+            return (lookup(region) if lookup is not None else None), None
 
         self._runner.run(
             find,

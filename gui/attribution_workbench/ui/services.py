@@ -53,14 +53,15 @@ def _no_url_opener(url: str) -> bool:
 class Services:
     settings: Settings
     sender_factory: Callable[[], Sender]  # called once, in a worker, at the first send
-    key_lookup: KeyLookup  # called in a worker
     sandbox_starter: Callable[[], SandboxHandle] | None  # called in a worker, after paint
     open_url: Callable[[str], object] = _no_url_opener
     environ: Mapping[str, str] = field(default_factory=lambda: os.environ)
     # Makes the profiles store (cheap, no keyring call); called once, on the GUI thread,
-    # after the first paint. With it, sends use the selected profile's key (key_lookup is
-    # then unused); without it (tools, old tests), key_lookup serves every profile.
+    # after the first paint: sends use the selected profile's key. The app always has it.
     credentials: Callable[[], Credentials] | None = None
+    # Without a profiles store (tools/screenshots.py): one lookup for every profile, called
+    # in a worker. Neither: no key (only the sandbox target can send).
+    key_lookup: KeyLookup | None = None
     # Opens the history file (core.history.History); called once, in a worker, after the
     # first paint. None: sends are not recorded and the History panel stays empty.
     history: Callable[[], History] | None = None
