@@ -219,3 +219,11 @@ def test_closing_the_dialog_stops_waiting_for_its_answer(
     dialog.reject()
     qtbot.waitUntil(lambda: not window.is_sending(), timeout=5000)
     assert not dialog.is_sending()
+
+
+def test_the_app_event_preview_offers_no_transport_choice(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    dialog = open_dialog(qtbot, window)
+    assert dialog.preview.transport.isHidden() and dialog.preview.transport_label.isHidden()
+    assert not window.preview.transport_label.isHidden()  # the window's keeps its choice

@@ -142,10 +142,7 @@ class AppEventDialog(QDialog):
 
         self.preview = PreviewPane()
         self.preview.setTitle("Preview — exactly what Send sends (HTTP API V2)")
-        self.preview.transport.hide()
-        for label in self.preview.findChildren(QLabel):
-            if label.text() == "Send as:":
-                label.hide()
+        self.preview.hide_transport()
         self.preview.info.setToolTip("HTTP API V2: Content-Type application/json")
         self.response = ResponsePane()
         self.summary = QLabel()

@@ -47,6 +47,7 @@ from attribution_workbench.core.wire import (
     PreparedRequest,
     Transport,
 )
+from attribution_workbench.ui.layout import buddy_label
 
 FORMAT_ITEMS = (
     (Format.BODY, "Form body"),
@@ -113,6 +114,11 @@ class PreviewPane(QGroupBox):
 
     transport_changed = Signal()
     status_message = Signal(str)
+
+    def hide_transport(self) -> None:
+        """For a request with one transport only (the HTTP API V2 app event: JSON)."""
+        self.transport_label.hide()
+        self.transport.hide()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Preview — exactly what Send sends", parent)
@@ -218,7 +224,8 @@ class PreviewPane(QGroupBox):
         self.info.setAccessibleName("Request size and transport")
 
         controls = QHBoxLayout()
-        controls.addWidget(QLabel("Send as:"))
+        self.transport_label = buddy_label("Send as:", self.transport)
+        controls.addWidget(self.transport_label)
         controls.addWidget(self.transport)
         controls.addStretch(1)
         controls.addWidget(self.reveal_key)
