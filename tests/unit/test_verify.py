@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from attribution_workbench.core.answers import server_words
 from attribution_workbench.core.client import CancelToken, Client
 from attribution_workbench.core.regions import Destination, DestinationError, Region, Target
 from attribution_workbench.core.rules import Level, check_event
@@ -23,7 +24,6 @@ from attribution_workbench.core.verify import (
     combined_verdict,
     interpret,
     probe_event,
-    server_words,
 )
 from attribution_workbench.sandbox import DEMO_KEYS, SandboxServer
 

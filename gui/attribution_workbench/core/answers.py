@@ -9,13 +9,14 @@ accepted, 503 is safe to retry, 429 asks for a wait, success is the plain text "
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import time
 from collections.abc import Iterable
 from datetime import timezone
 from email.utils import parsedate_to_datetime
-from typing import Protocol
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 # Bare-text error bodies of the Attribution API family (API-FACTS.md).
@@ -206,3 +207,56 @@ def explain(answer: Answer, *, body_hints: bool = True) -> str | None:
 def confirms_success(answer: Answer) -> bool:
     """A 2xx answer with a readable, complete, non-empty body: the CLI exits 0 for it."""
     return 200 <= answer.status < 300 and explain(answer) is None
+
+
+# --- the server's own words ----------------------------------------------------------------
+MAX_MESSAGE_CHARS = 300
+_V2_REJECTED_PREFIX = "invalid api key"  # HTTP API V2: {"error": "Invalid API key: ..."}
+_ATTRIBUTION_REJECTED = "invalid_api_key"  # /attribution: the bare word
+
+
+def json_object(text: str) -> dict[str, Any] | None:
+    """The body as a JSON object, or None (not JSON, not an object, or too deep)."""
+    try:
+        value = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def json_error(text: str) -> str | None:
+    """The ``error`` string of a JSON object body, if there is one."""
+    parsed = json_object(text)
+    error = parsed.get("error") if parsed else None
+    return error if isinstance(error, str) else None
+
+
+def key_rejected(status: int, text: str) -> bool:
+    """An /attribution answer that refuses the key (400 ``invalid_api_key``)."""
+    return status == 400 and text.strip().lower() == _ATTRIBUTION_REJECTED
+
+
+def v2_key_rejected(status: int, text: str) -> bool:
+    """An HTTP API V2 answer that refuses the key (400, error "Invalid API key...")."""
+    error = json_error(text) if status == 400 else None
+    return error is not None and error.strip().lower().startswith(_V2_REJECTED_PREFIX)
+
+
+def server_words(status: int, reason: str, text: str) -> str:
+    """The answer in the server's own words: a JSON ``error`` if there is one, else the body."""
+    error = json_error(text)
+    if error is not None:
+        words = error
+        parsed = json_object(text) or {}
+        missing = parsed.get("missing_field")
+        if isinstance(missing, str):
+            words += f" ({missing})"
+    else:
+        words = text
+    words = " ".join(words.split())
+    if not words or words.startswith("<"):
+        # Empty, or an HTML error page from a proxy: the status line says more.
+        words = f"HTTP {status} {reason}".strip()
+    if len(words) > MAX_MESSAGE_CHARS:
+        words = words[: MAX_MESSAGE_CHARS - 1] + "…"
+    return words

@@ -17,7 +17,13 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 
-from attribution_workbench.core.answers import header_value, retry_after_seconds
+from attribution_workbench.core.answers import (
+    header_value,
+    json_object,
+    retry_after_seconds,
+    server_words,
+    v2_key_rejected,
+)
 from attribution_workbench.core.event import (
     AD_ID_FIELDS,
     IOS_ID_FIELDS,
@@ -143,14 +149,6 @@ class V2Answer:
     event_problems: tuple[tuple[str, str, tuple[int, ...]], ...] = ()
 
 
-def _json_object(text: str) -> dict[str, Any]:
-    try:
-        value = json.loads(text)
-    except (ValueError, RecursionError):
-        return {}
-    return value if isinstance(value, dict) else {}
-
-
 def _int(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
@@ -182,19 +180,16 @@ def interpret_v2(
     api_key: str | None = None,
 ) -> V2Answer:
     """Read any /2/httpapi answer; never raises. ``api_key`` is masked wherever it is echoed."""
-    # On first use: verify imports the HTTP client, which the builder above does not need.
-    from attribution_workbench.core.verify import Verdict, VerifyMethod, interpret, server_words
-
     if api_key:
         text = redact_key(text, api_key)
-    parsed = _json_object(text)
+    parsed = json_object(text) or {}
     accepted = 200 <= status < 300
     ingested = _int(parsed.get("events_ingested"))
     size = _int(parsed.get("payload_size_bytes"))
     upload = _int(parsed.get("server_upload_time"))
     missing = parsed.get("missing_field")
     missing_field = missing if isinstance(missing, str) else None
-    invalid_key = interpret(VerifyMethod.V2_EMPTY_BATCH, status, text) is Verdict.REJECTED
+    invalid_key = v2_key_rejected(status, text)
     problems = _event_problems(parsed)
     try:
         reason = HTTPStatus(status).phrase

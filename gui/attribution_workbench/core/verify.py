@@ -17,13 +17,12 @@ the key masked (the V2 API echoes a rejected key back).
 from __future__ import annotations
 
 import enum
-import json
 import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
 
+from attribution_workbench.core.answers import key_rejected, server_words, v2_key_rejected
 from attribution_workbench.core.client import CancelToken, Client, SendError
 from attribution_workbench.core.event import AttributionEvent
 from attribution_workbench.core.ids import new_ad_id
@@ -38,10 +37,6 @@ from attribution_workbench.core.wire import (
 )
 
 PROBE_EVENT_TYPE = "[Attribution Workbench] Key check"
-MAX_MESSAGE_CHARS = 300
-
-_V2_REJECTED_PREFIX = "invalid api key"
-_ATTRIBUTION_REJECTED = "invalid_api_key"
 
 
 class VerifyMethod(str, enum.Enum):
@@ -147,34 +142,8 @@ def interpret(method: VerifyMethod, status: int, text: str) -> Verdict:
     """What an answer says about the key."""
     if 200 <= status < 300:
         return Verdict.ACCEPTED
-    if status == 400:
-        if method is VerifyMethod.V2_EMPTY_BATCH:
-            error = _json_error(text)
-            if error is not None and error.strip().lower().startswith(_V2_REJECTED_PREFIX):
-                return Verdict.REJECTED
-        elif text.strip().lower() == _ATTRIBUTION_REJECTED:
-            return Verdict.REJECTED
-    return Verdict.INCONCLUSIVE
-
-
-def server_words(status: int, reason: str, text: str) -> str:
-    """The answer in the server's own words: a JSON ``error`` if there is one, else the body."""
-    error = _json_error(text)
-    if error is not None:
-        words = error
-        parsed = _json_object(text) or {}
-        missing = parsed.get("missing_field")
-        if isinstance(missing, str):
-            words += f" ({missing})"
-    else:
-        words = text
-    words = " ".join(words.split())
-    if not words or words.startswith("<"):
-        # Empty, or an HTML error page from a proxy: the status line says more.
-        words = f"HTTP {status} {reason}".strip()
-    if len(words) > MAX_MESSAGE_CHARS:
-        words = words[: MAX_MESSAGE_CHARS - 1] + "…"
-    return words
+    rejected = v2_key_rejected if method is VerifyMethod.V2_EMPTY_BATCH else key_rejected
+    return Verdict.REJECTED if rejected(status, text) else Verdict.INCONCLUSIVE
 
 
 def check_regions(
@@ -265,17 +234,3 @@ def _result(
         url=url,
         elapsed_ms=elapsed_ms,
     )
-
-
-def _json_object(text: str) -> dict[str, Any] | None:
-    try:
-        value = json.loads(text)
-    except (ValueError, RecursionError):
-        return None
-    return value if isinstance(value, dict) else None
-
-
-def _json_error(text: str) -> str | None:
-    parsed = _json_object(text)
-    error = parsed.get("error") if parsed else None
-    return error if isinstance(error, str) else None
