@@ -24,7 +24,9 @@ from attribution_workbench import assets
 from attribution_workbench.core.regions import Destination, DestinationError, Region, Target
 from attribution_workbench.ui.layout import annotate, buddy_label, container, hbox
 
-DEFAULT_PROFILE = "default"  # core.profiles.DEFAULT_PROFILE (not imported before first paint)
+# core.profiles.DEFAULT_PROFILE: importing core.profiles takes ~30 ms, which the panes (built
+# on the GUI thread right after the first frame) should not wait for.
+DEFAULT_PROFILE = "default"
 
 BADGES = {
     Region.US: ("US · standard", "#1d4ed8"),
