@@ -188,13 +188,21 @@ def test_app_event_history_entry_is_not_loaded_into_the_form(
     assert window.editor.wire_text() == text and not window.is_sending()
 
 
-def test_the_dialog_cancels_its_own_send_and_the_window_shows_the_flight(
+def dialog_waiting_for_an_answer(
     qtbot: QtBot, window: MainWindow, sandbox: SandboxServer
-) -> None:
+) -> AppEventDialog:
+    """An app event sent to a sandbox that never answers it."""
     send_attribution(qtbot, window)
     dialog = open_dialog(qtbot, window)
     sandbox.add_fault("hang", path="/2/httpapi")
     assert dialog.send()
+    return dialog
+
+
+def test_the_dialog_cancels_its_own_send_and_the_window_shows_the_flight(
+    qtbot: QtBot, window: MainWindow, sandbox: SandboxServer
+) -> None:
+    dialog = dialog_waiting_for_an_answer(qtbot, window, sandbox)
     # One in-flight slot: the dialog's button is Cancel, the window's Send bar says so too.
     assert dialog.is_sending() and dialog.send_button.text() == "&Cancel"
     assert window.is_sending() and window.send_button.text() == "Cancel"
@@ -212,10 +220,7 @@ def test_the_dialog_cancels_its_own_send_and_the_window_shows_the_flight(
 def test_closing_the_dialog_stops_waiting_for_its_answer(
     qtbot: QtBot, window: MainWindow, sandbox: SandboxServer
 ) -> None:
-    send_attribution(qtbot, window)
-    dialog = open_dialog(qtbot, window)
-    sandbox.add_fault("hang", path="/2/httpapi")
-    assert dialog.send()
+    dialog = dialog_waiting_for_an_answer(qtbot, window, sandbox)
     dialog.reject()
     qtbot.waitUntil(lambda: not window.is_sending(), timeout=5000)
     assert not dialog.is_sending()
