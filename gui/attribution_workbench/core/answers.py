@@ -15,7 +15,6 @@ import re
 import time
 from collections.abc import Iterable
 from datetime import timezone
-from email.utils import parsedate_to_datetime
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
@@ -77,6 +76,10 @@ def retry_after_seconds(value: str | None, now: float | None = None) -> float | 
     if _SECONDS.fullmatch(text):
         seconds = float(text)
     else:
+        # Here, not at the top: email.utils brings socket and calendar (~0.8 MB), and the
+        # window imports this module at start-up for the response pane.
+        from email.utils import parsedate_to_datetime
+
         try:
             when = parsedate_to_datetime(text)
             if when.tzinfo is None:
@@ -88,7 +91,7 @@ def retry_after_seconds(value: str | None, now: float | None = None) -> float | 
 
 
 def retry_after_words(value: str | None) -> str | None:
-    """"wait 30 s" for Retry-After: 30, "wait until <date>" otherwise, None if absent."""
+    """ "wait 30 s" for Retry-After: 30, "wait until <date>" otherwise, None if absent."""
     if value is None or not value.strip():
         return None
     text = value.strip()
@@ -172,9 +175,7 @@ def explain(answer: Answer, *, body_hints: bool = True) -> str | None:
         return hint
     status = _status_sentence(answer)
     if status and looks_like_html(answer.text):
-        return (
-            f"An HTML error page (from a proxy or load balancer, not the API itself) — {status}"
-        )
+        return f"An HTML error page (from a proxy or load balancer, not the API itself) — {status}"
     if status:
         return status
     if looks_like_html(answer.text) and not 200 <= answer.status < 300:
@@ -185,12 +186,12 @@ def explain(answer: Answer, *, body_hints: bool = True) -> str | None:
     if answer.truncated:
         return (
             f"The body was truncated after {len(answer.body):,} bytes (the app reads no "
-            "more); the Attribution API answers with the short text \"success\", so this "
+            'more); the Attribution API answers with the short text "success", so this '
             "answer does not confirm the event — check that the address is the API."
         )
     if not answer.body:
         return (
-            f"HTTP {answer.status} with an empty body: the Attribution API answers \"success\" "
+            f'HTTP {answer.status} with an empty body: the Attribution API answers "success" '
             "when it takes an event, so this answer does not confirm that it was accepted."
         )
     undecodable = answer.charset_failed
@@ -198,7 +199,7 @@ def explain(answer: Answer, *, body_hints: bool = True) -> str | None:
         label = "UTF-8" if undecodable in ("utf-8", "utf8") else undecodable
         return (
             f"The body is not valid {label}, so it is shown decoded as {answer.charset} and "
-            "some characters may be wrong; it is not the \"success\" the Attribution API "
+            'some characters may be wrong; it is not the "success" the Attribution API '
             "answers."
         )
     return None

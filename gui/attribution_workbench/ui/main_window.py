@@ -24,7 +24,6 @@ from PySide6.QtWidgets import QMainWindow, QWidget
 
 from attribution_workbench import APP_NAME, MENU_TITLES, assets
 from attribution_workbench.ui import settings as S
-from attribution_workbench.ui import source_cache
 
 if TYPE_CHECKING:
     from PySide6.QtGui import QCloseEvent, QShowEvent
@@ -48,7 +47,6 @@ if TYPE_CHECKING:
     from attribution_workbench.ui.unsaved import UnsavedChanges
 
 MAX_REASONS = 3
-SOURCE_CACHE_RELEASE_MS = 30_000
 DEFAULT_SIZE = (1200, 800)
 
 
@@ -155,12 +153,6 @@ class MainWindow(QMainWindow):
         self._rebuild_timer.setSingleShot(True)
         self._rebuild_timer.setInterval(0)
         self._rebuild_timer.timeout.connect(self.rebuild_now)
-        # Later imports (services in workers, dialogs and the HTTP client on first use) refill
-        # linecache through PySide's import hook; one slow timer drops it for all of them.
-        self._source_cache_timer = QTimer(self)
-        self._source_cache_timer.setInterval(SOURCE_CACHE_RELEASE_MS)
-        self._source_cache_timer.timeout.connect(source_cache.release)
-        self._source_cache_timer.start()
 
         self._build_widgets()
         self.key_profiles = KeyProfiles(
@@ -273,7 +265,6 @@ class MainWindow(QMainWindow):
         self._started = True
         self._build()
         self.start_background_work()
-        source_cache.release()  # the panes' modules are in
 
     @Slot()
     def start_background_work(self) -> None:

@@ -88,7 +88,6 @@ def _kind_text(kind: Any) -> str:
 class ResponsePane(QGroupBox):
     """Shows the last answer (the window saves the pretty-print toggle at shutdown)."""
 
-
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Response", parent)
         self._outcome: OutcomeLike | None = None
