@@ -24,8 +24,8 @@ import attribution_workbench
 from attribution_workbench.core.regions import Region, Target
 from attribution_workbench.core.wire import KEY_ENV_VAR, Format, Transport
 from attribution_workbench.sandbox import DEMO_KEYS, SandboxServer
+from attribution_workbench.ui import colours, unsaved
 from attribution_workbench.ui import settings as S
-from attribution_workbench.ui import unsaved
 from attribution_workbench.ui.main_window import MainWindow
 from attribution_workbench.ui.menus import DOCS_URL
 from attribution_workbench.ui.services import Services
@@ -162,13 +162,13 @@ def test_unreadable_raw_json_blocks_send_and_the_preview_says_why(
 def test_region_badge_text_and_colour_follow_the_region(qtbot: QtBot, window: MainWindow) -> None:
     badge = window.destination.badge
     assert badge.text() == "US · standard"
-    us_style = badge.styleSheet()
+    assert colours.fill_of(badge) == colours.US
     window.destination.region.setFocus()
     qtbot.keyClick(window.destination.region, Qt.Key.Key_Down)
     settle(qtbot, window)
     assert window.destination.region.currentData() == "eu"
     assert badge.text() == "EU · residency"
-    assert badge.styleSheet() != us_style
+    assert colours.fill_of(badge) == colours.EU  # a different colour, and different words
     assert window.destination.endpoint.text().endswith("/eu/attribution")
     assert DEMO_KEYS["eu"][-4:] in window.preview.preview.toPlainText()
 

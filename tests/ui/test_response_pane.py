@@ -8,6 +8,7 @@ from pytestqt.qtbot import QtBot
 from attribution_workbench.core.client import Outcome
 from attribution_workbench.core.regions import Destination, Region, Target
 from attribution_workbench.core.wire import prepare
+from attribution_workbench.ui import colours
 from attribution_workbench.ui.response_pane import ResponsePane
 
 pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support")
@@ -66,3 +67,17 @@ def test_sending_again_forgets_what_the_last_answer_said_to_screen_readers(
     assert "Waiting for 127.0.0.1" in pane.message.text()
     pane.clear()
     assert pane.request.toPlainText() == "" and not pane.message.isVisible()
+
+
+def test_the_status_badge_says_and_colours_each_state(pane: ResponsePane) -> None:
+    assert colours.fill_of(pane.status) == colours.IDLE
+    pane.show_in_flight(REQUEST)
+    assert colours.fill_of(pane.status) == colours.BUSY
+    assert pane.status.text().startswith("⋯ Sending")
+    pane.show_outcome(json_answer(), REQUEST)
+    assert colours.fill_of(pane.status) == colours.OK
+    assert pane.status.text().startswith("✓ 200 OK")
+    pane.show_failure("Something went wrong inside Attribution Workbench.", REQUEST)
+    assert colours.fill_of(pane.status) == colours.FAIL
+    assert pane.status.text().startswith("✗ Not sent")
+    assert pane.status.font().bold()

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from attribution_workbench import assets
 from attribution_workbench.core.regions import Destination, DestinationError, Region, Target
+from attribution_workbench.ui import colours
 from attribution_workbench.ui.layout import annotate, buddy_label, container, hbox
 
 # core.profiles.DEFAULT_PROFILE: importing core.profiles takes ~30 ms, which the panes (built
@@ -29,8 +30,8 @@ from attribution_workbench.ui.layout import annotate, buddy_label, container, hb
 DEFAULT_PROFILE = "default"
 
 BADGES = {
-    Region.US: ("US · standard", "#1d4ed8"),
-    Region.EU: ("EU · residency", "#b45309"),
+    Region.US: ("US · standard", colours.US),
+    Region.EU: ("EU · residency", colours.EU),
 }
 REGION_ITEMS = ((Region.US, "US — standard"), (Region.EU, "EU — data residency"))
 TARGET_ITEMS = (
@@ -38,7 +39,6 @@ TARGET_ITEMS = (
     (Target.SANDBOX, "Local sandbox (offline)"),
     (Target.CUSTOM, "Custom URL"),
 )
-ERROR_STYLE = "color: #b91c1c;"
 
 
 class DestinationBar(QGroupBox):
@@ -73,6 +73,7 @@ class DestinationBar(QGroupBox):
         self.badge = QLabel()
         self.badge.setObjectName("region_badge")
         self.badge.setAccessibleName("Region badge")
+        colours.make_badge(self.badge)
 
         self.target = QComboBox()
         self.target.setObjectName("target")
@@ -97,7 +98,7 @@ class DestinationBar(QGroupBox):
         self.url_error = QLabel()
         self.url_error.setObjectName("custom_url_error")
         self.url_error.setWordWrap(True)
-        self.url_error.setStyleSheet(ERROR_STYLE)
+        colours.set_text_colour(self.url_error, colours.ERROR_TEXT)
         self.url_error.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         self.endpoint = QLabel()
@@ -253,13 +254,10 @@ class DestinationBar(QGroupBox):
     def _refresh(self) -> None:
         region = self.current_region()
         target = self.current_target()
-        text, colour = BADGES[region]
-        if self.badge.text() != text:  # a style sheet change repolishes: only when needed
+        text, fill = BADGES[region]
+        if self.badge.text() != text:
             self.badge.setText(text)
-            self.badge.setStyleSheet(
-                f"background-color: {colour}; color: white; border-radius: 4px;"
-                " padding: 2px 8px; font-weight: 600;"
-            )
+            colours.fill(self.badge, fill)
             self.badge.setToolTip(f"Requests go to {region.label}")
         self._form.setRowVisible(self.custom_url, target is Target.CUSTOM)
         self._destination, self._problem = self._resolve(region, target)
@@ -290,12 +288,6 @@ class DestinationBar(QGroupBox):
             return None, str(exc)
 
 
-BANNER_STYLE = (
-    "QFrame#sandbox_banner { background: #ebfbee; border: 1px solid #8ce99a;"
-    " border-radius: 4px; } QFrame#sandbox_banner QLabel { color: #1b4d2b; }"
-)
-
-
 class SandboxBanner(QFrame):
     """The unmistakable note that the sandbox is the target, and the way out of it."""
 
@@ -305,12 +297,17 @@ class SandboxBanner(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("sandbox_banner")
-        self.setStyleSheet(BANNER_STYLE)
+        # A plain box frame is drawn in the frame's text colour: the border. Its labels get
+        # the banner's own text colour below.
+        colours.fill(self, colours.Fill(colours.BANNER.background, colours.BANNER_BORDER))
+        self.setFrameShape(QFrame.Shape.Box)
+        self.setFrameShadow(QFrame.Shadow.Plain)
         icon = QLabel()
         icon.setPixmap(assets.qpixmap(assets.Icon.SANDBOX, 20))
         self.text = QLabel()
         self.text.setObjectName("sandbox_banner_text")
         self.text.setWordWrap(True)
+        colours.set_text_colour(self.text, colours.BANNER.text)
         self.switch = QPushButton("Send to Amplitude instead")
         self.switch.setObjectName("sandbox_switch")
         annotate(

@@ -30,12 +30,9 @@ from PySide6.QtWidgets import (
 
 from attribution_workbench.core.answers import explain
 from attribution_workbench.core.wire import KeyStyle, PreparedRequest
+from attribution_workbench.ui import colours
+from attribution_workbench.ui.colours import BUSY, FAIL, IDLE, OK
 
-OK_STYLE = "background-color: #2b8a3e; color: white;"
-FAIL_STYLE = "background-color: #c92a2a; color: white;"
-BUSY_STYLE = "background-color: #495057; color: white;"
-IDLE_STYLE = "background-color: #e9ecef; color: #343a40;"
-BADGE_SHAPE = " border-radius: 4px; padding: 4px 10px; font-weight: 600;"
 # Laying out a megabyte of text stalls the GUI thread for ~50 ms; the pane shows at most this
 # many characters of a body (and says so). The History entry keeps the whole body read.
 DISPLAY_LIMIT = 256_000
@@ -98,6 +95,7 @@ class ResponsePane(QGroupBox):
         self.status.setObjectName("response_status")
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.status.setAccessibleName("Response status")
+        colours.make_badge(self.status)
 
         self.message = QLabel()
         self.message.setObjectName("response_message")
@@ -167,10 +165,10 @@ class ResponsePane(QGroupBox):
 
     # --- states --------------------------------------------------------------------------
     def _reset(
-        self, status: str, style: str, message: str, request: PreparedRequest | None
+        self, status: str, fill: colours.Fill, message: str, request: PreparedRequest | None
     ) -> None:
         """Every state starts here: no answer, no body, no headers, nothing extra shown."""
-        self._set_status(status, style)
+        self._set_status(status, fill)
         self.status.setAccessibleDescription("")
         self._set_message(message)
         self._outcome = None
@@ -181,12 +179,12 @@ class ResponsePane(QGroupBox):
         self.request.setPlainText(request_text(request) if request is not None else "")
 
     def clear(self) -> None:
-        self._reset("No request sent yet", IDLE_STYLE, "", None)
+        self._reset("No request sent yet", IDLE, "", None)
 
     def show_in_flight(self, request: PreparedRequest) -> None:
         self._reset(
             "⋯ Sending…",
-            BUSY_STYLE,
+            BUSY,
             f"Waiting for {request.host}. Press Esc or Cancel to stop waiting.",
             request,
         )
@@ -197,7 +195,7 @@ class ResponsePane(QGroupBox):
         reason = f" {outcome.reason}" if outcome.reason else ""
         self._set_status(
             f"{mark} {outcome.status}{reason} · {outcome.elapsed_ms:,.0f} ms",
-            OK_STYLE if outcome.ok else FAIL_STYLE,
+            OK if outcome.ok else FAIL,
         )
         self.status.setAccessibleDescription(f"HTTP {outcome.status}, {words}")
         size = len(outcome.body)
@@ -234,23 +232,23 @@ class ResponsePane(QGroupBox):
         kind = _kind_text(error.kind)
         title = "Cancelled" if kind == "cancelled" else "No answer"
         self._reset(
-            f"✗ {title} · {kind} · {error.elapsed_ms:,.0f} ms", FAIL_STYLE, error.message, request
+            f"✗ {title} · {kind} · {error.elapsed_ms:,.0f} ms", FAIL, error.message, request
         )
         self.status.setAccessibleDescription(f"failure: {kind}")
         self.body.setPlaceholderText(f"No response body: {error.message}")
 
     def show_failure(self, summary: str, request: PreparedRequest) -> None:
         """An unexpected error in the app itself (the details go to the error dialog)."""
-        self._reset("✗ Not sent · internal error", FAIL_STYLE, summary, request)
+        self._reset("✗ Not sent · internal error", FAIL, summary, request)
         self.status.setAccessibleDescription("failure: internal error")
 
     # --- helpers -------------------------------------------------------------------------
     def status_text(self) -> str:
         return self.status.text()
 
-    def _set_status(self, text: str, style: str) -> None:
+    def _set_status(self, text: str, fill: colours.Fill) -> None:
         self.status.setText(text)
-        self.status.setStyleSheet(style + BADGE_SHAPE)
+        colours.fill(self.status, fill)
 
     def _set_message(self, text: str) -> None:
         self.message.setText(text)

@@ -10,6 +10,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QLabel, QPushButton, QSpinBox, QWidget
 
 from attribution_workbench import assets
+from attribution_workbench.ui import colours
 from attribution_workbench.ui.layout import annotate, buddy_label, hbox
 from attribution_workbench.ui.settings import TIMEOUT_RANGE_S
 
@@ -35,7 +36,7 @@ class SendBar(QWidget):
         self.blockers = QLabel()
         self.blockers.setObjectName("send_blockers")
         self.blockers.setWordWrap(True)
-        self.blockers.setStyleSheet("color: #b91c1c;")
+        colours.set_text_colour(self.blockers, colours.ERROR_TEXT)
         self.blockers.setAccessibleName("Why Send is disabled")
         self.button = QPushButton()
         self.button.setObjectName("send")
