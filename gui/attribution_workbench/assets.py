@@ -34,6 +34,20 @@ class Icon(str, enum.Enum):
     REVEAL = "reveal.svg"
     SANDBOX = "sandbox.svg"
     ERROR = "error.svg"
+    # Findings next to fields and in the list (the level is also said in words).
+    FINDING_ERROR = "finding-error.svg"
+    FINDING_WARNING = "finding-warning.svg"
+    FINDING_INFO = "finding-info.svg"
+    GENERATE = "generate.svg"  # a fresh random ID
+    # The user-properties table's toolbar.
+    ROW_ADD = "row-add.svg"
+    ROW_REMOVE = "row-remove.svg"
+    ROW_UP = "row-up.svg"
+    ROW_DOWN = "row-down.svg"
+    PASTE = "paste.svg"
+    # Verify keys: accepted / not decided (rejected and unreachable use the finding icons).
+    VERDICT_OK = "verdict-ok.svg"
+    VERDICT_UNKNOWN = "verdict-unknown.svg"
 
 
 class ResourceError(FileNotFoundError):

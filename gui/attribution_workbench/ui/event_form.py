@@ -19,11 +19,11 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
     QLineEdit,
-    QStyle,
     QToolButton,
     QWidget,
 )
 
+from attribution_workbench import assets
 from attribution_workbench.core.event import (
     AD_ID_FIELDS,
     ANDROID_ID_FIELDS,
@@ -198,7 +198,7 @@ class EventForm(QWidget):
         button = QToolButton()
         button.setObjectName(f"generate_{name}")
         button.setText("New")
-        button.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_BrowserReload))
+        button.setIcon(assets.qicon(assets.Icon.GENERATE))
         button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         annotate(

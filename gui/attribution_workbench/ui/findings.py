@@ -15,10 +15,10 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QSizePolicy,
-    QStyle,
     QWidget,
 )
 
+from attribution_workbench import assets
 from attribution_workbench.core.rules import Finding, Level
 from attribution_workbench.ui.layout import SPACING, hbox
 
@@ -26,15 +26,17 @@ PREFIX = {Level.ERROR: "Error:", Level.WARNING: "Warning:", Level.INFO: "Note:"}
 RANK = {Level.ERROR: 0, Level.WARNING: 1, Level.INFO: 2}
 ICON_SIZE = QSize(16, 16)
 NOTE_LINES = 3  # a note under a field lists this many findings; the list has them all
+# Our own icons, not the style's standard ones: asking the style for those loads its whole
+# Python binding (QStyle, ~0.3 MB of the idle window, measured).
 _ICONS = {
-    Level.ERROR: QStyle.StandardPixmap.SP_MessageBoxCritical,
-    Level.WARNING: QStyle.StandardPixmap.SP_MessageBoxWarning,
-    Level.INFO: QStyle.StandardPixmap.SP_MessageBoxInformation,
+    Level.ERROR: assets.Icon.FINDING_ERROR,
+    Level.WARNING: assets.Icon.FINDING_WARNING,
+    Level.INFO: assets.Icon.FINDING_INFO,
 }
 
 
-def level_icon(level: Level, widget: QWidget) -> QIcon:
-    return widget.style().standardIcon(_ICONS[level], None, widget)
+def level_icon(level: Level) -> QIcon:
+    return assets.qicon(_ICONS[level])
 
 
 def worst(findings: Sequence[Finding]) -> Level | None:
@@ -88,7 +90,7 @@ class FieldNote(QWidget):
             self.text.clear()
             self.hide()
             return
-        self.icon.setPixmap(level_icon(level, self).pixmap(ICON_SIZE))
+        self.icon.setPixmap(level_icon(level).pixmap(ICON_SIZE))
         lines = [finding_text(f) for f in ordered[:NOTE_LINES]]
         if len(ordered) > NOTE_LINES:
             more = len(ordered) - NOTE_LINES
@@ -130,7 +132,7 @@ class FindingsList(QListWidget):
         current = self.currentRow()
         self.setUpdatesEnabled(False)
         self.clear()
-        icons = {level: level_icon(level, self) for level in Level}
+        icons = {level: level_icon(level) for level in Level}
         for finding in ordered:
             self.addItem(QListWidgetItem(icons[finding.level], finding_text(finding)))
         if 0 <= current < self.count():

@@ -91,7 +91,7 @@ class OtherKeys(QWidget):
             mine = [f for f in findings if f.field == key]
             level = worst(mine)
             item = self.list.item(row)
-            item.setIcon(level_icon(level, self) if level is not None else QIcon())
+            item.setIcon(level_icon(level) if level is not None else QIcon())
             item.setToolTip("\n".join(f.message for f in mine))
 
     def focus_key(self, key: str) -> bool:

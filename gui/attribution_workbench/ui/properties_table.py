@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QHeaderView,
     QLabel,
-    QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
     QTableView,
@@ -34,6 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from attribution_workbench import assets
 from attribution_workbench.core.rules import Level
 from attribution_workbench.core.typed_values import ValueType, parse_tsv, to_tsv
 from attribution_workbench.ui.findings import FieldNote, level_icon
@@ -93,7 +93,7 @@ class PropertiesTable(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.model = PropertiesModel({level: level_icon(level, self) for level in Level}, self)
+        self.model = PropertiesModel({level: level_icon(level) for level in Level}, self)
         self.model.edited.connect(self.edited)
 
         self.view = QTableView()
@@ -131,33 +131,32 @@ class PropertiesTable(QWidget):
             "F2 or typing edits a cell. " + TYPE_HELP,
         )
 
-        style = self.style()
         self.add_button = self._button(
             "Add",
             "add_property",
             "Add a row below the current one (Insert)",
-            style.standardIcon(QStyle.StandardPixmap.SP_FileDialogNewFolder),
+            assets.qicon(assets.Icon.ROW_ADD),
             self.add_row,
         )
         self.remove_button = self._button(
             "Remove",
             "remove_property",
             "Remove the selected rows (Delete)",
-            style.standardIcon(QStyle.StandardPixmap.SP_DialogDiscardButton),
+            assets.qicon(assets.Icon.ROW_REMOVE),
             self.remove_rows,
         )
         self.up_button = self._button(
             "Up",
             "move_property_up",
             "Move the current row up (Alt+Up)",
-            style.standardIcon(QStyle.StandardPixmap.SP_ArrowUp),
+            assets.qicon(assets.Icon.ROW_UP),
             lambda: self.move_row(-1),
         )
         self.down_button = self._button(
             "Down",
             "move_property_down",
             "Move the current row down (Alt+Down)",
-            style.standardIcon(QStyle.StandardPixmap.SP_ArrowDown),
+            assets.qicon(assets.Icon.ROW_DOWN),
             lambda: self.move_row(1),
         )
         self.paste_button = self._button(
@@ -165,7 +164,7 @@ class PropertiesTable(QWidget):
             "paste_properties",
             "Paste key⇥value lines copied from a spreadsheet (Ctrl+V in the table); a third "
             "column may name the type; a key/value header line is skipped",
-            style.standardIcon(QStyle.StandardPixmap.SP_DialogOpenButton),
+            assets.qicon(assets.Icon.PASTE),
             self.paste,
         )
         bind_keys(

@@ -27,12 +27,12 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPushButton,
-    QStyle,
     QTableWidget,
     QTableWidgetItem,
     QWidget,
 )
 
+from attribution_workbench import assets
 from attribution_workbench.core.profiles import other_region
 from attribution_workbench.core.regions import Destination, Region, Target
 from attribution_workbench.core.verify import (
@@ -60,10 +60,10 @@ VERDICT_SYMBOLS = {
     Verdict.INCONCLUSIVE: "?",
 }
 _VERDICT_ICONS = {
-    Verdict.ACCEPTED: QStyle.StandardPixmap.SP_DialogApplyButton,
-    Verdict.REJECTED: QStyle.StandardPixmap.SP_MessageBoxCritical,
-    Verdict.UNREACHABLE: QStyle.StandardPixmap.SP_MessageBoxWarning,
-    Verdict.INCONCLUSIVE: QStyle.StandardPixmap.SP_MessageBoxQuestion,
+    Verdict.ACCEPTED: assets.Icon.VERDICT_OK,
+    Verdict.REJECTED: assets.Icon.FINDING_ERROR,
+    Verdict.UNREACHABLE: assets.Icon.FINDING_WARNING,
+    Verdict.INCONCLUSIVE: assets.Icon.VERDICT_UNKNOWN,
 }
 PROBE_NOTE = (
     "The attribution probe sends one event with a random, never-seen ad ID. Amplitude holds "
@@ -329,8 +329,7 @@ class VerifyPanel(QWidget):
         return self.cell(region, 1 + list(METHOD_TITLES).index(method))
 
     def _show(self, report: VerifyReport) -> None:
-        style = self.style()
-        icons = {verdict: style.standardIcon(pixmap) for verdict, pixmap in _VERDICT_ICONS.items()}
+        icons = {verdict: assets.qicon(icon) for verdict, icon in _VERDICT_ICONS.items()}
         for row, region in enumerate(Region):
             checks = {check.method: check for check in report.matrix.get(region, [])}
             for column, method in enumerate(METHOD_TITLES, start=1):
