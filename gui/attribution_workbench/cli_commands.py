@@ -182,13 +182,9 @@ def _send_answered(args: argparse.Namespace, console: Console, outcome: Outcome,
 
     ok = confirms_success(outcome)
     # One sentence: what the answer means and what to do (core.answers), else the status.
-    problem = (
-        None
-        if ok
-        else (
-            explain(outcome, body_hints=False)
-            or f"The server answered {outcome.status} {outcome.reason}.".replace(" .", ".")
-        )
+    problem = None if ok else (
+        explain(outcome, body_hints=False)
+        or f"The server answered {outcome.status} {outcome.reason}.".replace(" .", ".")
     )
     if args.json:
         _print_json(

@@ -107,14 +107,7 @@ def test_fault_is_one_sentence_and_exit_1(
 def test_slow_answer_within_the_timeout_succeeds(sandbox: Sandbox) -> None:
     sandbox.post("/_sandbox/faults", {"mode": "delay", "seconds": 0.4, "count": 1})
     result = run_cli(
-        "send",
-        "--sandbox",
-        sandbox.base_url,
-        "--timeout",
-        "5",
-        "--json",
-        "--event",
-        EVENT,
+        "send", "--sandbox", sandbox.base_url, "--timeout", "5", "--json", "--event", EVENT,
         key=US_KEY,
     )
     assert result.code == 0, result.output

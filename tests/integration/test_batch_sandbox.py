@@ -32,7 +32,8 @@ def event_line(n: int) -> str:
 
 def lines(count: int, bad: tuple[int, ...] = ()) -> list[str]:
     return [
-        ('{"platform": "ios"}' if n in bad else event_line(n)) + "\n" for n in range(1, count + 1)
+        ('{"platform": "ios"}' if n in bad else event_line(n)) + "\n"
+        for n in range(1, count + 1)
     ]
 
 

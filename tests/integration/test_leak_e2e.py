@@ -105,7 +105,7 @@ def test_sentinel_key_leaks_nowhere_over_gui_and_cli(
         services = Services(
             settings=settings,
             sender_factory=ClientSender,
-            sandbox_starter=lambda: FixtureSandbox(server),
+                sandbox_starter=lambda: FixtureSandbox(server),
             open_url=lambda url: True,
             credentials=lambda: credentials,
             history=open_history,

@@ -20,17 +20,9 @@ from attribution_workbench.sandbox.lazy import LazySandboxServer
 from cli_harness import cli_env
 
 IOS_BODY = (
-    "api_key="
-    + DEMO_KEYS["us"]
-    + "&event="
-    + urllib.request.quote(
-        json.dumps(
-            {
-                "event_type": "[Adjust] Install",
-                "platform": "ios",
-                "idfa": "6D0B3A4F-5C1E-4B8A-9D2F-7E3C1A0B9F84",
-            }
-        )
+    "api_key=" + DEMO_KEYS["us"] + "&event=" + urllib.request.quote(
+        json.dumps({"event_type": "[Adjust] Install", "platform": "ios",
+                    "idfa": "6D0B3A4F-5C1E-4B8A-9D2F-7E3C1A0B9F84"})
     )
 ).encode()
 

@@ -129,9 +129,8 @@ def test_case_edit_warns_and_does_not_match(
     assert dialog.summary.text().startswith("Not sent")
 
     monkeypatch.setattr(
-        app_event_dialog,
-        "confirm_case_mismatch",
-        lambda parent, details: asked.append(details) or True,
+        app_event_dialog, "confirm_case_mismatch", lambda parent, details: asked.append(details)
+        or True,
     )
     answer = send_app_event(qtbot, dialog)
     assert len(asked) == 2 and answer.accepted
@@ -227,7 +226,9 @@ def test_closing_the_dialog_stops_waiting_for_its_answer(
     assert not dialog.is_sending()
 
 
-def test_the_app_event_preview_offers_no_transport_choice(qtbot: QtBot, window: MainWindow) -> None:
+def test_the_app_event_preview_offers_no_transport_choice(
+    qtbot: QtBot, window: MainWindow
+) -> None:
     dialog = open_dialog(qtbot, window)
     assert dialog.preview.transport.isHidden() and dialog.preview.transport_label.isHidden()
     assert not window.preview.transport_label.isHidden()  # the window's keeps its choice

@@ -55,69 +55,32 @@ def _truncated_note(window: MainWindow) -> None:
 
 CASES = [
     Case("slow", ("✓ 200",), status=200, fault=("delay", {"seconds": 0.4})),
-    Case(
-        "hang",
-        ("timeout", "did not answer within 1 s"),
-        kind="timeout",
-        fault=("hang", {}),
-        timeout=1,
-    ),
+    Case("hang", ("timeout", "did not answer within 1 s"), kind="timeout",
+         fault=("hang", {}), timeout=1),
     Case("refused", ("refused",), kind="refused", url="refused"),
-    Case(
-        "reset",
-        ("reset", "before the answer was complete"),
-        kind="reset",
-        fault=("reset", {"stage": "body"}),
-    ),
+    Case("reset", ("reset", "before the answer was complete"), kind="reset",
+         fault=("reset", {"stage": "body"})),
     Case("tls", ("certificate", "could not be verified"), kind="tls", url="tls"),
     Case("413", ("413", "too large"), status=413, fault=("status", {"code": 413})),
-    Case(
-        "429-retry-after",
-        ("429", "Retry-After", "wait 7 s"),
-        status=429,
-        fault=("status", {"code": 429, "retry_after": 7}),
-    ),
-    Case(
-        "429-bare",
-        ("429", "no Retry-After", "wait at least 30 s"),
-        status=429,
-        fault=("status", {"code": 429}),
-    ),
-    Case(
-        "500",
-        ("500", "may have been accepted", "twice"),
-        status=500,
-        fault=("status", {"code": 500}),
-    ),
+    Case("429-retry-after", ("429", "Retry-After", "wait 7 s"), status=429,
+         fault=("status", {"code": 429, "retry_after": 7})),
+    Case("429-bare", ("429", "no Retry-After", "wait at least 30 s"), status=429,
+         fault=("status", {"code": 429})),
+    Case("500", ("500", "may have been accepted", "twice"), status=500,
+         fault=("status", {"code": 500})),
     Case("502", ("502", "may have been accepted"), status=502, fault=("status", {"code": 502})),
     Case("503", ("503", "safe to retry"), status=503, fault=("status", {"code": 503})),
     Case("504", ("504", "may have been accepted"), status=504, fault=("status", {"code": 504})),
-    Case(
-        "html",
-        ("HTML error page", "proxy", "502", "may have been accepted"),
-        status=502,
-        fault=("html", {"code": 502}),
-    ),
-    Case(
-        "huge-50MB",
-        ("truncated", "does not confirm"),
-        status=200,
-        fault=("huge", {"size": 50_000_000}),
-        extra=_truncated_note,
-    ),
-    Case(
-        "non-utf8",
-        ("not valid UTF-8", "latin-1"),
-        status=200,
-        fault=("non_utf8", {"charset": "utf-8"}),
-    ),
+    Case("html", ("HTML error page", "proxy", "502", "may have been accepted"), status=502,
+         fault=("html", {"code": 502})),
+    Case("huge-50MB", ("truncated", "does not confirm"), status=200,
+         fault=("huge", {"size": 50_000_000}), extra=_truncated_note),
+    Case("non-utf8", ("not valid UTF-8", "latin-1"), status=200,
+         fault=("non_utf8", {"charset": "utf-8"})),
     Case("empty", ("empty body", "does not confirm"), status=200, fault=("empty", {})),
-    Case(
-        "redirect-other-host",
-        ("302", OTHER_HOST, "another host", "not followed", "NOT sent"),
-        status=302,
-        fault=("redirect", {"code": 302, "location": OTHER_HOST + "?api_key=x&event=y"}),
-    ),
+    Case("redirect-other-host",
+         ("302", OTHER_HOST, "another host", "not followed", "NOT sent"), status=302,
+         fault=("redirect", {"code": 302, "location": OTHER_HOST + "?api_key=x&event=y"})),
 ]
 
 
@@ -228,3 +191,4 @@ def test_every_fault_mode_is_in_the_matrix() -> None:
 
     covered = {case.fault[0] for case in CASES if case.fault is not None}
     assert covered == set(FAULT_MODES)
+

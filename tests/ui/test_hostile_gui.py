@@ -47,12 +47,8 @@ def sent_event(window: MainWindow) -> dict[str, object]:
 
 def big_event(size: int) -> str:
     props = {f"[Acme] prop {i:06}": "x" * 90 for i in range(size // 110)}
-    event = {
-        "event_type": "[Acme] Install",
-        "platform": "ios",
-        "idfa": IDFA,
-        "user_properties": props,
-    }
+    event = {"event_type": "[Acme] Install", "platform": "ios", "idfa": IDFA,
+             "user_properties": props}
     return json.dumps(event, indent=2)
 
 
@@ -91,9 +87,8 @@ def test_pasting_five_megabytes_into_the_raw_editor(window: MainWindow, qtbot: Q
 
 def test_a_thousand_properties_and_a_keystroke(window: MainWindow, qtbot: QtBot) -> None:
     props = {f"[Acme] key {i:04}": (i if i % 2 else f"value {i}") for i in range(1000)}
-    event = AttributionEvent(
-        event_type="[Acme] Install", platform="ios", idfa=IDFA, user_properties=props
-    )
+    event = AttributionEvent(event_type="[Acme] Install", platform="ios", idfa=IDFA,
+                             user_properties=props)
     start = time.perf_counter()
     window.editor.set_event(event)
     settle(qtbot, window)
@@ -119,9 +114,8 @@ def test_control_and_rtl_characters_round_trip_form_json_wire(
         "\u202e[Acme] key": "\u202evalue\u202c",
         "nul\x00": "\x00",
     }
-    event = AttributionEvent(
-        event_type="[Acme] " + RTL, platform="ios", idfa=IDFA, user_properties=props
-    )
+    event = AttributionEvent(event_type="[Acme] " + RTL, platform="ios", idfa=IDFA,
+                             user_properties=props)
     window.editor.set_event(event)  # the form
     settle(qtbot, window)
     assert sent_event(window)["user_properties"] == props  # form -> wire
@@ -142,16 +136,10 @@ def test_control_and_rtl_characters_round_trip_form_json_wire(
     request.render(Format.CURL)
 
 
-@pytest.mark.parametrize(
-    ("text", "words"),
-    [
-        ("[1, 2, 3]", "array"),
-        ("[]", "array"),
-        ("42", "number"),
-        ("-1.5e3", "number"),
-        ('[{"event_type": "x"}]', "array"),
-    ],
-)
+@pytest.mark.parametrize(("text", "words"), [
+    ("[1, 2, 3]", "array"), ("[]", "array"), ("42", "number"), ("-1.5e3", "number"),
+    ('[{"event_type": "x"}]', "array"),
+])
 def test_json_that_is_not_an_object_blocks_send_with_its_own_message(
     window: MainWindow, qtbot: QtBot, text: str, words: str
 ) -> None:
@@ -170,3 +158,6 @@ def test_json_that_is_not_an_object_blocks_send_with_its_own_message(
     window.editor.set_event(IOS_EVENT)
     settle(qtbot, window)
     assert send.isEnabled()
+
+
+

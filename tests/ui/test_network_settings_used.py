@@ -68,14 +68,8 @@ def test_verify_and_batch_use_the_window_settings(
 
     events = tmp_path / "b.jsonl"
     events.write_text(
-        json.dumps(
-            {
-                "event_type": "[Batch] Install",
-                "platform": "ios",
-                "idfa": "6D0B3A4F-5C1E-4B8A-9D2F-7E3C1A0B9F84",
-            }
-        )
-        + "\n",
+        json.dumps({"event_type": "[Batch] Install", "platform": "ios",
+                    "idfa": "6D0B3A4F-5C1E-4B8A-9D2F-7E3C1A0B9F84"}) + "\n",
         encoding="utf-8",
     )
     window.window_actions.batch.trigger()

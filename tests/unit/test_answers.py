@@ -99,9 +99,7 @@ def test_truncated_empty_and_non_utf8_bodies_do_not_confirm() -> None:
     assert "not valid UTF-8" in (explain(odd) or "")
     declared_latin1 = Fake(
         headers=(("Content-Type", "text/plain; charset=ISO-8859-1"),),
-        body=b"caf\xe9",
-        text="café",
-        charset="iso-8859-1",
+        body=b"caf\xe9", text="café", charset="iso-8859-1",
     )
     assert explain(declared_latin1) is None
     for answer in (huge, odd):

@@ -154,9 +154,8 @@ def test_ingested() -> None:
 
 
 def test_invalid_key_is_masked() -> None:
-    answer = interpret_v2(
-        400, json.dumps({"code": 400, "error": f"Invalid API key: {KEY}"}), api_key=KEY
-    )
+    answer = interpret_v2(400, json.dumps({"code": 400, "error": f"Invalid API key: {KEY}"}),
+                          api_key=KEY)
     assert answer.invalid_key and not answer.accepted
     assert answer.summary.startswith("Rejected: Invalid API key")
     assert KEY not in answer.summary and KEY not in (answer.error or "")
@@ -169,13 +168,12 @@ def test_missing_field() -> None:
 
 
 @pytest.mark.parametrize(
-    "name",
-    ["events_with_missing_fields", "events_with_invalid_fields", "events_with_invalid_id_lengths"],
+    "name", ["events_with_missing_fields", "events_with_invalid_fields",
+             "events_with_invalid_id_lengths"]
 )
 def test_event_lists(name: str) -> None:
-    body = json.dumps(
-        {"code": 400, "error": "Invalid field values on some events", name: {"device_id": [0, 2]}}
-    )
+    body = json.dumps({"code": 400, "error": "Invalid field values on some events",
+                       name: {"device_id": [0, 2]}})
     answer = interpret_v2(400, body)
     assert (name, "device_id", (0, 2)) in answer.event_problems
     assert "device_id" in answer.summary and "0, 2" in answer.summary
@@ -189,14 +187,8 @@ def test_too_large() -> None:
 
 
 def test_throttled_without_and_with_retry_after() -> None:
-    body = json.dumps(
-        {
-            "code": 429,
-            "error": "Too many requests for some devices and users",
-            "eps_threshold": 30,
-            "throttled_devices": {"d": 31},
-        }
-    )
+    body = json.dumps({"code": 429, "error": "Too many requests for some devices and users",
+                       "eps_threshold": 30, "throttled_devices": {"d": 31}})
     answer = interpret_v2(429, body)
     assert answer.retry_after_s == THROTTLE_WAIT_S
     assert answer.summary == (
@@ -220,16 +212,8 @@ def test_unavailable_is_safe_to_retry() -> None:
 
 
 @pytest.mark.parametrize(
-    "text",
-    [
-        "<html><body><h1>502 Bad Gateway</h1></body></html>",
-        "",
-        "not json at all",
-        "[1, 2]",
-        '"a string"',
-        "{",
-        "\x00\xff",
-    ],
+    "text", ["<html><body><h1>502 Bad Gateway</h1></body></html>", "", "not json at all",
+             "[1, 2]", '"a string"', "{", "\x00\xff"]
 )
 def test_odd_bodies(text: str) -> None:
     answer = interpret_v2(502, text)
@@ -240,16 +224,9 @@ def test_odd_bodies(text: str) -> None:
 
 
 def test_wrong_types_in_json_are_ignored() -> None:
-    body = json.dumps(
-        {
-            "events_ingested": True,
-            "payload_size_bytes": "12",
-            "missing_field": 3,
-            "error": ["x"],
-            "eps_threshold": "30",
-            "events_with_invalid_fields": {"x": "not a list"},
-        }
-    )
+    body = json.dumps({"events_ingested": True, "payload_size_bytes": "12",
+                       "missing_field": 3, "error": ["x"], "eps_threshold": "30",
+                       "events_with_invalid_fields": {"x": "not a list"}})
     answer = interpret_v2(429, body)
     assert answer.events_ingested is None and answer.payload_size_bytes is None
     assert answer.missing_field is None and answer.summary.startswith("Throttled")
@@ -258,17 +235,11 @@ def test_wrong_types_in_json_are_ignored() -> None:
 @settings(max_examples=300, deadline=None)
 @given(
     status=st.integers(min_value=0, max_value=999),
-    text=st.one_of(
-        st.text(),
-        st.builds(
-            json.dumps,
-            st.recursive(
-                st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
-                lambda children: st.lists(children) | st.dictionaries(st.text(), children),
-                max_leaves=10,
-            ),
-        ),
-    ),
+    text=st.one_of(st.text(), st.builds(json.dumps, st.recursive(
+        st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+        lambda children: st.lists(children) | st.dictionaries(st.text(), children),
+        max_leaves=10,
+    ))),
     retry=st.one_of(st.none(), st.text()),
     key=st.one_of(st.none(), st.text()),
 )

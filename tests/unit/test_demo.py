@@ -34,21 +34,12 @@ PROPS = {"[AppsFlyer] media source": "Facebook Ads", "[AppsFlyer] campaign": "Sp
 def record(state: str, now: int, **extra: Any) -> dict[str, Any]:
     received = now - 3 * H
     base = {
-        "id": 1,
-        "region": "us",
-        "state": state,
-        "received_at": received,
-        "deadline": received + ATTRIBUTION_WINDOW_MS,
-        "matched_at": None,
-        "matched_by": None,
+        "id": 1, "region": "us", "state": state, "received_at": received,
+        "deadline": received + ATTRIBUTION_WINDOW_MS, "matched_at": None, "matched_by": None,
         "remaining_ms": received + ATTRIBUTION_WINDOW_MS - now if state == "held" else 0,
         "ad_ids": {"idfa": IDFA},
-        "event": {
-            "event_type": "[AppsFlyer] Install",
-            "platform": "ios",
-            "idfa": IDFA,
-            "user_properties": PROPS,
-        },
+        "event": {"event_type": "[AppsFlyer] Install", "platform": "ios", "idfa": IDFA,
+                  "user_properties": PROPS},
     }
     return base | extra
 
@@ -67,12 +58,8 @@ def test_nothing_yet_has_no_done_step() -> None:
 def test_held_shows_the_time_left() -> None:
     now = 1_700_000_000_000
     steps = timeline_from([record("held", now)], [], now)
-    assert states(steps) == [
-        StepState.DONE,
-        StepState.CURRENT,
-        StepState.PENDING,
-        StepState.PENDING,
-    ]
+    assert states(steps) == [StepState.DONE, StepState.CURRENT, StepState.PENDING,
+                             StepState.PENDING]
     assert steps[1].title == "Held (72 h window, 69 h 0 m left)"
     assert IDFA in steps[2].detail
 
@@ -80,11 +67,8 @@ def test_held_shows_the_time_left() -> None:
 def test_matched_shows_the_campaign_properties_the_user_now_has() -> None:
     now = 1_700_000_000_000
     matched = record("matched", now, matched_at=now - H, matched_by={"device_id": "dev-12345"})
-    user = {
-        "region": "us",
-        "device_id": "dev-12345",
-        "user_properties": PROPS | {"[AppsFlyer] campaign": "Spring (user)"},
-    }
+    user = {"region": "us", "device_id": "dev-12345",
+            "user_properties": PROPS | {"[AppsFlyer] campaign": "Spring (user)"}}
     steps = timeline_from([matched], [user], now)
     assert states(steps) == [StepState.DONE] * 4
     assert steps[1].detail.startswith("Held for 2 h 0 m")
@@ -175,9 +159,8 @@ def send_app_event(server: SandboxServer, client: Client, app_event: dict[str, A
     assert outcome.status == 200, outcome.text
 
 
-EVENT = AttributionEvent(
-    event_type="[AppsFlyer] Install", platform="ios", idfa=IDFA, user_properties=PROPS
-)
+EVENT = AttributionEvent(event_type="[AppsFlyer] Install", platform="ios", idfa=IDFA,
+                         user_properties=PROPS)
 
 
 def test_attribution_alone_then_72_hours_is_dropped(
@@ -187,10 +170,8 @@ def test_attribution_alone_then_72_hours_is_dropped(
     send_attribution(clean_sandbox, client, EVENT)
     steps = inspector.timeline(IDFA, "us")
     assert steps[1].state is StepState.CURRENT
-    assert steps[1].title in (
-        "Held (72 h window, 72 h 0 m left)",
-        "Held (72 h window, 71 h 59 m left)",
-    )
+    assert steps[1].title in ("Held (72 h window, 72 h 0 m left)",
+                              "Held (72 h window, 71 h 59 m left)")
     before = inspector.clock()
     assert inspector.advance(72) >= before + 72 * H
     steps = inspector.timeline(IDFA, "us")

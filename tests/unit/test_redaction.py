@@ -47,9 +47,8 @@ def test_the_spellings_really_differ() -> None:
     assert len(set(SPELLINGS)) == 4
 
 
-@pytest.mark.parametrize(
-    ("style", "mask"), [(KeyStyle.MASK, mask_key(KEY)), (KeyStyle.REDACT, REDACTED_KEY)]
-)
+@pytest.mark.parametrize(("style", "mask"), [(KeyStyle.MASK, mask_key(KEY)),
+                                             (KeyStyle.REDACT, REDACTED_KEY)])
 def test_redact_key_masks_every_spelling(style: KeyStyle, mask: str) -> None:
     out = redact_key(ECHO, KEY, style=style)
     assert not leaks(out) and out == "echo: " + " | ".join([mask] * 4)
@@ -68,12 +67,7 @@ def test_history_stores_no_spelling(tmp_path: Path) -> None:
     history = History(tmp_path / "history.sqlite3")
     request = prepare(EVENT, SANDBOX, KEY, Transport.QUERY)
     entry_id = history.record(
-        request,
-        profile="p",
-        region="us",
-        target="sandbox",
-        status=400,
-        reason=ECHO,
+        request, profile="p", region="us", target="sandbox", status=400, reason=ECHO,
         response_text=ECHO,
     )
     entry = history.get(entry_id)
@@ -95,18 +89,8 @@ class EchoClient:
 
     def send(self, request: PreparedRequest, **_: Any) -> Outcome:
         text = json.dumps({"code": 400, "error": "Invalid API key: " + ECHO})
-        return Outcome(
-            400,
-            "Bad Request",
-            (),
-            text.encode(),
-            False,
-            text,
-            "utf-8",
-            1.0,
-            0,
-            request.display_url(),
-        )
+        return Outcome(400, "Bad Request", (), text.encode(), False, text, "utf-8", 1.0, 0,
+                       request.display_url())
 
 
 def test_verify_message_carries_no_spelling() -> None:

@@ -29,8 +29,7 @@ KEYS = frozenset({DEMO_KEYS["us"]})
 def multipart(fields: dict[str, str], boundary: str = "XyZ") -> tuple[str, bytes]:
     parts = [
         f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'.encode()
-        + value.encode()
-        + b"\r\n"
+        + value.encode() + b"\r\n"
         for name, value in fields.items()
     ]
     closing = f"--{boundary}--\r\n".encode()
@@ -40,12 +39,7 @@ def multipart(fields: dict[str, str], boundary: str = "XyZ") -> tuple[str, bytes
 def test_split_target() -> None:
     t = split_target("/eu/attribution?a=1")
     assert (t.region, t.endpoint, t.path, t.query, t.inspection) == (
-        "eu",
-        "/attribution",
-        "/eu/attribution",
-        "a=1",
-        False,
-    )
+        "eu", "/attribution", "/eu/attribution", "a=1", False)
     assert split_target("/2/httpapi").region == "us"
     assert split_target("/us").endpoint == "/"
     assert split_target("/usa/attribution").endpoint == "/usa/attribution"
@@ -55,17 +49,9 @@ def test_split_target() -> None:
 
 def test_urlencoded_spaces_and_first_wins() -> None:
     assert parse_urlencoded("a=1+2&b=1%202&a=3&c&=x&&d=e=f") == {
-        "a": "1 2",
-        "b": "1 2",
-        "c": "",
-        "": "x",
-        "d": "e=f",
-    }
+        "a": "1 2", "b": "1 2", "c": "", "": "x", "d": "e=f"}
     assert parse_urlencoded(b"k=caf%C3%A9&bad=%ff&semi=1;2") == {
-        "k": "café",
-        "bad": "\ufffd",
-        "semi": "1;2",
-    }
+        "k": "café", "bad": "\ufffd", "semi": "1;2"}
     assert parse_urlencoded("a=%2B%26%3D%25") == {"a": "+&=%"}
 
 
@@ -81,7 +67,8 @@ def test_multipart_fields() -> None:
 
 def test_form_body_media_types() -> None:
     assert parse_form_body(None, b"a=1") == {"a": "1"}
-    assert parse_form_body("Application/X-WWW-Form-Urlencoded; charset=utf-8", b"a=1") == {"a": "1"}
+    assert parse_form_body("Application/X-WWW-Form-Urlencoded; charset=utf-8", b"a=1") == {
+        "a": "1"}
     assert parse_form_body("application/json", b'{"a": 1}') == {}
     assert parse_form_body("text/plain", b"") == {}
 
@@ -147,16 +134,12 @@ def test_check_attribution_never_raises(params: dict[str, str]) -> None:
 
 
 @settings(max_examples=200, deadline=None)
-@given(
-    st.binary(max_size=300)
-    | st.recursive(
-        st.none() | st.booleans() | st.integers() | st.text(max_size=8),
-        lambda inner: (
-            st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
-        ),
-        max_leaves=20,
-    ).map(lambda v: json.dumps(v).encode())
-)
+@given(st.binary(max_size=300) | st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner,
+                                                                max_size=4),
+    max_leaves=20,
+).map(lambda v: json.dumps(v).encode()))
 def test_check_httpapi_never_raises(body: bytes) -> None:
     verdict = check_httpapi(body, KEYS, DEFAULT_CONFIG, 0)
     assert verdict.status in (200, 400, 413) and verdict.body["code"] == verdict.status
@@ -170,7 +153,5 @@ def test_check_attribution_order_and_rules() -> None:
     verdict = check_attribution({"api_key": key, "event": ok}, KEYS, DEFAULT_CONFIG)
     assert (verdict.status, verdict.text, verdict.ad_ids) == (200, "success", {"idfv": "X"})
     bad_time = json.dumps({"event_type": "e", "platform": "ios", "idfv": "X", "time": 1e12})
-    assert (
-        check_attribution({"api_key": key, "event": bad_time}, KEYS, DEFAULT_CONFIG).reason
-        == "invalid_time"
-    )
+    assert check_attribution({"api_key": key, "event": bad_time}, KEYS,
+                             DEFAULT_CONFIG).reason == "invalid_time"

@@ -91,7 +91,7 @@ def retry_after_seconds(value: str | None, now: float | None = None) -> float | 
 
 
 def retry_after_words(value: str | None) -> str | None:
-    """ "wait 30 s" for Retry-After: 30, "wait until <date>" otherwise, None if absent."""
+    """"wait 30 s" for Retry-After: 30, "wait until <date>" otherwise, None if absent."""
     if value is None or not value.strip():
         return None
     text = value.strip()
@@ -175,7 +175,9 @@ def explain(answer: Answer, *, body_hints: bool = True) -> str | None:
         return hint
     status = _status_sentence(answer)
     if status and looks_like_html(answer.text):
-        return f"An HTML error page (from a proxy or load balancer, not the API itself) — {status}"
+        return (
+            f"An HTML error page (from a proxy or load balancer, not the API itself) — {status}"
+        )
     if status:
         return status
     if looks_like_html(answer.text) and not 200 <= answer.status < 300:
@@ -186,12 +188,12 @@ def explain(answer: Answer, *, body_hints: bool = True) -> str | None:
     if answer.truncated:
         return (
             f"The body was truncated after {len(answer.body):,} bytes (the app reads no "
-            'more); the Attribution API answers with the short text "success", so this '
+            "more); the Attribution API answers with the short text \"success\", so this "
             "answer does not confirm the event — check that the address is the API."
         )
     if not answer.body:
         return (
-            f'HTTP {answer.status} with an empty body: the Attribution API answers "success" '
+            f"HTTP {answer.status} with an empty body: the Attribution API answers \"success\" "
             "when it takes an event, so this answer does not confirm that it was accepted."
         )
     undecodable = answer.charset_failed
@@ -199,7 +201,7 @@ def explain(answer: Answer, *, body_hints: bool = True) -> str | None:
         label = "UTF-8" if undecodable in ("utf-8", "utf8") else undecodable
         return (
             f"The body is not valid {label}, so it is shown decoded as {answer.charset} and "
-            'some characters may be wrong; it is not the "success" the Attribution API '
+            "some characters may be wrong; it is not the \"success\" the Attribution API "
             "answers."
         )
     return None

@@ -159,11 +159,9 @@ def _event_problems(parsed: Mapping[str, Any]) -> tuple[tuple[str, str, tuple[in
         value = parsed.get(name)
         if isinstance(value, dict):
             for field_name, indexes in value.items():
-                found = (
-                    tuple(i for i in indexes if _int(i) is not None)
-                    if isinstance(indexes, list)
-                    else ()
-                )
+                found = tuple(i for i in indexes if _int(i) is not None) if isinstance(
+                    indexes, list
+                ) else ()
                 rows.append((name, str(field_name), found))
         elif isinstance(value, list):
             rows.append((name, "", tuple(i for i in value if _int(i) is not None)))

@@ -268,7 +268,9 @@ def _read_capped(response: requests.Response, limit: int) -> tuple[bytes, bool]:
     return body[:limit], total > limit
 
 
-def decode_text(body: bytes, content_type: str, truncated: bool = False) -> tuple[str, str, str]:
+def decode_text(
+    body: bytes, content_type: str, truncated: bool = False
+) -> tuple[str, str, str]:
     """(text, charset used, charset that failed): the declared charset, else UTF-8, else
     latin-1. Never raises.
 

@@ -66,7 +66,9 @@ class SandboxInspector:
     called on first use, so a worker thread pays for importing requests.
     """
 
-    def __init__(self, base_url: str, client_factory: Callable[[], Any] | None = None) -> None:
+    def __init__(
+        self, base_url: str, client_factory: Callable[[], Any] | None = None
+    ) -> None:
         parts = urlsplit(base_url)
         if parts.scheme not in ("http", "https") or not is_loopback_host(parts.hostname or ""):
             raise InspectorError(f"The sandbox inspector talks to loopback only, not {base_url}")
@@ -217,27 +219,14 @@ def timeline_from(
     """The steps for the newest of ``records`` (the sandbox's attributions for one ad ID)."""
     if not records:
         return [
-            Step(
-                StepState.CURRENT,
-                RECEIVED,
-                "Nothing has arrived for this ad ID yet: send the attribution event.",
-            ),
-            Step(
-                StepState.PENDING,
-                "Held (72 h window)",
-                "Amplitude holds an attribution event until the app reports the same ID.",
-            ),
-            Step(
-                StepState.PENDING,
-                APP_EVENT,
-                "A regular app event with the same advertising ID, byte for byte.",
-            ),
-            Step(
-                StepState.PENDING,
-                MATCH_PENDING,
-                "The user gets the campaign's "
-                "properties; without an app event it is dropped after 72 h.",
-            ),
+            Step(StepState.CURRENT, RECEIVED,
+                 "Nothing has arrived for this ad ID yet: send the attribution event."),
+            Step(StepState.PENDING, "Held (72 h window)",
+                 "Amplitude holds an attribution event until the app reports the same ID."),
+            Step(StepState.PENDING, APP_EVENT,
+                 "A regular app event with the same advertising ID, byte for byte."),
+            Step(StepState.PENDING, MATCH_PENDING, "The user gets the campaign's "
+                 "properties; without an app event it is dropped after 72 h."),
         ]
     record = max(records, key=lambda r: (r.get("received_at") or 0, r.get("id") or 0))
     hours = _window_hours(record)
@@ -245,75 +234,48 @@ def timeline_from(
     age = now_ms - received_at if isinstance(received_at, int) else 0
     earlier = len(records) - 1
     received = Step(
-        StepState.DONE,
-        RECEIVED,
+        StepState.DONE, RECEIVED,
         f"The sandbox accepted it {duration_text(age)} ago ({record.get('region', '?')}, "
         f"{_ids_text(record)})." + (f" {earlier} earlier one(s) for this ID." if earlier else ""),
     )
     state = record.get("state")
     if state == "matched":
         matched_at = record.get("matched_at")
-        held_for = (
-            matched_at - received_at
-            if isinstance(matched_at, int) and isinstance(received_at, int)
-            else 0
-        )
+        held_for = matched_at - received_at if isinstance(matched_at, int) and isinstance(
+            received_at, int) else 0
         by = record.get("matched_by")
         device = by.get("device_id") if isinstance(by, dict) else None
         return [
             received,
-            Step(
-                StepState.DONE,
-                f"Held ({hours} h window)",
-                f"Held for {duration_text(held_for)} until the app reported the same ID.",
-            ),
-            Step(
-                StepState.DONE,
-                APP_EVENT,
-                f"An app event from device {device or '(a user ID)'} carried the same ID.",
-            ),
-            Step(
-                StepState.DONE,
-                MATCHED + ": " + _campaign_properties(record, users),
-                "The attribution event was ingested for that user.",
-            ),
+            Step(StepState.DONE, f"Held ({hours} h window)",
+                 f"Held for {duration_text(held_for)} until the app reported the same ID."),
+            Step(StepState.DONE, APP_EVENT,
+                 f"An app event from device {device or '(a user ID)'} carried the same ID."),
+            Step(StepState.DONE, MATCHED + ": " + _campaign_properties(record, users),
+                 "The attribution event was ingested for that user."),
         ]
     if state == "dropped":
         return [
             received,
-            Step(StepState.DONE, f"Held ({hours} h window)", f"The {hours} h window ran out."),
-            Step(
-                StepState.FAILED,
-                APP_EVENT,
-                "No app event with the same advertising ID arrived in time."
-                + _case_hint(record, users),
-            ),
-            Step(
-                StepState.FAILED,
-                DROPPED.replace("72 h", f"{hours} h"),
-                "A random, never-seen ID creates no data: nothing was ingested.",
-            ),
+            Step(StepState.DONE, f"Held ({hours} h window)",
+                 f"The {hours} h window ran out."),
+            Step(StepState.FAILED, APP_EVENT,
+                 "No app event with the same advertising ID arrived in time."
+                 + _case_hint(record, users)),
+            Step(StepState.FAILED, DROPPED.replace("72 h", f"{hours} h"),
+                 "A random, never-seen ID creates no data: nothing was ingested."),
         ]
     remaining = record.get("remaining_ms")
     left = remaining if isinstance(remaining, int) else 0
     return [
         received,
-        Step(
-            StepState.CURRENT,
-            f"Held ({hours} h window, {duration_text(left)} left)",
-            "No known user has this ID yet, so it waits for the app to report it.",
-        ),
-        Step(
-            StepState.PENDING,
-            APP_EVENT,
-            f"Waiting for an app event with {_ids_text(record)}." + _case_hint(record, users),
-        ),
-        Step(
-            StepState.PENDING,
-            MATCH_PENDING,
-            "Then the user gets the campaign properties; otherwise it is dropped when the "
-            "window ends.",
-        ),
+        Step(StepState.CURRENT, f"Held ({hours} h window, {duration_text(left)} left)",
+             "No known user has this ID yet, so it waits for the app to report it."),
+        Step(StepState.PENDING, APP_EVENT,
+             f"Waiting for an app event with {_ids_text(record)}." + _case_hint(record, users)),
+        Step(StepState.PENDING, MATCH_PENDING,
+             "Then the user gets the campaign properties; otherwise it is dropped when the "
+             "window ends."),
     ]
 
 
@@ -337,38 +299,22 @@ def timeline_for_amplitude(
     elif sent_ok:
         sent = Step(StepState.DONE, "Attribution sent", f"Amplitude answered: {answer or 'OK'}.")
     else:
-        sent = Step(
-            StepState.FAILED,
-            "Attribution sent",
-            f"Amplitude did not accept it: {answer or 'no answer'}.",
-        )
-    held_state = (
-        StepState.CURRENT
-        if sent_ok and not app_event_sent
-        else (StepState.DONE if sent_ok else StepState.PENDING)
-    )
-    held = Step(
-        held_state,
-        "Held on Amplitude's side (up to 72 h)",
-        "Amplitude keeps it until an app event with the same advertising ID arrives; "
-        "it does not report this state.",
-    )
+        sent = Step(StepState.FAILED, "Attribution sent",
+                    f"Amplitude did not accept it: {answer or 'no answer'}.")
+    held_state = StepState.CURRENT if sent_ok and not app_event_sent else (
+        StepState.DONE if sent_ok else StepState.PENDING)
+    held = Step(held_state, "Held on Amplitude's side (up to 72 h)",
+                "Amplitude keeps it until an app event with the same advertising ID arrives; "
+                "it does not report this state.")
     if app_event_sent is None:
-        app = Step(
-            StepState.PENDING,
-            "App event sent",
-            "Send a matching app event (same ad ID, same region and key).",
-        )
+        app = Step(StepState.PENDING, "App event sent",
+                   "Send a matching app event (same ad ID, same region and key).")
     elif app_event_sent:
-        app = Step(
-            StepState.DONE, "App event sent", f"Amplitude answered: {app_event_answer or 'OK'}."
-        )
+        app = Step(StepState.DONE, "App event sent",
+                   f"Amplitude answered: {app_event_answer or 'OK'}.")
     else:
-        app = Step(
-            StepState.FAILED,
-            "App event sent",
-            f"Amplitude did not accept it: {app_event_answer or 'no answer'}.",
-        )
+        app = Step(StepState.FAILED, "App event sent",
+                   f"Amplitude did not accept it: {app_event_answer or 'no answer'}.")
     where = f" {device_id}" if device_id else " the app event used"
     check = Step(
         StepState.CURRENT if sent_ok and app_event_sent else StepState.PENDING,

@@ -38,20 +38,8 @@ ZERO_UUID = "00000000-0000-0000-0000-000000000000"
 # ``value.strip().lower()``.
 V2_INVALID_IDS = frozenset(
     {
-        "anonymous",
-        "nil",
-        "none",
-        "null",
-        "n/a",
-        "na",
-        "undefined",
-        "unknown",
-        "",
-        ZERO_UUID,
-        "{}",
-        "lmy47d",
-        "0",
-        "-1",
+        "anonymous", "nil", "none", "null", "n/a", "na", "undefined", "unknown", "",
+        ZERO_UUID, "{}", "lmy47d", "0", "-1",
     }
 )
 

@@ -321,7 +321,6 @@ class History:
         when: float | None = None,
     ) -> int:
         """Store one send (its own committed transaction); returns the new entry's id."""
-
         def redact(text: str) -> str:
             return redact_key(text, request.api_key, style=KeyStyle.REDACT)
 

@@ -22,22 +22,8 @@ AD_ID_FIELDS: tuple[str, ...] = ("idfa", "idfv", "adid", "android_app_set_id", "
 ZERO_UUID = "00000000-0000-0000-0000-000000000000"
 # Compared case-insensitively, as the HTTP V2 docs list them.
 INVALID_IDS: frozenset[str] = frozenset(
-    {
-        "anonymous",
-        "nil",
-        "none",
-        "null",
-        "n/a",
-        "na",
-        "undefined",
-        "unknown",
-        "",
-        ZERO_UUID,
-        "{}",
-        "lmy47d",
-        "0",
-        "-1",
-    }
+    {"anonymous", "nil", "none", "null", "n/a", "na", "undefined", "unknown", "",
+     ZERO_UUID, "{}", "lmy47d", "0", "-1"}
 )
 
 # Beyond this the server refuses to read the body at all (protects the sandbox itself);

@@ -61,14 +61,9 @@ class Fault:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "id": self.id,
-            "mode": self.mode,
-            "count": self.count,
-            "remaining": self.remaining if self.count else None,
-            "used": self.used,
-            "path": self.path,
-            "region": self.region,
-            "params": dict(self.params),
+            "id": self.id, "mode": self.mode, "count": self.count,
+            "remaining": self.remaining if self.count else None, "used": self.used,
+            "path": self.path, "region": self.region, "params": dict(self.params),
         }
 
 
@@ -87,11 +82,7 @@ def _coerce(name: str, kind: type, value: Any) -> Any:
 
 
 def make_fault(
-    fault_id: int,
-    mode: Any,
-    count: Any = 1,
-    path: Any = None,
-    region: Any = None,
+    fault_id: int, mode: Any, count: Any = 1, path: Any = None, region: Any = None,
     **params: Any,
 ) -> Fault:
     if mode not in FAULT_PARAMS:
@@ -157,12 +148,8 @@ def status_body(code: int, endpoint: str, request_body: bytes) -> tuple[str, byt
     if code == 413:
         payload = payload_too_large()
     elif code == 429:
-        payload = {
-            "code": 429,
-            "error": "Too many requests for some devices and users",
-            "eps_threshold": 30,
-            **_throttled(request_body),
-        }
+        payload = {"code": 429, "error": "Too many requests for some devices and users",
+                   "eps_threshold": 30, **_throttled(request_body)}
     else:
         payload = {"code": code, "error": phrase(code)}
     return "application/json", json.dumps(payload).encode()

@@ -66,17 +66,14 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         pass  # tests and the CLI run quietly; /_sandbox/requests is the log
 
-    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+    def send_error(self, code: int, message: str | None = None,
+                   explain: str | None = None) -> None:
         # The base class answers junk request lines HTTP/0.9-style (no status line) with an
         # HTML page; a short text answer with a real status line serves any client better.
         self.close_connection = True
         body = f"{code} {message or phrase(code)}".encode("latin-1", "replace")
-        self._send(
-            code,
-            [("Content-Type", TEXT)],
-            b"" if self.command == "HEAD" else body,
-            length=len(body),
-        )
+        self._send(code, [("Content-Type", TEXT)], b"" if self.command == "HEAD" else body,
+                   length=len(body))
 
     def handle_expect_100(self) -> bool:
         # Refuse an oversized upload before the client sends it.
@@ -89,23 +86,12 @@ class _Handler(BaseHTTPRequestHandler):
 
     # -- plumbing ----------------------------------------------------------------------
 
-    def _send(
-        self,
-        status: int,
-        headers: Headers,
-        body: bytes,
-        *,
-        length: int | None = None,
-        partial: bytes | None = None,
-    ) -> None:
+    def _send(self, status: int, headers: Headers, body: bytes, *, length: int | None = None,
+              partial: bytes | None = None) -> None:
         """Write status line, headers and body in one send (no Nagle/delayed-ACK stall)."""
-        lines = [
-            f"HTTP/1.1 {status} {phrase(status)}",
-            f"Server: {self.server_version}",
-            f"Date: {self.date_time_string()}",
-            *(f"{k}: {v}" for k, v in headers),
-            f"Content-Length: {len(body) if length is None else length}",
-        ]
+        lines = [f"HTTP/1.1 {status} {phrase(status)}", f"Server: {self.server_version}",
+                 f"Date: {self.date_time_string()}", *(f"{k}: {v}" for k, v in headers),
+                 f"Content-Length: {len(body) if length is None else length}"]
         if self.close_connection:
             lines.append("Connection: close")
         elif getattr(self, "request_version", "") == "HTTP/1.0":
@@ -173,9 +159,8 @@ class _Handler(BaseHTTPRequestHandler):
                 self._send(exc.status, [("Content-Type", TEXT)], str(exc).encode())
             return
         if target.inspection:
-            status, payload = inspection.handle(
-                state, self.command, target.endpoint, target.query, body
-            )
+            status, payload = inspection.handle(state, self.command, target.endpoint,
+                                                target.query, body)
             self._json(status, payload)
             return
         rec = self._record(target, body)
@@ -189,21 +174,14 @@ class _Handler(BaseHTTPRequestHandler):
     def _record(self, target: Target, body: bytes) -> RecordedRequest:
         host, port = self.client_address[:2]
         return self.server.state.record(
-            region=target.region,
-            method=self.command,
-            target=self.path,
-            path=target.path,
-            endpoint=target.endpoint,
-            query=target.query,
-            headers=list(self.headers.items()),
-            body=body,
-            client=f"{host}:{port}",
+            region=target.region, method=self.command, target=self.path, path=target.path,
+            endpoint=target.endpoint, query=target.query, headers=list(self.headers.items()),
+            body=body, client=f"{host}:{port}",
         )
 
     def _json(self, status: int, payload: Any, headers: Headers | None = None) -> None:
-        self._send(
-            status, [("Content-Type", JSON), *(headers or [])], json.dumps(payload).encode("ascii")
-        )
+        self._send(status, [("Content-Type", JSON), *(headers or [])],
+                   json.dumps(payload).encode("ascii"))
 
     def _answer(self, rec: RecordedRequest, response: Response) -> None:
         self.server.state.finish(rec, response[0])
@@ -216,14 +194,10 @@ class _Handler(BaseHTTPRequestHandler):
         config = state.config()
         if target.endpoint == ATTRIBUTION:
             if self.command not in ("GET", "POST"):
-                return (
-                    405,
-                    [("Content-Type", TEXT), ("Allow", "GET, POST")],
-                    b"Method Not Allowed",
-                )
+                return (405, [("Content-Type", TEXT), ("Allow", "GET, POST")],
+                        b"Method Not Allowed")
             params, note = attribution_params(
-                query_bytes(target.query), self.headers.get("Content-Type"), body
-            )
+                query_bytes(target.query), self.headers.get("Content-Type"), body)
             if note:
                 state.finish(rec, note=note)
             verdict = check_attribution(params, state.keys[region], config)
@@ -233,27 +207,23 @@ class _Handler(BaseHTTPRequestHandler):
                 )
             # Same media type for success and the bare-word errors, as the form endpoints do.
             content_type = config["attribution_content_type"]
-            return (verdict.status, [("Content-Type", content_type)], verdict.text.encode("utf-8"))
+            return (verdict.status, [("Content-Type", content_type)],
+                    verdict.text.encode("utf-8"))
         if target.endpoint == HTTPAPI:
             if self.command != "POST":
-                return (
-                    405,
-                    [("Content-Type", JSON), ("Allow", "POST")],
-                    json.dumps({"code": 405, "error": "Method not allowed"}).encode(),
-                )
+                return (405, [("Content-Type", JSON), ("Allow", "POST")],
+                        json.dumps({"code": 405, "error": "Method not allowed"}).encode())
             result = check_httpapi(body, state.keys[region], config, state.now_ms())
             if result.status == 200 and result.api_key:
                 state.add_app_events(region, result.api_key, result.events)
-            return (
-                result.status,
-                [("Content-Type", JSON)],
-                json.dumps(result.body).encode("ascii"),
-            )
+            return (result.status, [("Content-Type", JSON)],
+                    json.dumps(result.body).encode("ascii"))
         return (404, [("Content-Type", TEXT)], b"Not Found")
 
     # -- faults ------------------------------------------------------------------------
 
-    def _apply_fault(self, fault: Fault, rec: RecordedRequest, target: Target, body: bytes) -> None:
+    def _apply_fault(self, fault: Fault, rec: RecordedRequest, target: Target,
+                     body: bytes) -> None:
         p = fault.params
         stopping = self.server.stopping
         if fault.mode == "delay":
@@ -285,14 +255,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._answer(rec, (200, [("Content-Type", TEXT)], b""))
         elif fault.mode == "redirect":
             location = p.get("location") or self.path
-            self._answer(
-                rec,
-                (
-                    p["code"],
-                    [("Content-Type", TEXT), ("Location", location)],
-                    f"Redirecting to {location}".encode("latin-1", "replace"),
-                ),
-            )
+            self._answer(rec, (p["code"], [("Content-Type", TEXT), ("Location", location)],
+                               f"Redirecting to {location}".encode("latin-1", "replace")))
 
     def _hang(self) -> None:
         """Answer nothing until the client hangs up or the server stops."""

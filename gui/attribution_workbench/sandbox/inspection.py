@@ -60,19 +60,13 @@ def _region(query: dict[str, str]) -> str | None:
 
 
 def _health(state: SandboxState, q: dict[str, str], body: bytes) -> Reply:
-    return 200, {
-        "ok": True,
-        "service": "attribution-workbench sandbox",
-        "regions": list(REGIONS),
-        **state.clock(),
-        **state.summary(),
-    }
+    return 200, {"ok": True, "service": "attribution-workbench sandbox",
+                 "regions": list(REGIONS), **state.clock(), **state.summary()}
 
 
 def _requests(state: SandboxState, q: dict[str, str], body: bytes) -> Reply:
-    return 200, state.requests(
-        _region(q), q.get("path") or None, _int_param(q, "limit"), _int_param(q, "since")
-    )
+    return 200, state.requests(_region(q), q.get("path") or None, _int_param(q, "limit"),
+                               _int_param(q, "since"))
 
 
 def _last_request(state: SandboxState, q: dict[str, str], body: bytes) -> Reply:
@@ -100,7 +94,7 @@ def _advance(state: SandboxState, q: dict[str, str], body: bytes) -> Reply:
     unknown = set(data) - {"advance_ms", "advance_hours"}
     if unknown or len(data) != 1:
         raise _BadRequest('give exactly one of {"advance_ms": N} or {"advance_hours": H}')
-    ((name, value),) = data.items()
+    (name, value), = data.items()
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
         raise _BadRequest(f"{name} must be a number >= 0")
     if value > 1e15:
@@ -129,10 +123,8 @@ def _clear_faults(state: SandboxState, q: dict[str, str], body: bytes) -> Reply:
 
 
 def _fault_modes(state: SandboxState, q: dict[str, str], body: bytes) -> Reply:
-    return 200, {
-        mode: {name: default for name, (_, default) in spec.items()}
-        for mode, spec in FAULT_PARAMS.items()
-    }
+    return 200, {mode: {name: default for name, (_, default) in spec.items()}
+                 for mode, spec in FAULT_PARAMS.items()}
 
 
 def _config(state: SandboxState, q: dict[str, str], body: bytes) -> Reply:
@@ -175,7 +167,7 @@ def handle(state: SandboxState, method: str, endpoint: str, query: str, body: by
     endpoint = endpoint.rstrip("/") or "/"
     q = parse_urlencoded(query_bytes(query))
     if endpoint.startswith("/requests/") and endpoint != "/requests/last":
-        number = endpoint[len("/requests/") :]
+        number = endpoint[len("/requests/"):]
         if method != "GET":
             return 405, {"error": f"{method} not allowed here; use GET"}
         if not (number.isascii() and number.isdigit()):
@@ -184,10 +176,8 @@ def handle(state: SandboxState, method: str, endpoint: str, query: str, body: by
         return (200, record) if record else (404, {"error": f"no request {number}"})
     methods = ROUTES.get(endpoint)
     if methods is None:
-        return 404, {
-            "error": f"no such inspection path: /_sandbox{endpoint}",
-            "paths": [f"/_sandbox{p}" for p in ROUTES],
-        }
+        return 404, {"error": f"no such inspection path: /_sandbox{endpoint}",
+                     "paths": [f"/_sandbox{p}" for p in ROUTES]}
     route = methods.get(method)
     if route is None:
         return 405, {"error": f"{method} not allowed here; use {', '.join(methods)}"}

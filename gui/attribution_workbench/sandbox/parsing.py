@@ -47,11 +47,11 @@ def split_target(target: str) -> Target:
     path, _, query = target.partition("?")
     path = path.partition("#")[0]
     if path == INSPECTION_PREFIX or path.startswith(INSPECTION_PREFIX + "/"):
-        return Target(path, query, None, path[len(INSPECTION_PREFIX) :] or "/", True)
+        return Target(path, query, None, path[len(INSPECTION_PREFIX):] or "/", True)
     for region in REGIONS:
         prefix = "/" + region
         if path == prefix or path.startswith(prefix + "/"):
-            return Target(path, query, region, path[len(prefix) :] or "/", False)
+            return Target(path, query, region, path[len(prefix):] or "/", False)
     # Unprefixed paths are the US service, as on api2.amplitude.com.
     return Target(path, query, "us", path, False)
 

@@ -33,22 +33,13 @@ class RecordedRequest:
         except UnicodeDecodeError:
             text = None
         return {
-            "id": self.id,
-            "time_ms": self.time_ms,
-            "region": self.region,
-            "method": self.method,
-            "target": self.target,
-            "path": self.path,
-            "endpoint": self.endpoint,
-            "query": self.query,
+            "id": self.id, "time_ms": self.time_ms, "region": self.region,
+            "method": self.method, "target": self.target, "path": self.path,
+            "endpoint": self.endpoint, "query": self.query,
             "headers": [list(pair) for pair in self.headers],
-            "body_text": text,
-            "body_b64": base64.b64encode(self.body).decode("ascii"),
-            "body_size": len(self.body),
-            "client": self.client,
-            "status": self.status,
-            "fault": self.fault,
-            "note": self.note,
+            "body_text": text, "body_b64": base64.b64encode(self.body).decode("ascii"),
+            "body_size": len(self.body), "client": self.client, "status": self.status,
+            "fault": self.fault, "note": self.note,
         }
 
 
@@ -77,17 +68,11 @@ class Attribution:
     def to_json(self, now: int) -> dict[str, Any]:
         state = self.state(now)
         return {
-            "id": self.id,
-            "request_id": self.request_id,
-            "region": self.region,
-            "state": state,
-            "received_at": self.received_at,
-            "deadline": self.deadline,
-            "matched_at": self.matched_at,
-            "matched_by": copy.deepcopy(self.matched_by),
+            "id": self.id, "request_id": self.request_id, "region": self.region,
+            "state": state, "received_at": self.received_at, "deadline": self.deadline,
+            "matched_at": self.matched_at, "matched_by": copy.deepcopy(self.matched_by),
             "remaining_ms": self.deadline - now if state == "held" else 0,
-            "ad_ids": dict(self.ad_ids),
-            "event": copy.deepcopy(self.event),
+            "ad_ids": dict(self.ad_ids), "event": copy.deepcopy(self.event),
         }
 
 
@@ -121,13 +106,9 @@ class User:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "region": self.region,
-            "device_id": self.device_id,
-            "user_id": self.user_id,
-            "first_seen": self.first_seen,
-            "last_seen": self.last_seen,
+            "region": self.region, "device_id": self.device_id, "user_id": self.user_id,
+            "first_seen": self.first_seen, "last_seen": self.last_seen,
             "event_count": self.event_count,
             "user_properties": copy.deepcopy(self.user_properties),
-            "ad_ids": dict(self.ad_ids),
-            "attribution_ids": list(self.attribution_ids),
+            "ad_ids": dict(self.ad_ids), "attribution_ids": list(self.attribution_ids),
         }

@@ -17,14 +17,9 @@ from .state import SandboxState
 class SandboxServer:
     """A local stand-in for Amplitude's /attribution and /2/httpapi, with an inspection API."""
 
-    def __init__(
-        self,
-        host: str = "127.0.0.1",
-        port: int = 0,
-        keys: Mapping[str, Iterable[str] | str] | None = None,
-        *,
-        listener: socket.socket | None = None,
-    ) -> None:
+    def __init__(self, host: str = "127.0.0.1", port: int = 0,
+                 keys: Mapping[str, Iterable[str] | str] | None = None, *,
+                 listener: socket.socket | None = None) -> None:
         """Listen on ``host``:``port``, or on ``listener`` (bound and listening already)."""
         self.state = SandboxState(normalize_keys(keys))
         self._httpd = SandboxHTTPServer(listener or listen(host, port), self.state)
@@ -54,11 +49,8 @@ class SandboxServer:
     def start(self) -> SandboxServer:
         self._claim()
         self._thread = threading.Thread(
-            target=self._httpd.serve_forever,
-            kwargs={"poll_interval": 0.1},
-            name=f"sandbox-{self.port}",
-            daemon=True,
-        )
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.1},
+            name=f"sandbox-{self.port}", daemon=True)
         self._thread.start()
         return self
 
@@ -90,15 +82,8 @@ class SandboxServer:
     def advance_clock(self, ms: int) -> None:
         self.state.advance_clock(ms)
 
-    def add_fault(
-        self,
-        mode: str,
-        *,
-        count: int = 1,
-        path: str | None = None,
-        region: str | None = None,
-        **params: Any,
-    ) -> None:
+    def add_fault(self, mode: str, *, count: int = 1, path: str | None = None,
+                  region: str | None = None, **params: Any) -> None:
         self.state.add_fault(mode, count, path, region, **params)
 
     def configure(self, **values: Any) -> dict[str, Any]:
@@ -114,10 +99,6 @@ class SandboxServer:
     def __enter__(self) -> SandboxServer:
         return self.start()
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
         self.stop()

@@ -90,9 +90,8 @@ class SandboxState:
 
     # -- faults ----------------------------------------------------------------------
 
-    def add_fault(
-        self, mode: Any, count: Any = 1, path: Any = None, region: Any = None, **params: Any
-    ) -> dict[str, Any]:
+    def add_fault(self, mode: Any, count: Any = 1, path: Any = None, region: Any = None,
+                  **params: Any) -> dict[str, Any]:
         with self._lock:
             fault = make_fault(self._next_id["fault"], mode, count, path, region, **params)
             self._new_id("fault")
@@ -136,14 +135,8 @@ class SandboxState:
                 self._recorded_bytes -= len(self._requests.popleft().body)
             return rec
 
-    def finish(
-        self,
-        rec: RecordedRequest,
-        status: int | None = None,
-        *,
-        fault: str | None = None,
-        note: str | None = None,
-    ) -> None:
+    def finish(self, rec: RecordedRequest, status: int | None = None, *,
+               fault: str | None = None, note: str | None = None) -> None:
         with self._lock:
             if status is not None:
                 rec.status = status
@@ -152,17 +145,11 @@ class SandboxState:
             if note is not None:
                 rec.note = note if rec.note is None else f"{rec.note}; {note}"
 
-    def requests(
-        self,
-        region: str | None = None,
-        path: str | None = None,
-        limit: int | None = None,
-        since: int | None = None,
-    ) -> list[dict[str, Any]]:
+    def requests(self, region: str | None = None, path: str | None = None,
+                 limit: int | None = None, since: int | None = None) -> list[dict[str, Any]]:
         with self._lock:
             found = [
-                r
-                for r in self._requests
+                r for r in self._requests
                 if (region is None or r.region == region)
                 and (path is None or path in (r.endpoint, r.path))
                 and (since is None or r.id > since)
@@ -208,14 +195,8 @@ class SandboxState:
         user.apply_properties(attribution.event.get("user_properties"))
         user.attribution_ids.append(attribution.id)
 
-    def add_attribution(
-        self,
-        request_id: int,
-        region: str,
-        api_key: str,
-        event: dict[str, Any],
-        ad_ids: dict[str, str] | None = None,
-    ) -> int:
+    def add_attribution(self, request_id: int, region: str, api_key: str,
+                        event: dict[str, Any], ad_ids: dict[str, str] | None = None) -> int:
         """Keep an accepted attribution event (taken over, not copied); returns its id.
 
         ``ad_ids``: the event's ad IDs when the caller has them (``AttributionVerdict.ad_ids``).
@@ -223,20 +204,12 @@ class SandboxState:
         with self._lock:
             now = self.now_ms()
             attribution = Attribution(
-                self._new_id("attribution"),
-                request_id,
-                region,
-                api_key,
-                now,
-                event,
-                ad_ids_of(event) if ad_ids is None else ad_ids,
+                self._new_id("attribution"), request_id, region, api_key, now,
+                event, ad_ids_of(event) if ad_ids is None else ad_ids,
             )
             self._attributions[attribution.id] = attribution
-            known = [
-                self._user_by_id[k]
-                for k in self._id_keys(region, api_key, attribution.ad_ids)
-                if k in self._user_by_id
-            ]
+            known = [self._user_by_id[k] for k in self._id_keys(region, api_key, attribution.ad_ids)
+                     if k in self._user_by_id]
             if known and self._config["match_known_users"]:
                 self._match(attribution, known[0], now)
             else:
@@ -261,20 +234,15 @@ class SandboxState:
                         if attribution is not None and attribution.state(now) == "held":
                             self._match(attribution, user_key, now)
 
-    def _touch_user(
-        self, region: str, api_key: str, event: dict[str, Any], now: int
-    ) -> _UserKey | None:
+    def _touch_user(self, region: str, api_key: str, event: dict[str, Any],
+                    now: int) -> _UserKey | None:
         device_id, user_id = event.get("device_id"), event.get("user_id")
         device_id = device_id if isinstance(device_id, str) else None
         user_id = user_id if isinstance(user_id, str) else None
         if device_id is None and user_id is None:
             return None
-        key: _UserKey = (
-            region,
-            api_key,
-            "device" if device_id else "user",
-            device_id or user_id or "",
-        )
+        key: _UserKey = (region, api_key, "device" if device_id else "user",
+                         device_id or user_id or "")
         user = self._users.get(key)
         if user is None:
             user = self._users[key] = User(region, device_id, user_id, now, now)
@@ -285,14 +253,12 @@ class SandboxState:
         user.apply_properties(event.get("user_properties"))
         return key
 
-    def attributions(
-        self, ad_id: str | None = None, state: str | None = None, region: str | None = None
-    ) -> list[dict[str, Any]]:
+    def attributions(self, ad_id: str | None = None, state: str | None = None,
+                     region: str | None = None) -> list[dict[str, Any]]:
         with self._lock:
             now = self.now_ms()
             return [
-                a.to_json(now)
-                for a in self._attributions.values()
+                a.to_json(now) for a in self._attributions.values()
                 if (ad_id is None or ad_id in a.ad_ids.values())
                 and (state is None or a.state(now) == state)
                 and (region is None or a.region == region)
@@ -305,10 +271,8 @@ class SandboxState:
     def summary(self) -> dict[str, Any]:
         with self._lock:
             return {
-                "requests": len(self._requests),
-                "attributions": len(self._attributions),
-                "users": len(self._users),
-                "faults": len(self._faults),
+                "requests": len(self._requests), "attributions": len(self._attributions),
+                "users": len(self._users), "faults": len(self._faults),
                 "keys": {region: len(keys) for region, keys in self.keys.items()},
                 "internal_errors": len(self.internal_errors),
             }

@@ -166,12 +166,8 @@ def check_httpapi(
         return HttpApiVerdict(413, payload_too_large())
     ok = HttpApiVerdict(
         200,
-        {
-            "code": 200,
-            "events_ingested": len(events),
-            "payload_size_bytes": len(body),
-            "server_upload_time": now_ms,
-        },
+        {"code": 200, "events_ingested": len(events), "payload_size_bytes": len(body),
+         "server_upload_time": now_ms},
     )
     if not events and not config["empty_events_checks_key"]:
         return ok

@@ -136,9 +136,8 @@ class DemoScript(QObject):
             self._finish(False, f"The attribution event was not accepted: {answer}")
             return
         self.phase = Phase.HOLDING
-        self.progress.emit(
-            f"Held: no user has this ad ID yet. The app opens in {self.hold_ms / 1000:g} s…"
-        )
+        self.progress.emit(f"Held: no user has this ad ID yet. The app opens in "
+                           f"{self.hold_ms / 1000:g} s…")
         self._later(self.hold_ms, self._send_app_event)
 
     @Slot(object)
@@ -169,9 +168,8 @@ class DemoScript(QObject):
             return
         device_id = str(app_event["device_id"])
         self.phase = Phase.APP_EVENT
-        self.progress.emit(
-            f"The app opens: sending “{app_event['event_type']}” from device {device_id}…"
-        )
+        self.progress.emit(f"The app opens: sending “{app_event['event_type']}” from device "
+                           f"{device_id}…")
         refusal = window.send_request(
             request,
             lambda req, result, error: self._on_app_event_done(req, result, error, device_id),

@@ -96,11 +96,8 @@ class StepRow(QFrame):
         self.setAccessibleName(f"{word}: {step.title}")
         self.setToolTip(word)
         size = base.pointSizeF() * scale
-        for label, factor, bold in (
-            (self.icon, 1.6, True),
-            (self.title, 1.15, True),
-            (self.detail, 1.0, False),
-        ):
+        for label, factor, bold in ((self.icon, 1.6, True), (self.title, 1.15, True),
+                                    (self.detail, 1.0, False)):
             font = QFont(base)
             font.setPointSizeF(size * factor)
             font.setBold(bold and step.state is not StepState.PENDING)
@@ -112,9 +109,8 @@ class StepRow(QFrame):
 
     def pulse(self, phase: int) -> None:
         if self.state is StepState.CURRENT:
-            self.setStyleSheet(
-                f"StepRow {{ background: {PULSE[phase % 2]}; border-left: 4px solid #1a5fb4; }}"
-            )
+            self.setStyleSheet(f"StepRow {{ background: {PULSE[phase % 2]}; "
+                               "border-left: 4px solid #1a5fb4; }")
         else:
             self.setStyleSheet("")
 
@@ -159,9 +155,8 @@ class DemoPanel(QWidget):
         self.preset.setMinimumContentsLength(24)
         self.run = QPushButton("&Run demo")
         self.run.setObjectName("run_demo")
-        self.run.setToolTip(
-            "Send the preset's attribution, pause on “held”, then send the matching app event"
-        )
+        self.run.setToolTip("Send the preset's attribution, pause on “held”, then send the "
+                            "matching app event")
         self.cancel = QPushButton("Cancel demo")
         self.cancel.setObjectName("cancel_demo")
         self.cancel.setEnabled(False)
@@ -186,11 +181,8 @@ class DemoPanel(QWidget):
         layout.addStretch(1)
         # Two rows, so the dock can stay narrow beside the form on a laptop-sized screen.
         layout.addLayout(hbox(self.preset, STRETCH))
-        layout.addLayout(
-            hbox(
-                self.run, self.cancel, STRETCH, self.advance_24, self.advance_72, self.presentation
-            )
-        )
+        layout.addLayout(hbox(self.run, self.cancel, STRETCH, self.advance_24, self.advance_72,
+                              self.presentation))
 
         self.script = DemoScript(window)
         self.script.progress.connect(self.status.setText)
@@ -251,7 +243,7 @@ class DemoPanel(QWidget):
         base = QFont(self.font())
         for row, step in zip(self.rows, steps, strict=False):  # fewer steps: rows hide
             row.show_step(step, base, self._scale)
-        for extra in self.rows[len(steps) :]:
+        for extra in self.rows[len(steps):]:
             extra.hide()
 
     @Slot()
@@ -268,31 +260,22 @@ class DemoPanel(QWidget):
                 f"<b>Ad ID {ad_id or '(none)'}</b> · target: Amplitude — this view can only "
                 "show what was sent and answered."
             )
-            self.show_steps(
-                timeline_for_amplitude(
-                    self._amp_sent,
-                    self._amp_app,
-                    answer=self._amp_answer,
-                    app_event_answer=self._amp_app_answer,
-                    device_id=self._amp_device or ad_id,
-                )
-            )
+            self.show_steps(timeline_for_amplitude(
+                self._amp_sent, self._amp_app, answer=self._amp_answer,
+                app_event_answer=self._amp_app_answer, device_id=self._amp_device or ad_id,
+            ))
             return
         sandbox = self._window.backend.sandbox
         if sandbox is None:
             self.heading.setText("The local sandbox is starting…")
             return
         if ad_id is None:
-            self.heading.setText(
-                "The event has no advertising ID (idfa, idfv, adid or "
-                "android_app_set_id): there is nothing to match."
-            )
+            self.heading.setText("The event has no advertising ID (idfa, idfv, adid or "
+                                 "android_app_set_id): there is nothing to match.")
             self.show_steps(timeline_from([], [], 0))
             return
-        self.heading.setText(
-            f"<b>Ad ID {ad_id}</b> · local sandbox "
-            f"({self._window.destination.current_region().value.upper()})"
-        )
+        self.heading.setText(f"<b>Ad ID {ad_id}</b> · local sandbox "
+                             f"({self._window.destination.current_region().value.upper()})")
         if self._refreshing:
             self._again = True
             return
@@ -300,20 +283,16 @@ class DemoPanel(QWidget):
             self._inspector = SandboxInspector(sandbox.base_url)
         inspector, region = self._inspector, self._window.destination.current_region().value
         self._refreshing = True
-        self._runner.run(
-            lambda: inspector.timeline(ad_id, region), self._on_timeline, "demo timeline"
-        )
+        self._runner.run(lambda: inspector.timeline(ad_id, region), self._on_timeline,
+                         "demo timeline")
 
     def _on_timeline(self, result: Any, error: BaseException | None) -> None:
         self._refreshing = False
         if self._closed:
             return
         if error is not None:
-            self.status.setText(
-                str(error)
-                if isinstance(error, InspectorError)
-                else f"Could not read the sandbox: {error!r}"
-            )
+            self.status.setText(str(error) if isinstance(error, InspectorError)
+                                else f"Could not read the sandbox: {error!r}")
         elif self.on_sandbox():
             self.show_steps(result)
         if self._again:
@@ -331,11 +310,8 @@ class DemoPanel(QWidget):
         self._inspector = inspector
 
         def done(result: Any, error: BaseException | None) -> None:
-            self.status.setText(
-                f"Could not move the clock: {error}"
-                if error is not None
-                else f"The sandbox's clock moved {hours} h forward."
-            )
+            self.status.setText(f"Could not move the clock: {error}" if error is not None
+                                else f"The sandbox's clock moved {hours} h forward.")
             self.refresh()
 
         self._runner.run(lambda: inspector.advance(hours), done, "demo clock")

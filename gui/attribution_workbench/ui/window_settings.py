@@ -20,7 +20,6 @@ if TYPE_CHECKING:
 
     from attribution_workbench.ui.main_window import MainWindow
 
-
 def restore_settings(window: MainWindow, settings: S.Settings, environ: Mapping[str, str]) -> None:
     # The geometry was restored by the window itself, before its first frame.
     s = settings
