@@ -15,11 +15,16 @@ timed unit tests). Loopback only, under a minute.
 (c) Keep-alive round trips per second: the plain loop's figure, i.e. one client in the same
     process as the sandbox, one request at a time on a kept-alive connection. Not a
     capacity figure for the sandbox (no concurrency, no separate client process).
+(d) Reading a pasted curl command whose body is one long word (Edit > Import runs this on
+    the GUI thread): ``parse_paste`` at two sizes, and ``shlex.split`` alone on the same
+    text as the baseline it replaced (quadratic in a word's length). Per-MB cost should not
+    grow with the size.
 """
 
 from __future__ import annotations
 
 import gc
+import shlex
 import statistics
 import sys
 import time
@@ -34,6 +39,7 @@ bootstrap()  # before the project's imports: a checkout without the project inst
 from attribution_workbench.core import rules  # noqa: E402
 from attribution_workbench.core.client import CancelToken, Client  # noqa: E402
 from attribution_workbench.core.event import AttributionEvent  # noqa: E402
+from attribution_workbench.core.importer import parse_paste  # noqa: E402
 from attribution_workbench.core.regions import Destination, Region, Target  # noqa: E402
 from attribution_workbench.core.wire import (  # noqa: E402
     Format,
@@ -142,6 +148,31 @@ def bench_throughput(server: SandboxServer) -> dict[str, float]:
     return {name: ROUNDS * PER_ROUND / sum(values) for name, values in seconds.items()}
 
 
+def curl_paste(size: int) -> str:
+    """A curl command whose --data-binary body (one shell word) is about ``size`` chars."""
+    body = "event=" + "%7B%22a%22%3A%22b%22%7D" * (size // 24)
+    return f"curl -X POST https://api2.amplitude.com/attribution --data-binary 'api_key=k&{body}'"
+
+
+def best_of(runs: int, work: Callable[[], object]) -> float:
+    best = float("inf")
+    for _ in range(runs):
+        started = time.perf_counter()
+        work()
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+def bench_paste() -> dict[str, float]:
+    """Seconds (best of 3): parse_paste at 150 kB and 1.2 MB; shlex.split at 150 kB."""
+    small, large = curl_paste(150_000), curl_paste(1_200_000)
+    return {
+        "ours_small": best_of(3, lambda: parse_paste(small)),
+        "ours_large": best_of(3, lambda: parse_paste(large)),
+        "shlex_small": best_of(1, lambda: shlex.split(small)),
+    }
+
+
 def main() -> None:
     gc.collect()
     print(f"Python {sys.version.split()[0]}, requests {requests.__version__}")
@@ -165,6 +196,14 @@ def main() -> None:
     print("\n(c) keep-alive round trips per second: one client, same process, one at a time")
     print(f"    {rates['plain']:.0f} round trips/s (the plain loop of (b))")
 
+    print("\n(d) reading a pasted curl command with a long body (one shell word)")
+    paste = bench_paste()
+    growth = paste["ours_large"] / paste["ours_small"] / 8  # 8x the text
+    speedup = paste["shlex_small"] / paste["ours_small"]
+    print(f"    parse_paste, 150 kB     {paste['ours_small'] * 1000:8.1f} ms")
+    print(f"    parse_paste, 1.2 MB     {paste['ours_large'] * 1000:8.1f} ms")
+    print(f"    shlex.split alone, 150 kB {paste['shlex_small'] * 1000:6.1f} ms  (the old reader)")
+
     print_table(
         [
             (
@@ -187,6 +226,8 @@ def main() -> None:
                 verdict(ratio_cancel >= THROUGHPUT_BUDGET),
             ),
             ("keep-alive round trips/s, in-process", f"{rates['plain']:.0f}", "info", "-"),
+            ("curl paste: per-MB cost 1.2 MB / 150 kB", f"{growth:.2f}", "~1 (linear)", "info"),
+            ("curl paste 150 kB: shlex.split / ours", f"{speedup:.0f}x", "info", "-"),
         ]
     )
 

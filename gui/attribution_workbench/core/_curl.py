@@ -8,7 +8,7 @@ other options are skipped with their arguments.
 
 from __future__ import annotations
 
-import shlex
+import re
 from dataclasses import dataclass, field
 
 # Options whose value is request data, and how curl treats the value.
@@ -46,25 +46,73 @@ class CurlCommand:
     problems: list[str] = field(default_factory=list)
 
 
+# The two scans below are linear in the text and work a run of characters at a time: a
+# pasted command may carry a megabyte of body in one word. (shlex.split builds each word
+# one character at a time, quadratic in its length: 10 s for a 1.2 MB curl command, with
+# the import dialog frozen meanwhile.)
+_CONTINUATION_PIECES = re.compile(
+    r"'[^']*'?"  # single-quoted: kept exactly, backslashes and all
+    r'|"[^"\\]*(?:\\.[^"\\]*)*"?'  # double-quoted: a backslash pairs with the next character
+    r"|(?:[^'\"\\]|\\.)+"  # unquoted, the same pairs
+    r"|\\",  # a backslash that ends the text
+    re.DOTALL,
+)
+_BACKSLASH_PAIR = re.compile(r"\\(.)", re.DOTALL)
+_BLANKS = re.compile(r"[ \t\r\n]+")  # shlex's whitespace, exactly
+_WORD_PIECES = re.compile(
+    r"(?P<plain>[^ \t\r\n'\"\\]+)"
+    r"|'(?P<single>[^']*)'"
+    r'|"(?P<double>[^"\\]*(?:\\.[^"\\]*)*)"'
+    r"|\\(?P<escaped>.)",
+    re.DOTALL,
+)
+# What is left ends in a backslash with nothing to escape (bare, or in an open "…").
+_ENDS_ESCAPING = re.compile(r'(?:"[^"\\]*(?:\\.[^"\\]*)*)?\\', re.DOTALL)
+# Inside double quotes, shlex lets a backslash escape only '"' and itself.
+_DOUBLE_QUOTED_ESCAPE = re.compile(r'\\(["\\])')
+
+
 def join_continuations(text: str) -> str:
     """Remove backslash-newline pairs outside single quotes, as sh does."""
     out: list[str] = []
-    quote = ""
-    index = 0
-    while index < len(text):
-        ch = text[index]
-        if quote != "'" and ch == "\\" and index + 1 < len(text):
-            if text[index + 1] == "\n":
-                index += 2
-                continue
-            out.append(text[index : index + 2])
-            index += 2
-            continue
-        if ch in "'\"" and (not quote or quote == ch):
-            quote = "" if quote else ch
-        out.append(ch)
-        index += 1
+    for match in _CONTINUATION_PIECES.finditer(text):
+        piece = match.group()
+        out.append(piece if piece.startswith("'") else _BACKSLASH_PAIR.sub(_unless_newline, piece))
     return "".join(out)
+
+
+def _unless_newline(pair: re.Match[str]) -> str:
+    return "" if pair.group(1) == "\n" else pair.group()
+
+
+def split_words(text: str) -> list[str]:
+    """The words of ``text`` exactly as ``shlex.split(text)`` gives them (POSIX rules, no
+    comments). Raises ValueError, as shlex does, on an unclosed quote or a final backslash."""
+    words: list[str] = []
+    word: list[str] | None = None  # the pieces of the word being read; None between words
+    position = 0
+    while position < len(text):
+        if blanks := _BLANKS.match(text, position):
+            if word is not None:
+                words.append("".join(word))
+                word = None
+            position = blanks.end()
+            continue
+        piece = _WORD_PIECES.match(text, position)
+        if piece is None:  # shlex's two messages, for the same two cases
+            ends_escaping = _ENDS_ESCAPING.fullmatch(text, position) is not None
+            raise ValueError("No escaped character" if ends_escaping else "No closing quotation")
+        kind = piece.lastgroup or "plain"
+        value = piece.group(kind)
+        if kind == "double":
+            value = _DOUBLE_QUOTED_ESCAPE.sub(r"\1", value)
+        if word is None:
+            word = []
+        word.append(value)
+        position = piece.end()
+    if word is not None:
+        words.append("".join(word))
+    return words
 
 
 def parse(text: str) -> CurlCommand:
@@ -73,11 +121,11 @@ def parse(text: str) -> CurlCommand:
     if joined.startswith("$"):
         joined = joined[1:].lstrip()  # a shell prompt copied along
     try:
-        words = shlex.split(joined, posix=True)
+        words = split_words(joined)
     except ValueError as exc:
         command.problems.append(f"The shell quoting is incomplete ({exc}).")
         try:
-            words = shlex.split(joined + _closing_quote(joined), posix=True)
+            words = split_words(joined + _closing_quote(joined))
         except ValueError:
             return command
     words = words[1:]  # "curl"
