@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
-    QComboBox,
     QFormLayout,
     QFrame,
     QGroupBox,
@@ -23,7 +22,7 @@ from PySide6.QtWidgets import (
 from attribution_workbench import assets
 from attribution_workbench.core.regions import Destination, DestinationError, Region, Target
 from attribution_workbench.ui import colours
-from attribution_workbench.ui.layout import annotate, buddy_label, container, hbox
+from attribution_workbench.ui.layout import annotate, buddy_label, choice_box, container, hbox
 
 # core.profiles.DEFAULT_PROFILE: importing core.profiles takes ~30 ms, which the panes (built
 # on the GUI thread right after the first frame) should not wait for.
@@ -59,30 +58,30 @@ class DestinationBar(QGroupBox):
         self._problem: str | None = None
         self._destination: Destination | None = None
 
-        self.region = QComboBox()
-        self.region.setObjectName("region")
-        for region, text in REGION_ITEMS:
-            self.region.addItem(text, region.value)
-        self.region.setAccessibleName("Region")
-        self.region.setAccessibleDescription(
-            "Which Amplitude data center receives the event: US (standard) or EU "
-            "(data residency). A key only works in its own region."
+        self.region = choice_box(
+            "region",
+            ((text, region.value) for region, text in REGION_ITEMS),
+            accessible=(
+                "Region",
+                "Which Amplitude data center receives the event: US (standard) or EU "
+                "(data residency). A key only works in its own region.",
+            ),
+            tip="US (standard) or EU (data residency); a key works in one only",
         )
-        self.region.setToolTip("US (standard) or EU (data residency); a key works in one only")
 
         self.badge = QLabel()
         self.badge.setObjectName("region_badge")
         self.badge.setAccessibleName("Region badge")
         colours.make_badge(self.badge)
 
-        self.target = QComboBox()
-        self.target.setObjectName("target")
-        for target, text in TARGET_ITEMS:
-            self.target.addItem(text, target.value)
-        self.target.setAccessibleName("Target")
-        self.target.setAccessibleDescription(
-            "Where the request goes: Amplitude's servers, the local sandbox on this computer "
-            "(nothing leaves it), or a custom URL."
+        self.target = choice_box(
+            "target",
+            ((text, target.value) for target, text in TARGET_ITEMS),
+            accessible=(
+                "Target",
+                "Where the request goes: Amplitude's servers, the local sandbox on this "
+                "computer (nothing leaves it), or a custom URL.",
+            ),
         )
 
         self.custom_url = QLineEdit()
@@ -118,14 +117,15 @@ class DestinationBar(QGroupBox):
         self.key_note.setTextFormat(Qt.TextFormat.PlainText)
         self.key_note.setAccessibleName("API key source")
 
-        self.profile = QComboBox()
-        self.profile.setObjectName("profile")
-        self.profile.addItem(DEFAULT_PROFILE)
-        self.profile.setAccessibleName("Profile")
-        self.profile.setAccessibleDescription(
-            "The key profile: a send uses this profile's key for the selected region."
+        self.profile = choice_box(
+            "profile",
+            [(DEFAULT_PROFILE, None)],
+            accessible=(
+                "Profile",
+                "The key profile: a send uses this profile's key for the selected region.",
+            ),
+            tip="Whose API keys a send uses (Request ▸ API keys and profiles)",
         )
-        self.profile.setToolTip("Whose API keys a send uses (Request ▸ API keys and profiles)")
         self.verify = QPushButton("Verify key…")
         self.verify.setObjectName("verify")
         self.verify.setAutoDefault(False)

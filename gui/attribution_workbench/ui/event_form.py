@@ -15,7 +15,6 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
-    QComboBox,
     QFormLayout,
     QLabel,
     QLineEdit,
@@ -45,6 +44,7 @@ from attribution_workbench.ui.layout import (
     Item,
     annotate,
     buddy_label,
+    choice_box,
     container,
     hbox,
     vbox,
@@ -166,15 +166,14 @@ class EventForm(QWidget):
         return row
 
     def _build_platform(self, form: QFormLayout) -> None:
-        self.platform = QComboBox()
-        self.platform.setObjectName("platform")
-        for name in PLATFORMS:
-            self.platform.addItem(name, name)
-        annotate(
-            self.platform,
-            "Platform",
-            "ios or android; only the selected platform's ID fields are shown and sent "
-            "(values typed for the other platform are kept for when you switch back).",
+        self.platform = choice_box(
+            "platform",
+            ((name, name) for name in PLATFORMS),
+            accessible=(
+                "Platform",
+                "ios or android; only the selected platform's ID fields are shown and sent "
+                "(values typed for the other platform are kept for when you switch back).",
+            ),
         )
         self.platform.currentIndexChanged.connect(self._on_platform_changed)
         form.addRow(

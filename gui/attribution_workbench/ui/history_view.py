@@ -15,7 +15,6 @@ from PySide6.QtCore import Qt, QTimer, Slot
 from PySide6.QtGui import QGuiApplication, QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QComboBox,
     QDockWidget,
     QHeaderView,
     QLabel,
@@ -25,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from attribution_workbench.ui.history_store import HistoryModel, HistoryStore
-from attribution_workbench.ui.layout import hbox, push_button, vbox
+from attribution_workbench.ui.layout import choice_box, hbox, push_button, vbox
 
 if TYPE_CHECKING:
     from attribution_workbench.core.history import Entry, History
@@ -80,14 +79,12 @@ class HistoryPanel(QWidget):
         self.text.setObjectName("history_text")
         self.text.setPlaceholderText("Filter: event text, URL or body")
         self.text.setClearButtonEnabled(True)
-        self.status = QComboBox()
-        self.status.setObjectName("history_status")
-        for label, value in (("All", None), ("OK", "ok"), ("Failed", "failed")):
-            self.status.addItem(label, value)
-        self.region = QComboBox()
-        self.region.setObjectName("history_region")
-        for label, value in (("All regions", None), ("US", "us"), ("EU", "eu")):
-            self.region.addItem(label, value)
+        self.status = choice_box(
+            "history_status", (("All", None), ("OK", "ok"), ("Failed", "failed"))
+        )
+        self.region = choice_box(
+            "history_region", (("All regions", None), ("US", "us"), ("EU", "eu"))
+        )
 
         self.table = QTableView()
         self.table.setObjectName("history_table")

@@ -7,11 +7,12 @@ Panels are built in code; these keep that code short and the spacing consistent:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from itertools import pairwise
 
 from PySide6.QtWidgets import (
     QBoxLayout,
+    QComboBox,
     QHBoxLayout,
     QLabel,
     QLayout,
@@ -86,6 +87,29 @@ def push_button(
         button.setToolTip(tip)
     button.clicked.connect(slot)
     return button
+
+
+def choice_box(
+    name: str,
+    items: Iterable[tuple[str, object]],
+    *,
+    accessible: tuple[str, str] | None = None,
+    tip: str | None = None,
+) -> QComboBox:
+    """A QComboBox named ``name`` holding ``(text, data)`` items, in order.
+
+    ``accessible`` is its (name, description) for screen readers, as ``annotate`` sets them;
+    the tooltip is ``tip``, else the description.
+    """
+    box = QComboBox()
+    box.setObjectName(name)
+    for text, data in items:
+        box.addItem(text, data)
+    if accessible is not None:
+        annotate(box, *accessible, tip)
+    elif tip:
+        box.setToolTip(tip)
+    return box
 
 
 def buddy_label(text: str, buddy: QWidget) -> QLabel:

@@ -27,7 +27,6 @@ from PySide6.QtGui import (
     QTextOption,
 )
 from PySide6.QtWidgets import (
-    QComboBox,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -47,7 +46,7 @@ from attribution_workbench.core.wire import (
     PreparedRequest,
     Transport,
 )
-from attribution_workbench.ui.layout import buddy_label
+from attribution_workbench.ui.layout import buddy_label, choice_box
 
 FORMAT_ITEMS = (
     (Format.BODY, "Form body"),
@@ -182,16 +181,16 @@ class PreviewPane(QGroupBox):
             "unless Reveal key is on."
         )
 
-        self.transport = QComboBox()
-        self.transport.setObjectName("transport")
-        for transport, text in TRANSPORT_ITEMS:
-            self.transport.addItem(text, transport.value)
-        self.transport.setAccessibleName("Transport")
-        self.transport.setAccessibleDescription(
-            "How api_key and event travel: in a form-encoded POST body (the default), or in "
-            "the query string of a POST without a body (the docs' Android example)."
+        self.transport = choice_box(
+            "transport",
+            ((text, transport.value) for transport, text in TRANSPORT_ITEMS),
+            accessible=(
+                "Transport",
+                "How api_key and event travel: in a form-encoded POST body (the default), or "
+                "in the query string of a POST without a body (the docs' Android example).",
+            ),
+            tip="Where the parameters travel: POST body or query string",
         )
-        self.transport.setToolTip("Where the parameters travel: POST body or query string")
         self.transport.currentIndexChanged.connect(self._on_transport_changed)
 
         self.reveal_key = QToolButton()
