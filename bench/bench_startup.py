@@ -10,7 +10,12 @@ first paint of its main window (``time.monotonic_ns()``, one clock for parent an
 window is ready at once) and, after 1 s idle, ``idle``; the parent then reads VmRSS from
 ``/proc/<pid>/status``. Medians of ``--runs`` runs.
 
-    python bench/bench_startup.py [--runs 7] [--platform offscreen|xcb]
+    python bench/bench_startup.py [--runs 7] [--platform offscreen|xcb] [--no-floor]
+
+A third child runs for reference (not a budget; ``--no-floor`` skips it): a plain PySide
+window holding only the widget kinds DESIGN.md names (line edits, the three combo boxes, a
+table, the preview and raw JSON text editors, tabs, a splitter, a menu bar, a status bar),
+with no app code. What PySide and Qt cost for those widgets alone, above the bare window.
 
 The platform defaults to xcb when $DISPLAY is set (e.g. under ``xvfb-run``), else offscreen.
 Linux only (``/proc``).
@@ -27,9 +32,12 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO, NamedTuple
+from typing import IO, TYPE_CHECKING, NamedTuple
 
 from _common import GUI_DIR, ratio_verdict, rotating
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QMainWindow
 
 BUDGET = 1.3
 IDLE_MS = 1000
@@ -37,11 +45,13 @@ SIZE = (1200, 800)
 # The two venv children: the app as installed (what the bundle's launcher runs) and the bare window.
 APP = [sys.executable, "-m", "attribution_workbench"]
 BARE = [sys.executable, str(Path(__file__).resolve()), "--child"]
+FLOOR = [*BARE, "--floor"]
 
 
 # --- child: the bare window -----------------------------------------------------------------------
-def child() -> int:
-    """A bare window speaking the probe protocol (the app's side: smoke.StartupProbe)."""
+def child(floor: bool = False) -> int:
+    """A bare window speaking the probe protocol (the app's side: smoke.StartupProbe);
+    with ``floor``, holding the DESIGN.md widgets (see --floor)."""
     from PySide6.QtCore import QEvent, QObject, QTimer
     from PySide6.QtWidgets import QApplication, QMainWindow
 
@@ -61,10 +71,53 @@ def child() -> int:
     app = QApplication(sys.argv[:1])
     window = QMainWindow()
     window.resize(*SIZE)
+    if floor:
+        fill_with_design_widgets(window)
     probe = FirstPaint()
     window.installEventFilter(probe)
     window.show()
     return int(app.exec())
+
+
+def fill_with_design_widgets(window: QMainWindow) -> None:
+    """The widget kinds DESIGN.md's object names call for, with a little text in them."""
+    from PySide6 import QtWidgets as W
+
+    for title in ("&File", "&Edit", "&View", "&Help"):
+        window.menuBar().addMenu(title).addAction("Item")
+    form = W.QFormLayout()
+    form.addRow("Event type", W.QLineEdit())
+    platform = W.QComboBox()
+    platform.addItems(["ios", "android"])
+    form.addRow("Platform", platform)
+    for name in ("idfa", "idfv", "adid", "android_app_set_id", "android_id", "time"):
+        form.addRow(name, W.QLineEdit())
+    form.addRow("User properties", W.QTableView())
+    event_tabs = W.QTabWidget()
+    form_page = W.QWidget()
+    form_page.setLayout(form)
+    event_tabs.addTab(form_page, "Form")
+    event_tabs.addTab(W.QPlainTextEdit(), "Raw JSON")
+    right = W.QVBoxLayout()
+    for items in (["US", "EU"], ["Amplitude", "Local sandbox", "Custom URL"]):
+        box = W.QComboBox()
+        box.addItems(items)
+        right.addWidget(box)
+    preview = W.QPlainTextEdit()
+    preview.setReadOnly(True)
+    preview.setPlainText("api_key=********&event=%7B%22event_type%22%3A%22%5BAdjust%5D...")
+    right.addWidget(preview)
+    right.addWidget(W.QCheckBox("Reveal key"))
+    right.addWidget(W.QPushButton("Send"))
+    right.addWidget(W.QLabel("No request sent yet"))
+    right.addWidget(W.QPlainTextEdit())
+    right_side = W.QWidget()
+    right_side.setLayout(right)
+    splitter = W.QSplitter()
+    splitter.addWidget(event_tabs)
+    splitter.addWidget(right_side)
+    window.setCentralWidget(splitter)
+    window.statusBar().showMessage("Ready")
 
 
 # --- parent ---------------------------------------------------------------------------------------
@@ -147,15 +200,23 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--platform", choices=("offscreen", "xcb"))
+    parser.add_argument(
+        "--floor",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also measure DESIGN.md's widgets in a plain window (reference; default on)",
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        return child()
+        return child(floor="--floor" in sys.argv)
     platform = args.platform or ("xcb" if os.environ.get("DISPLAY") else "offscreen")
     runners: dict[str, Callable[[], Sample]] = {
         "app": lambda: measure(APP, platform),
         "bare": lambda: measure(BARE, platform),
     }
+    if args.floor:
+        runners["floor"] = lambda: measure(FLOOR, platform)
     for run in runners.values():  # warm the OS file cache (and write the .pyc files); not counted
         run()
     samples = rotating(runners, args.runs)
@@ -175,6 +236,13 @@ def main() -> int:
         f"  panes shown  app {app.ready_ms:7.1f} ms   (first frame + {after:.1f} ms; "
         f"ratio to the bare window's first paint {app.ready_ms / bare.paint_ms:.2f}, not a budget)"
     )
+    if args.floor:
+        floor = median_sample(samples["floor"])
+        print(
+            f"  reference    DESIGN.md's widgets in a plain window, no app code: idle RSS "
+            f"{floor.rss_kb / 1024:.1f} MB, ratio {floor.rss_kb / bare.rss_kb:.2f}; first paint "
+            f"{floor.paint_ms:.1f} ms, ratio {floor.paint_ms / bare.paint_ms:.2f} (not a budget)"
+        )
     return 0
 
 
