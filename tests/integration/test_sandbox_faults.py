@@ -5,6 +5,7 @@ from __future__ import annotations
 import _thread
 import http.client
 import json
+import signal
 import socket
 import threading
 import time
@@ -286,8 +287,23 @@ def test_stop_is_fast_with_hung_and_idle_connections() -> None:
 
 
 def test_serve_forever_stops_on_ctrl_c_and_on_stop() -> None:
+    # Ctrl+C as Python delivers it by default, whatever an earlier test left installed.
+    previous_handler = signal.signal(signal.SIGINT, signal.default_int_handler)
     srv = SandboxServer()
-    timer = threading.Timer(0.3, _thread.interrupt_main)
+    returned = threading.Event()
+
+    def press_ctrl_c() -> None:
+        # Pressed again if the first seems lost, as a person would. One press was lost once,
+        # in a full run on an overloaded machine (cause not pinned down; a KeyboardInterrupt
+        # that lands while the main thread runs a finalizer is dropped by Python, for one).
+        delay = 0.3
+        for _ in range(10):
+            if returned.wait(delay):
+                return
+            _thread.interrupt_main()
+            delay = 2.0
+
+    presser = threading.Thread(target=press_ctrl_c)
     # A safety net: a serve_forever that ignored Ctrl+C fails the test instead of hanging.
     stopped_by_watchdog = threading.Event()
 
@@ -296,11 +312,15 @@ def test_serve_forever_stops_on_ctrl_c_and_on_stop() -> None:
         srv.stop()
 
     watchdog = threading.Timer(30, watchdog_stop)
-    timer.start()
+    presser.start()
     watchdog.start()
-    srv.serve_forever()  # KeyboardInterrupt is swallowed: a clean stop
+    try:
+        srv.serve_forever()  # KeyboardInterrupt is swallowed: a clean stop
+    finally:
+        returned.set()
+        signal.signal(signal.SIGINT, previous_handler)
     watchdog.cancel()
-    timer.join()
+    presser.join()
     assert not stopped_by_watchdog.is_set(), "serve_forever ignored Ctrl+C"
     other = SandboxServer()
     runner = threading.Thread(target=other.serve_forever)
