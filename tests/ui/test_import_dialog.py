@@ -146,3 +146,32 @@ def test_clipboard_is_prefilled_when_importable(qtbot: QtBot, window: MainWindow
     dialog = open_import(qtbot, window)
     assert dialog.text.toPlainText() == ""
     dialog.reject()
+
+
+def big_event(properties: int) -> str:
+    props = {f"[Branch] property {i}": "x" * 40 for i in range(properties)}
+    return json.dumps({"event_type": "[Branch] Install", "platform": "ios", "idfa": "A" * 8,
+                       "user_properties": props})
+
+
+def test_a_long_paste_is_read_when_typing_pauses_and_import_reads_the_latest_text(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    text = big_event(2000)  # ~130,000 characters: past READ_AT_ONCE_CHARS
+    dialog = open_import(qtbot, window)
+    paste(qtbot, dialog, "this is not a request")
+    assert not dialog.import_button.isEnabled()
+    paste(qtbot, dialog, text)
+    # Read once typing pauses, not on every keystroke of a long text.
+    qtbot.waitUntil(dialog.import_button.isEnabled)
+    assert "event" in dialog.summary.text().lower()
+    # An edit that spoils the text, then Import before the pause: the latest text is read
+    # first, and nothing is imported from the stale reading.
+    before = window.editor.wire_text()
+    dialog.text.moveCursor(dialog.text.textCursor().MoveOperation.Start)
+    dialog.text.insertPlainText("x")  # no longer anything the importer recognises
+    assert dialog._read_timer.isActive()
+    dialog.on_import()
+    assert dialog.isVisible() and not dialog.import_button.isEnabled()
+    assert window.editor.wire_text() == before
+    dialog.reject()

@@ -1,9 +1,10 @@
 """File ▸ Import… (Ctrl+Shift+V): paste a curl command, HTTP request, form body, URL or event.
 
-The text is read by ``core.importer`` as it is typed; the dialog says what was recognised
-and what was not. Import fills the window's form, region, transport and target. A key found
-in the paste never goes into the form: the dialog offers to store it in the keyring for the
-window's profile and the imported region (Save) or to forget it (Discard). The pasted text
+The text is read by ``core.importer`` as it is typed (a long one when typing pauses); the
+dialog says what was recognised and what was not. Import fills the window's form, region,
+transport and target. A key found in the paste never goes into the form: the dialog offers
+to store it in the keyring for the window's profile and the imported region (Save) or to
+forget it (Discard). The pasted text
 is cleared as soon as it has been imported, so the key does not linger in a widget.
 """
 
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Slot
+from PySide6.QtCore import QTimer, Slot
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QDialog,
@@ -35,6 +36,11 @@ HINT = (
     "Paste a curl command, a raw HTTP request, a form body (api_key=…&event=…), "
     "a URL with a query string, or an event JSON."
 )
+# Up to this size the text is read on every keystroke (a few ms); a longer paste is read once
+# typing pauses for READ_PAUSE_MS (1.2 MB takes ~80 ms, too long for every key). Import
+# always reads the latest text first.
+READ_AT_ONCE_CHARS = 64_000
+READ_PAUSE_MS = 150
 
 
 def looks_importable(text: str) -> bool:
@@ -75,6 +81,10 @@ class ImportDialog(QDialog):
         self._runner = TaskRunner(self)
         self._task: Task | None = None
         self._key_region: Region | None = None
+        self._read_timer = QTimer(self)
+        self._read_timer.setSingleShot(True)
+        self._read_timer.setInterval(READ_PAUSE_MS)
+        self._read_timer.timeout.connect(self.read_text)
 
         self.hint = QLabel(HINT)
         self.hint.setWordWrap(True)
@@ -115,7 +125,7 @@ class ImportDialog(QDialog):
         clipboard = QGuiApplication.clipboard().text()
         if looks_importable(clipboard):
             self.text.setPlainText(clipboard)
-        self.on_text_changed()  # once for the clipboard text, then on every edit
+        self.read_text()  # once for the clipboard text, then as it is edited
         self.text.textChanged.connect(self.on_text_changed)
 
     def _show_offer(self, shown: bool) -> None:
@@ -128,6 +138,15 @@ class ImportDialog(QDialog):
 
     @Slot()
     def on_text_changed(self) -> None:
+        if self.text.document().characterCount() > READ_AT_ONCE_CHARS:
+            self._read_timer.start()  # (re)starts the pause
+        else:
+            self.read_text()
+
+    @Slot()
+    def read_text(self) -> None:
+        """Read the text now: the summary and the Import button follow it."""
+        self._read_timer.stop()
         text = self.text.toPlainText()
         if not text.strip():
             self._result = None
@@ -140,6 +159,8 @@ class ImportDialog(QDialog):
 
     @Slot()
     def on_import(self) -> None:
+        if self._read_timer.isActive():
+            self.read_text()  # the last keystrokes are not read yet
         result = self._result
         if result is None or not result.usable:
             return
