@@ -4,8 +4,8 @@ The text is read by ``core.importer`` as it is typed (a long one when typing pau
 dialog says what was recognised and what was not. Import fills the window's form, region,
 transport and target. A key found in the paste never goes into the form: the dialog offers
 to store it in the keyring for the window's profile and the imported region (Save) or to
-forget it (Discard). The pasted text
-is cleared as soon as it has been imported, so the key does not linger in a widget.
+forget it (Discard). The pasted text is cleared as soon as it has been imported, so the key
+does not linger in a widget.
 """
 
 from __future__ import annotations
