@@ -637,6 +637,27 @@ def test_unknown_keys_are_kept_and_shown(event_editor: EventEditor, qtbot: QtBot
     assert "campaign_id" not in sent(event_editor) and sent(event_editor)["user_id"] == "u1"
 
 
+def test_a_platform_that_is_not_a_string_is_followed_not_fatal(event_editor: EventEditor) -> None:
+    # Raw JSON may put anything under "platform"; the form must follow it like any text.
+    event_editor.set_text('{"event_type": "[A] I", "platform": ["ios"]}')
+    assert json.loads(event_editor.wire_text() or "null")["platform"] == ["ios"]
+    assert any(f.field == "platform" for f in event_editor.findings())
+
+
+def test_true_after_1_is_a_new_value_in_properties_and_other_keys(
+    event_editor: EventEditor, qtbot: QtBot
+) -> None:
+    # In Python 1 == True; on the wire they differ, so the form must not keep the old one.
+    base = {"event_type": "[A] I", "platform": "ios", "idfa": IDFA}
+    event_editor.set_text(json.dumps({**base, "user_properties": 1, "foo": 1}))
+    event_editor.set_text(json.dumps({**base, "user_properties": True, "foo": True}))
+    other = child(event_editor, QListWidget, "other_keys")
+    assert [other.item(i).text() for i in range(other.count())] == ["foo: true"]
+    qtbot.keyClicks(child(event_editor, QLineEdit, "event_type"), "!")  # a form edit
+    assert sent(event_editor)["user_properties"] is True
+    assert sent(event_editor)["foo"] is True
+
+
 def test_values_of_the_wrong_type_survive_until_edited(event_editor: EventEditor) -> None:
     event_editor.set_text(
         '{"event_type": 5, "platform": "web", "idfa": "' + IDFA + '", "time": "1"}'

@@ -54,6 +54,12 @@ from attribution_workbench.ui.properties_table import PropertiesTable
 from attribution_workbench.ui.time_field import TimeField
 
 HIDDEN_IDS = {"ios": ANDROID_ID_FIELDS, "android": IOS_ID_FIELDS}
+
+
+def hidden_ids(platform: Any) -> tuple[str, ...]:
+    """The ID fields another platform uses; none for a platform that is not ios/android
+    (raw JSON may hold anything there, even a list)."""
+    return HIDDEN_IDS.get(platform, ()) if isinstance(platform, str) else ()
 DEFAULT_PLATFORM = "ios"
 GENERATE_KEY = "Ctrl+G"
 ID_INFO = {
@@ -289,7 +295,7 @@ class EventForm(QWidget):
     def build_event(self) -> AttributionEvent:
         """The event the form describes: only the selected platform's IDs."""
         values = dict(self._values)
-        for name in HIDDEN_IDS.get(values["platform"], ()):
+        for name in hidden_ids(values["platform"]):
             values[name] = None
         return AttributionEvent(
             **values,
@@ -303,7 +309,7 @@ class EventForm(QWidget):
         lacks keep their typed values (used while following raw text)."""
         values = {name: getattr(event, name) for name in TEXT_FIELDS}
         if keep_hidden:
-            for name in HIDDEN_IDS.get(values["platform"], ()):
+            for name in hidden_ids(values["platform"]):
                 if values[name] is None:
                     values[name] = self._values[name]
         self._values = values
@@ -369,7 +375,7 @@ class EventForm(QWidget):
         self.other.set_keys(self._extra)
 
     def _update_visible_ids(self) -> None:
-        hidden = HIDDEN_IDS.get(self._values["platform"], ())
+        hidden = hidden_ids(self._values["platform"])
         if hidden == self._hidden_ids:
             return
         self._hidden_ids = hidden
@@ -379,7 +385,7 @@ class EventForm(QWidget):
     # -- findings --------------------------------------------------------------------------
 
     def visible_field(self, name: str) -> bool:
-        return name not in HIDDEN_IDS.get(self._values["platform"], ())
+        return name not in hidden_ids(self._values["platform"])
 
     def show_findings(self, findings: list[Finding]) -> None:
         """Put each finding next to its field; unknown keys go next to "Other keys"."""

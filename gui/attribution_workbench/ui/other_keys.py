@@ -68,7 +68,8 @@ class OtherKeys(QWidget):
         self.hide()
 
     def set_keys(self, extra: dict[str, Any]) -> None:
-        items = list(extra.items())
+        # As JSON, not with ==: 1 == True in Python, but not on the wire.
+        items = [(key, canonical_json(value)) for key, value in extra.items()]
         if items == self._shown:  # the form reloads on every raw-JSON keystroke
             return
         self._shown = items

@@ -16,6 +16,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QIcon
 
+from attribution_workbench.core.event import canonical_json
 from attribution_workbench.core.rules import Finding, Level
 from attribution_workbench.core.typed_values import ValueType, convert, describe, inferred
 from attribution_workbench.ui.findings import PREFIX, finding_text, worst
@@ -137,8 +138,11 @@ class PropertiesModel(QAbstractTableModel):
             rows = [PropertyRow(str(k), *describe(v)) for k, v in items]
             opaque, explicit = _ABSENT, value == {}
         self._explicit_empty = explicit
+        # Compared as JSON: in Python 1 == True == 1.0, but they are different values to send.
         same_opaque = opaque is self._opaque or (
-            opaque is not _ABSENT and self._opaque is not _ABSENT and opaque == self._opaque
+            opaque is not _ABSENT
+            and self._opaque is not _ABSENT
+            and canonical_json(opaque) == canonical_json(self._opaque)
         )
         if rows == self._rows and same_opaque:
             return  # typing in raw text re-loads the same rows on every key; keep the view
