@@ -8,7 +8,6 @@ a timer, so the window stays live and Cancel works at every step.
 from __future__ import annotations
 
 import enum
-import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -31,7 +30,6 @@ if TYPE_CHECKING:
 
 HOLD_MS = 1500  # long enough for an audience to see "Held", short enough not to bore it
 READY_WAIT_S = 10.0  # how long the key or the sandbox may take to be ready
-POLL_MS = 100
 
 
 class Phase(str, enum.Enum):
@@ -58,13 +56,14 @@ class DemoScript(QObject):
         self._event: AttributionEvent | None = None
         self._request: PreparedRequest | None = None
         self._destination: Destination | None = None
-        self._deadline = 0.0
+        self._waiting_for_send = False  # the app event waits for the user's own send to end
         self._next: Callable[[], None] | None = None
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self._on_timer)
         window.sent.connect(self._on_attribution_sent)
         window.failed.connect(self._on_attribution_failed)
+        window.send_state_changed.connect(self._on_send_state_changed)
 
     def running(self) -> bool:
         return self.phase is not Phase.IDLE
@@ -81,9 +80,9 @@ class DemoScript(QObject):
             return False
         self._event = event
         self.phase = Phase.PREPARING
-        self._deadline = time.monotonic() + READY_WAIT_S
         self.progress.emit(f"Started from “{preset.name}” with a fresh ad ID.")
-        self._send_attribution()
+        # The key (or the sandbox) may still be on its way right after start-up.
+        self._window.when_key_ready(self._send_attribution, READY_WAIT_S)
         return True
 
     @Slot()
@@ -93,6 +92,7 @@ class DemoScript(QObject):
         phase = self.phase
         self.phase = Phase.IDLE  # first: the answers still on their way are ignored
         self._timer.stop()
+        self._waiting_for_send = False
         if phase in (Phase.ATTRIBUTION, Phase.APP_EVENT) and self._window.is_sending():
             self._window.backend.cancel()
         self.finished.emit(False, "Demo cancelled.")
@@ -109,13 +109,11 @@ class DemoScript(QObject):
             step()
 
     def _send_attribution(self) -> None:
+        if self.phase is not Phase.PREPARING:
+            return  # cancelled while the key was on its way
         window = self._window
         window.rebuild_now()
         blockers = window.send_blockers()
-        # The key (or the sandbox) may still be on its way right after start-up.
-        if (blockers or window.is_sending()) and time.monotonic() < self._deadline:
-            self._later(POLL_MS, self._send_attribution)
-            return
         if blockers or window.prepared_request() is None:
             self._finish(False, "Can't send: " + (blockers or ["there is no request"])[0])
             return
@@ -124,7 +122,8 @@ class DemoScript(QObject):
         self._destination = window.destination.destination()
         self.phase = Phase.ATTRIBUTION
         self.progress.emit("Sending the attribution event…")
-        window.send()
+        if refusal := window.send():  # e.g. the user kept the key from an unknown host
+            self._finish(False, f"The attribution event was not sent: {refusal}")
 
     @Slot(object)
     def _on_attribution_sent(self, outcome: Any) -> None:
@@ -154,8 +153,8 @@ class DemoScript(QObject):
         if event is None or sent is None or destination is None:
             self._finish(False, "The destination changed; run the demo again.")
             return
-        if window.is_sending():  # the user pressed Send meanwhile: wait for it
-            self._later(POLL_MS, self._send_app_event)
+        if window.is_sending():  # the user pressed Send meanwhile: wait for it to end
+            self._waiting_for_send = True
             return
         app_event = matching_app_event(event)
         if mismatches := case_mismatches(event, app_event):
@@ -196,7 +195,14 @@ class DemoScript(QObject):
             return
         self._finish(True, f"App event accepted ({answer.summary})")
 
+    @Slot()
+    def _on_send_state_changed(self) -> None:
+        if self._waiting_for_send and not self._window.is_sending():
+            self._waiting_for_send = False
+            self._send_app_event()
+
     def _finish(self, ok: bool, message: str) -> None:
         self.phase = Phase.IDLE
         self._timer.stop()
+        self._waiting_for_send = False
         self.finished.emit(ok, message)

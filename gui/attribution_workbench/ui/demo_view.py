@@ -332,10 +332,15 @@ class DemoPanel(QWidget):
         if preset is None:
             return
         self._amp_sent = self._amp_app = None
+        # Before start(): a run can end inside it (nothing to wait for, and it fails at once),
+        # and its end must leave Run enabled.
+        self.run.setEnabled(False)
+        self.cancel.setEnabled(True)
         if self.script.start(preset):
-            self.run.setEnabled(False)
-            self.cancel.setEnabled(True)
-        elif self.script.running() or self._window.is_sending():
+            return
+        self.run.setEnabled(True)
+        self.cancel.setEnabled(False)
+        if self.script.running() or self._window.is_sending():
             self.status.setText("Wait for the current send or demo to finish.")
         else:
             self.status.setText("The demo did not start: the current event was kept.")

@@ -16,6 +16,7 @@ tools) builds the whole window in the constructor.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
     from attribution_workbench.ui.host_gate import HostGate
     from attribution_workbench.ui.import_dialog import ImportDialog
     from attribution_workbench.ui.key_profiles import KeyProfiles
+    from attribution_workbench.ui.key_wait import KeyWait
     from attribution_workbench.ui.menus import WindowActions
     from attribution_workbench.ui.preview_pane import PreviewPane
     from attribution_workbench.ui.response_pane import ResponsePane
@@ -376,17 +378,22 @@ class MainWindow(QMainWindow):
             self.send()
 
     @Slot()
-    def send(self) -> None:
-        """Send the current PreparedRequest (the one in the preview) in a worker thread."""
+    def send(self) -> str | None:
+        """Send the current PreparedRequest (the one in the preview) in a worker thread.
+
+        Returns why it was not sent (also shown in the status bar), or None once it is on its
+        way; ``sent`` or ``failed`` follows only then."""
         if self.backend.is_sending():
-            self.show_status("A request is already on its way; press Esc to cancel it.")
-            return
+            reason = "A request is already on its way; press Esc to cancel it."
+            self.show_status(reason)
+            return reason
         self.rebuild_now()  # a pending rebuild must not leave Send with a stale request
         request = self._prepared
         if self._blockers or request is None:
-            self.show_status("Can't send: " + (self._blockers or ["there is no request"])[0])
-            return
-        self.send_request(request)
+            reason = (self._blockers or ["there is no request"])[0]
+            self.show_status("Can't send: " + reason)
+            return reason
+        return self.send_request(request)
 
     def send_request(
         self,
@@ -432,6 +439,13 @@ class MainWindow(QMainWindow):
         if self.backend.is_sending():
             self.backend.cancel()
             self.show_status("Cancelling…")
+
+    def when_key_ready(self, then: Callable[[], object], timeout_s: float) -> KeyWait:
+        """Call ``then`` once the key for the destination is no longer on its way (the keyring
+        lookup, the sandbox starting), at most ``timeout_s`` from now (ui/key_wait.py)."""
+        from attribution_workbench.ui.key_wait import KeyWait
+
+        return KeyWait(self, then, timeout_s)
 
     def is_sending(self) -> bool:
         return self.backend.is_sending()

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDockWidget
 
 from attribution_workbench.core.regions import Region, Target
 from attribution_workbench.core.wire import Transport
 
 if TYPE_CHECKING:
+    from attribution_workbench.ui.key_wait import KeyWait
     from attribution_workbench.ui.main_window import MainWindow
 
 RESEND_WAIT_S = 5.0
@@ -26,7 +27,7 @@ class WindowHistory:
 
     def __init__(self, window: MainWindow) -> None:
         self._window = window
-        self._resend_deadline = 0.0
+        self._resend_wait: KeyWait | None = None
 
     def show(self) -> QDockWidget:
         """View ▸ History (Ctrl+H): show (building it on first use) or hide the panel."""
@@ -80,22 +81,9 @@ class WindowHistory:
 
     def resend_entry(self, entry: Any) -> None:
         """Load the entry, then send it through the normal path with the current key."""
-        import time
-
+        if self._resend_wait is not None and not self._resend_wait.ended():
+            return  # a resend is already waiting for its key: one press, one send
         if not self._window.load_history_entry(entry):
             return
-        self._resend_deadline = time.monotonic() + RESEND_WAIT_S
-        self._resend_when_ready()
-
-    def _resend_when_ready(self) -> None:
-        import time
-
-        window = self._window
-        choice = window.backend.key_for(
-            window.destination.current_target(), window.destination.current_region()
-        )
         # The key for a newly chosen profile or region (or the sandbox) may be on its way.
-        if choice.pending and time.monotonic() < self._resend_deadline:
-            QTimer.singleShot(50, window, self._resend_when_ready)  # dropped with the window
-            return
-        window.send()
+        self._resend_wait = self._window.when_key_ready(self._window.send, RESEND_WAIT_S)
