@@ -148,6 +148,22 @@ def test_clipboard_is_prefilled_when_importable(qtbot: QtBot, window: MainWindow
     dialog.reject()
 
 
+def test_the_clipboard_is_read_once_when_the_dialog_opens(
+    qtbot: QtBot, window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from attribution_workbench.ui import import_dialog
+
+    reads: list[str] = []
+    real = import_dialog.parse_paste
+    monkeypatch.setattr(import_dialog, "parse_paste", lambda text: reads.append(text) or real(text))
+    QGuiApplication.clipboard().setText(CURL)
+    dialog = open_import(qtbot, window)
+    assert dialog.text.toPlainText() == CURL and dialog.import_button.isEnabled()
+    assert "Recognised" in dialog.summary.text()
+    assert reads == [CURL]
+    dialog.reject()
+
+
 def big_event(properties: int) -> str:
     props = {f"[Branch] property {i}": "x" * 40 for i in range(properties)}
     return json.dumps({"event_type": "[Branch] Install", "platform": "ios", "idfa": "A" * 8,

@@ -218,6 +218,22 @@ def test_preview_masks_the_key_until_revealed(qtbot: QtBot, window: MainWindow) 
     assert key not in window.preview.preview.toPlainText()
 
 
+def test_a_format_change_renders_the_preview_once(
+    window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    renders: list[Format] = []
+    real = window.preview._render
+
+    def counting() -> None:
+        renders.append(window.preview.current_format())
+        real()
+
+    monkeypatch.setattr(window.preview, "_render", counting)
+    window.preview.set_format(Format.CURL)
+    assert renders == [Format.CURL]
+    assert window.preview.preview.toPlainText().startswith("curl -X POST")
+
+
 def test_copy_copies_what_is_shown_and_never_the_hidden_key(
     qtbot: QtBot, window: MainWindow
 ) -> None:

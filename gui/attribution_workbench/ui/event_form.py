@@ -47,6 +47,7 @@ from attribution_workbench.ui.layout import (
     choice_box,
     container,
     hbox,
+    tab_order,
     vbox,
 )
 from attribution_workbench.ui.other_keys import OtherKeys
@@ -247,8 +248,7 @@ class EventForm(QWidget):
             self.other.list,
             self.other.remove_button,
         ]
-        for first, second in zip(chain, chain[1:], strict=False):
-            QWidget.setTabOrder(first, second)
+        tab_order(chain)
 
     # -- user edits ------------------------------------------------------------------------
 

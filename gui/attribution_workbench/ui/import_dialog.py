@@ -43,9 +43,12 @@ READ_AT_ONCE_CHARS = 64_000
 READ_PAUSE_MS = 150
 
 
-def looks_importable(text: str) -> bool:
-    """True when clipboard text is worth prefilling (the parser recognises an event)."""
-    return bool(text.strip()) and len(text) < 1_000_000 and parse_paste(text).usable
+def read_clipboard(text: str) -> ImportResult | None:
+    """What the parser makes of clipboard text worth prefilling (it recognises an event)."""
+    if not text.strip() or len(text) >= 1_000_000:
+        return None
+    result = parse_paste(text)
+    return result if result.usable else None
 
 
 def apply_import(window: MainWindow, result: ImportResult) -> bool:
@@ -123,10 +126,11 @@ class ImportDialog(QDialog):
         self._show_offer(False)
         self.resize(640, 420)
         clipboard = QGuiApplication.clipboard().text()
-        if looks_importable(clipboard):
+        prefill = read_clipboard(clipboard)  # read once: shown as the first reading
+        if prefill is not None:
             self.text.setPlainText(clipboard)
-        self.read_text()  # once for the clipboard text, then as it is edited
-        self.text.textChanged.connect(self.on_text_changed)
+        self._show_result(prefill)
+        self.text.textChanged.connect(self.on_text_changed)  # then read as it is edited
 
     def _show_offer(self, shown: bool) -> None:
         offer: tuple[QWidget, ...] = (self.key_offer, self.key_buttons)
@@ -148,14 +152,13 @@ class ImportDialog(QDialog):
         """Read the text now: the summary and the Import button follow it."""
         self._read_timer.stop()
         text = self.text.toPlainText()
-        if not text.strip():
-            self._result = None
-            self.summary.setText("")
-            self.import_button.setEnabled(False)
-            return
-        self._result = parse_paste(text)
-        self.summary.setText("\n".join([*self._result.recognised, *self._result.problems]))
-        self.import_button.setEnabled(self._result.usable)
+        self._show_result(parse_paste(text) if text.strip() else None)
+
+    def _show_result(self, result: ImportResult | None) -> None:
+        self._result = result
+        lines = [*result.recognised, *result.problems] if result is not None else []
+        self.summary.setText("\n".join(lines))
+        self.import_button.setEnabled(result is not None and result.usable)
 
     @Slot()
     def on_import(self) -> None:

@@ -242,11 +242,11 @@ class PreviewPane(QGroupBox):
         return Format(self.tabs.tabData(self.tabs.currentIndex()))
 
     def set_format(self, fmt: Format) -> None:
+        """Show ``fmt``; the tab change renders it (once) through ``_on_tab_changed``."""
         for index in range(self.tabs.count()):
             if self.tabs.tabData(index) == fmt.value:
                 self.tabs.setCurrentIndex(index)
         self.format_actions[fmt].setChecked(True)
-        self._render()
 
     def current_transport(self) -> Transport:
         return Transport(self.transport.currentData())

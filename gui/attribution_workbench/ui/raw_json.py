@@ -119,6 +119,11 @@ class RawJsonPane(QWidget):
         self.note = FieldNote("event_json")
         self.goto_button = QPushButton()
         self.goto_button.setObjectName("raw_goto_error")
+        annotate(
+            self.goto_button,
+            "Go to the JSON error",
+            f"Move the cursor to where the JSON stops being valid ({GOTO_KEY})",
+        )
         self.goto_button.hide()
         self.format_button = QPushButton("Format")
         self.format_button.setObjectName("raw_format")
@@ -179,17 +184,10 @@ class RawJsonPane(QWidget):
         """The text's own problems (field "event") under the editor, with a jump button."""
         self._problem = problem
         self.note.set_findings(findings)
-        where = problem is not None and problem.line is not None
-        if problem is not None and problem.line is not None:
-            self.goto_button.setText(
-                f"Go to line {problem.line}, column {problem.column} ({GOTO_KEY})"
-            )
-            annotate(
-                self.goto_button,
-                "Go to the JSON error",
-                f"Move the cursor to where the JSON stops being valid ({GOTO_KEY})",
-            )
-        self.goto_button.setVisible(where)
+        line = problem.line if problem is not None else None
+        if problem is not None and line is not None:
+            self.goto_button.setText(f"Go to line {line}, column {problem.column} ({GOTO_KEY})")
+        self.goto_button.setVisible(line is not None)
 
     @Slot()
     def goto_error(self) -> None:
