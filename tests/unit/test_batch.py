@@ -164,3 +164,18 @@ def test_results_csv() -> None:
         "row,status,http_status,attempts,elapsed_ms,body,error",
         "7,ok,200,1,12.3,success,",
     ]
+
+
+def test_csv_json_cells_nested_too_deeply_are_invalid_rows_not_a_crash() -> None:
+    deep = "[" * 5000 + "]" * 5000
+    text = (
+        "event_type,platform,idfa,user_properties,user_properties.[Adjust] raw\n"
+        f'[Adjust] Install,ios,{IDFA},"{deep}",\n'
+        f'[Adjust] Install,ios,{IDFA},,"{deep}"\n'
+        f"[Adjust] Install,ios,{IDFA},,\n"
+    )
+    rows = list(read_csv(io.StringIO(text)))
+    assert [r.number for r in rows] == [1, 2, 3]
+    assert not rows[0].valid and "nested too deeply" in (rows[0].error or "")
+    assert rows[1].event_text is not None  # a property cell: kept as the text typed
+    assert rows[2].valid

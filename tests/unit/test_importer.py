@@ -290,3 +290,17 @@ def test_a_masked_key_from_our_own_preview_is_not_a_key() -> None:
     result = parse_paste(text)
     assert result.found_key is None
     assert any("masked" in line for line in result.recognised)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "api_key=abc&event=%5B1%5D",  # an array, not an event object
+        '{"api_key": "k", "event": "42"}',  # a number
+        "api_key=abc&event=" + "%5B" * 5000,  # nested too deeply to read
+    ],
+)
+def test_an_event_that_is_not_an_object_is_reported_not_imported_silently(text: str) -> None:
+    result = parse_paste(text)
+    assert result.problems, result
+    assert not any("could not be read" in problem for problem in result.problems)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from attribution_workbench.core.typed_values import ValueType, parse_tsv, to_tsv
+from attribution_workbench.core.typed_values import ValueType, convert, parse_tsv, to_tsv
 
 # The characters that matter to the format, plus a few that other line splitters treat as
 # line breaks (a TSV paste must not).
@@ -109,3 +109,10 @@ def test_a_cell_over_the_csv_size_limit_is_kept_whole() -> None:
         ("a", ValueType.AUTO, big),
         ("b", ValueType.AUTO, "1"),
     ]
+
+
+def test_json_nested_too_deeply_is_a_reason_not_a_crash() -> None:
+    deep = "[" * 5000 + "]" * 5000
+    value, problem = convert(ValueType.JSON, deep)
+    assert value == deep and problem is not None and "nested too deeply" in problem
+    assert convert(ValueType.AUTO, deep) == (deep, None)  # auto: kept as the text typed

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import csv
 import enum
-import json
 import queue
 import threading
 import time
@@ -42,7 +41,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from attribution_workbench.core import rules
 from attribution_workbench.core.answers import retry_after_seconds
 from attribution_workbench.core.event import AttributionEvent, canonical_json
-from attribution_workbench.core.typed_values import ValueType, convert
+from attribution_workbench.core.typed_values import ValueType, convert, read_json
 from attribution_workbench.core.wire import Transport, WireError, prepare, redact_key
 
 if TYPE_CHECKING:
@@ -167,7 +166,7 @@ def _csv_event(header: list[str], cells: list[str]) -> tuple[dict[str, Any], str
             data["time"] = _integer(cell)
         elif name == "user_properties":
             try:
-                data[name] = json.loads(cell)
+                data[name] = read_json(cell)
             except ValueError as exc:
                 return data, f"user_properties is not valid JSON: {exc}."
         else:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from urllib.parse import unquote_plus, urlsplit
 
 from attribution_workbench.core import _curl
+from attribution_workbench.core.event import parse_event_text
 from attribution_workbench.core.regions import (
     AMPLITUDE_BASE,
     AMPLITUDE_HOSTS,
@@ -135,8 +136,9 @@ def _bare_json(text: str) -> ImportResult:
     problems: list[str] = []
     try:
         value = json.loads(text)
-    except ValueError as exc:
-        problems.append(f"It is not valid JSON ({exc}); it was imported as written.")
+    except (ValueError, RecursionError):
+        problem = parse_event_text(text).problem  # the editor's words for what is wrong
+        problems.append(f"{problem}; it was imported as written.")
         return ImportResult(
             event_text=text, shape="event JSON", recognised=recognised, problems=problems
         )
@@ -299,13 +301,10 @@ def _result(request: _Request) -> ImportResult:
             if transport is Transport.BODY
             else "The event was in the query string (query transport)."
         )
-        if event_text.strip():
-            try:
-                json.loads(event_text)
-            except ValueError as exc:
-                problems.append(f"The event is not valid JSON ({exc}).")
-        else:
+        if not event_text.strip():
             problems.append("The event parameter is empty.")
+        elif (problem := parse_event_text(event_text).problem) is not None:
+            problems.append(f"{problem}.")  # the editor's words: not JSON, not an object, …
     found_key, from_env = _classify_key(key_text, recognised, problems)
     unnamed = [name for name, _ in request.body_params + request.query_params if not name]
     if unnamed:

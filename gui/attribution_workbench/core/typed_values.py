@@ -35,8 +35,13 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
-def _loads(text: str) -> Any:
-    return json.loads(text, parse_constant=_reject_constant)
+def read_json(text: str) -> Any:
+    """``json.loads`` that raises only ValueError: also for NaN/Infinity (not JSON) and for
+    text nested too deeply for Python to read (RecursionError, e.g. 5,000 ``[``)."""
+    try:
+        return json.loads(text, parse_constant=_reject_constant)
+    except RecursionError:
+        raise ValueError("it is nested too deeply to read") from None
 
 
 def convert(kind: ValueType, text: str) -> tuple[Any, str | None]:
@@ -51,7 +56,7 @@ def convert(kind: ValueType, text: str) -> tuple[Any, str | None]:
     if kind is ValueType.AUTO:
         if text and text == text.strip() and text[0] in '-0123456789tfn{["':
             try:
-                return _loads(text), None
+                return read_json(text), None
             except ValueError:
                 pass
         return text, None
@@ -61,7 +66,7 @@ def convert(kind: ValueType, text: str) -> tuple[Any, str | None]:
             return word == "true", None
         return text, f"{_quote(text)} is not a boolean; write true or false"
     try:
-        value = _loads(text)
+        value = read_json(text)
     except ValueError as exc:
         if kind is ValueType.NUMBER:
             return text, f"{_quote(text)} is not a number; write digits, e.g. 42 or -1.5"
