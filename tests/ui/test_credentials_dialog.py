@@ -149,6 +149,7 @@ def test_add_rename_delete_profile(
     assert dialog.status.text() == "Renamed profile 'staging' to 'prod-eu'."
     assert memory_keyring.entries == {(SERVICE, "prod-eu@eu"): EU_KEY}
     assert cell(dialog, "prod-eu", Region.EU) == "set ••••••••b4c6"
+    assert dialog.current_profile() == "prod-eu"  # the renamed row stays selected
 
     # The registry is in the settings file: a new dialog (the next start) lists it.
     again = make_dialog()

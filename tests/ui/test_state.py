@@ -112,3 +112,29 @@ def test_network_dialog_saves_settings_and_password_in_keyring(
     assert "pr0xy-secret" not in Path(settings.path).read_text()
     config, password = load_network(settings.path)
     assert config.proxy_url == "http://proxy.corp.example:3128" and password == "pr0xy-secret"
+
+
+def test_network_settings_reach_send_even_when_the_password_cannot_be_stored(
+    qtbot: QtBot, window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from attribution_workbench.core.credentials import CredentialError
+    from attribution_workbench.ui import network_dialog
+    from attribution_workbench.ui.network_dialog import NetworkDialog
+
+    resets: list[bool] = []
+    monkeypatch.setattr(window.backend, "reset_sender", lambda: resets.append(True))
+
+    def locked(password: str) -> None:
+        raise CredentialError("The keyring is locked.")
+
+    monkeypatch.setattr(network_dialog, "_store_password", locked)
+    window.window_actions.network.trigger()
+    dialog = window.findChild(NetworkDialog, "network_dialog")
+    assert dialog is not None
+    dialog.manual.setChecked(True)
+    dialog.url.setText("http://proxy.corp.example:3128")
+    qtbot.keyClicks(dialog.password, "pr0xy-secret")
+    dialog.save()
+    qtbot.waitUntil(lambda: "not saved" in dialog.error.text())
+    assert dialog.isVisible()  # the user sees why, and can retry
+    assert resets  # the written settings are what Send uses from now on

@@ -85,6 +85,7 @@ class CredentialsDialog(QDialog):
         self._credentials = credentials
         self._runner = TaskRunner(self)
         self._task: Task | None = None
+        self._renamed_to: str | None = None  # select this profile on the next fill
         self._statuses: dict[tuple[str, Region], SlotStatus] = {}
         self._backend: BackendInfo | None = None
         self._region = Region.US
@@ -248,7 +249,8 @@ class CredentialsDialog(QDialog):
         self.verify_pasted.setEnabled(typed and not self.verify_panel.is_running())
 
     def _fill_table(self) -> None:
-        keep_profile = self.current_profile()
+        # The selected row stays selected; after a rename, under its new name.
+        keep_profile, self._renamed_to = self._renamed_to or self.current_profile(), None
         profiles = self._credentials.list_profiles()
         self.table.blockSignals(True)
         self.table.setRowCount(len(profiles))
@@ -383,12 +385,16 @@ class CredentialsDialog(QDialog):
         def rename() -> None:
             credentials.rename_profile(old, new)
 
+        def renamed() -> None:
+            self._renamed_to = new
+            self.renamed.emit(old, new)
+
         self.profile_name.clear()
         self._run(
             rename,
             f"Renamed profile '{old}' to '{new}'.",
             "rename profile",
-            on_success=lambda: self.renamed.emit(old, new),
+            on_success=renamed,
         )
 
     @Slot()

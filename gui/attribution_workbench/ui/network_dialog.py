@@ -146,6 +146,9 @@ class NetworkDialog(QDialog):
         s.set(S.PROXY_USER, self.user.text().strip())
         s.set(S.OS_TRUST_STORE, self.trust.isChecked())
         s.sync()
+        # The settings are written: Send must follow them now, like Verify and Batch (which
+        # read them per run), even if storing the password below fails.
+        self._on_saved()
         password = self.password.text()
         if password:
             self.password.clear()
@@ -157,7 +160,7 @@ class NetworkDialog(QDialog):
         if error is not None:
             self.error.setText(f"The proxy password was not saved: {error}")
             return
-        self._on_saved()
+        self._on_saved()  # the password is part of the settings Send uses
         self.accept()
 
 
