@@ -153,8 +153,11 @@ def install_excepthook(reporter: ErrorReporter) -> Callable[[], None]:
 
 
 def use_sandbox(window: MainWindow) -> None:
-    """``--sandbox``: the local sandbox as the target, whatever the settings say."""
+    """``--sandbox``: the local sandbox as the target for this run, whatever the settings
+    say; the saved choice is kept unless the user picks another target meanwhile."""
     from attribution_workbench.core.regions import Target
+
+    window.target_for_this_run = Target.SANDBOX
 
     window.destination.set_target(Target.SANDBOX)
 

@@ -588,3 +588,20 @@ def test_a_staged_window_closed_before_its_panes_exist_keeps_the_saved_settings(
     window.finish_start()  # a late timer after shutdown builds nothing
     assert not window.is_ready()
     assert services.settings.get(S.EDITOR_STATE) == saved
+
+
+def test_the_sandbox_flag_is_for_one_run_and_does_not_replace_the_saved_target(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    from attribution_workbench.app import use_sandbox
+
+    settings = window.backend.settings
+    window.destination.set_target(Target.AMPLITUDE)
+    window.save_settings()
+    use_sandbox(window)  # what `attribution-workbench --sandbox` does once the panes exist
+    assert window.destination.current_target() is Target.SANDBOX
+    window.save_settings()
+    assert settings.get(S.TARGET) == Target.AMPLITUDE.value
+    window.destination.set_target(Target.CUSTOM)  # a choice made during the run is kept
+    window.save_settings()
+    assert settings.get(S.TARGET) == Target.CUSTOM.value

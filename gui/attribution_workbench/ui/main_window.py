@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from PySide6.QtGui import QCloseEvent, QShowEvent
     from PySide6.QtWidgets import QDockWidget, QPushButton, QSpinBox, QSplitter
 
+    from attribution_workbench.core.regions import Target
     from attribution_workbench.core.wire import PreparedRequest
     from attribution_workbench.ui.backend import Backend, SendCallback
     from attribution_workbench.ui.batch_dialog import BatchDialog
@@ -99,6 +100,8 @@ class MainWindow(QMainWindow):
         self._settings = services.settings
         self._reporter = reporter
         self.history_dock: QDockWidget | None = None
+        # A target the command line asked for, for this run only (app.py --sandbox): not saved.
+        self.target_for_this_run: Target | None = None
         self._restore_geometry()
         if staged:
             self._show_frame()

@@ -73,7 +73,9 @@ def save_settings(window: MainWindow, settings: S.Settings) -> None:
         s.set(S.EDITOR_STATE, state)
     s.set(S.COMPANY_PREFIX, window.editor.company_prefix())
     s.set(S.REGION, window.destination.current_region().value)
-    s.set(S.TARGET, window.destination.current_target().value)
+    target = window.destination.current_target()
+    if target is not window.target_for_this_run:  # --sandbox is for one run, not a choice
+        s.set(S.TARGET, target.value)
     s.set(S.CUSTOM_URL, window.destination.custom_url.text().strip())
     s.set(S.PROFILE, window.destination.current_profile())
     s.set(S.TIMEOUT_S, window.timeout.value())
