@@ -41,13 +41,13 @@ from attribution_workbench.core.app_event import (
 )
 from attribution_workbench.core.event import AttributionEvent
 from attribution_workbench.core.wire import PreparedRequest, WireError
+from attribution_workbench.ui import colours
 from attribution_workbench.ui.preview_pane import PreviewPane
 from attribution_workbench.ui.response_pane import ResponsePane
 
 if TYPE_CHECKING:
     from attribution_workbench.ui.main_window import MainWindow
 
-WARN_STYLE = "color: #8a5a00;"
 
 
 def confirm_case_mismatch(parent: QWidget, details: list[tuple[str, str, str]]) -> bool:
@@ -137,7 +137,7 @@ class AppEventDialog(QDialog):
         self.warning = QLabel()
         self.warning.setObjectName("app_event_warning")
         self.warning.setWordWrap(True)
-        self.warning.setStyleSheet(WARN_STYLE)
+        colours.set_text_colour(self.warning, colours.WARNING_TEXT)
         self.warning.hide()
 
         self.preview = PreviewPane()

@@ -42,6 +42,7 @@ from attribution_workbench.core.profiles import (
 )
 from attribution_workbench.core.regions import Region
 from attribution_workbench.core.wire import mask_key
+from attribution_workbench.ui import colours
 from attribution_workbench.ui.key_entry import KeyEntry
 from attribution_workbench.ui.layout import (
     GROUP_SPACING,
@@ -59,10 +60,6 @@ REGION_COLUMNS = {Region.US: 1, Region.EU: 2}
 SESSION_NOTE = (
     "You can still use a key for this session only: it is held in memory, never written "
     "anywhere, and forgotten when Attribution Workbench quits."
-)
-BANNER_STYLE = (
-    "QFrame#keyring_banner { background: #fff4e6; border: 1px solid #ffc078;"
-    " border-radius: 4px; } QFrame#keyring_banner QLabel { color: #7a3e00; }"
 )
 
 
@@ -109,7 +106,8 @@ class CredentialsDialog(QDialog):
         self.use_session.clicked.connect(self._on_use_session)
         self.banner = QFrame()
         self.banner.setObjectName("keyring_banner")
-        self.banner.setStyleSheet(BANNER_STYLE)
+        colours.panel(self.banner, colours.WARNING, colours.WARNING_BORDER)
+        colours.set_text_colour(self.banner_text, colours.WARNING.text)
         self.banner.setLayout(vbox(self.banner_text, hbox(STRETCH, self.use_session), margin=6))
         self.banner.hide()
         self.env_note = QLabel(

@@ -297,11 +297,7 @@ class SandboxBanner(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("sandbox_banner")
-        # A plain box frame is drawn in the frame's text colour: the border. Its labels get
-        # the banner's own text colour below.
-        colours.fill(self, colours.Fill(colours.BANNER.background, colours.BANNER_BORDER))
-        self.setFrameShape(QFrame.Shape.Box)
-        self.setFrameShadow(QFrame.Shadow.Plain)
+        colours.panel(self, colours.BANNER, colours.BANNER_BORDER)
         icon = QLabel()
         icon.setPixmap(assets.qpixmap(assets.Icon.SANDBOX, 20))
         self.text = QLabel()

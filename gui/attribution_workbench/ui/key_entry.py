@@ -12,9 +12,9 @@ from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import QCheckBox, QGroupBox, QLabel, QLineEdit, QPushButton, QToolButton
 
 from attribution_workbench.core.credentials import looks_like_api_key
+from attribution_workbench.ui import colours
 from attribution_workbench.ui.layout import MARGIN, STRETCH, annotate, hbox, vbox
 
-WARNING_STYLE = "color: #b45309;"
 NOT_A_KEY = (
     "⚠ This does not look like an Amplitude API key (32 hexadecimal characters). Check that "
     "you copied the whole key; it can still be saved."
@@ -49,7 +49,7 @@ class KeyEntry(QGroupBox):
         self.warning = QLabel(NOT_A_KEY)
         self.warning.setObjectName("key_warning")
         self.warning.setWordWrap(True)
-        self.warning.setStyleSheet(WARNING_STYLE)
+        colours.set_text_colour(self.warning, colours.WARNING_TEXT)
         self.warning.hide()
         self.session_only = QCheckBox("For this session only (kept in memory, never saved)")
         self.session_only.setObjectName("session_only")

@@ -44,6 +44,7 @@ from attribution_workbench.core.verify import (
     combined_verdict,
 )
 from attribution_workbench.core.wire import mask_key
+from attribution_workbench.ui import colours
 from attribution_workbench.ui.layout import STRETCH, annotate, hbox, vbox
 from attribution_workbench.ui.tasks import CancelRelay, Task, TaskRunner
 
@@ -201,7 +202,7 @@ class VerifyPanel(QWidget):
         self.note = QLabel(PROBE_NOTE)
         self.note.setObjectName("verify_note")
         self.note.setWordWrap(True)
-        self.note.setStyleSheet("color: palette(placeholder-text);")
+        colours.set_muted(self.note)
         self.setLayout(
             vbox(
                 self.scope,
