@@ -304,3 +304,16 @@ def test_an_event_that_is_not_an_object_is_reported_not_imported_silently(text: 
     result = parse_paste(text)
     assert result.problems, result
     assert not any("could not be read" in problem for problem in result.problems)
+
+
+def test_an_empty_body_value_does_not_hide_the_querys() -> None:
+    event = json.dumps({"event_type": "[A] Install", "platform": "ios", "idfa": "A" * 8})
+    text = (
+        f"POST /attribution?api_key=k123&event={event} HTTP/1.1\n"
+        "Host: api2.amplitude.com\n"
+        "Content-Type: application/x-www-form-urlencoded\n\n"
+        "event=&api_key="
+    )
+    result = parse_paste(text)
+    assert result.event_text == event, result
+    assert result.found_key == "k123"

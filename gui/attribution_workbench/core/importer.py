@@ -336,7 +336,8 @@ def _pick(name: str, request: _Request, problems: list[str]) -> tuple[str | None
         problems.append("The event is in both the body and the query; the body's was taken.")
     if len(body) > 1 or (not body and len(query) > 1):
         problems.append(f"The {name} parameter appears more than once; the first was taken.")
-    if body:
+    # An empty body value does not hide the query's (the sandbox reads them the same way).
+    if body and (body[0] or not query):
         return body[0], Transport.BODY
     if query:
         return query[0], Transport.QUERY

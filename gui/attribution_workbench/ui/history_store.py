@@ -71,7 +71,8 @@ class HistoryStore(QObject):
         if notice:
             self.notice_text = str(notice)
             self.notice.emit(self.notice_text)
-        self.changed.emit()
+        # No 'changed' here: every query asked for before the open runs after it (one worker,
+        # in order), so a view that asked already gets the opened file's rows.
 
     def call(self, fn: Callable[[History], Any], callback: Callback, name: str = "history") -> None:
         """``fn(history)`` in the worker, then ``callback(result, error)`` here."""
