@@ -41,3 +41,14 @@ def test_no_v2_invalid_id_becomes_a_device_id(invalid: str) -> None:
 def test_every_amplitude_host_imports_with_its_region(host: str, region: Region) -> None:
     result = parse_paste(f'https://{host}/attribution?event={{"event_type":"x"}}')
     assert (result.region, result.target, result.url) == (region, Target.AMPLITUDE, None)
+
+
+def test_the_sandbox_uses_the_same_id_reference_data_as_the_client() -> None:
+    # The sandbox keeps its own copies (it stands in for the server and loads without core),
+    # so nothing but this test keeps them from drifting apart.
+    from attribution_workbench.core import event
+    from attribution_workbench.sandbox import config
+
+    assert config.INVALID_IDS == V2_INVALID_IDS
+    assert config.ZERO_UUID == event.ZERO_UUID
+    assert config.AD_ID_FIELDS == event.AD_ID_FIELDS

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import QDateTimeEdit, QLabel, QLineEdit, QPushButton, QWi
 from attribution_workbench.ui.findings import FieldNote
 from attribution_workbench.ui.layout import TIGHT_SPACING, annotate, hbox, vbox
 
-NOT_SET = "not set (server uses upload time)"
+NOT_SET = "not set"  # the line under the field says what that means (it fits the box)
 PICKER_FORMAT = "yyyy-MM-dd HH:mm:ss.zzz"
 # Digits, optionally grouped the way people paste them: 1,700,000,000,000 or 1_700_000_000_000.
 GROUPED_INT_RE = re.compile(r"-?\d{1,3}([,_ ]\d{3})+|-?\d+")
