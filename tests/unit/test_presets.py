@@ -203,6 +203,19 @@ def test_save_list_rename_delete(tmp_path: Path) -> None:
     assert [p.name for p in store.presets()] == ["Other"]
 
 
+def test_a_file_named_otherwise_than_its_preset_is_renamed_and_deleted(tmp_path: Path) -> None:
+    # Copied in by hand: mine.json holds the preset "Campaign A".
+    store = UserPresets(tmp_path / "presets")
+    saved = store.save(sample("Campaign A"))
+    assert saved.path is not None
+    saved.path.rename(saved.path.with_name("mine.json"))
+    assert [p.name for p in store.presets()] == ["Campaign A"]
+    store.rename("Campaign A", "Campaign B")
+    assert [p.name for p in store.presets()] == ["Campaign B"]
+    store.delete("Campaign B")
+    assert store.presets() == [] and not any((tmp_path / "presets").glob("*.json"))
+
+
 def test_raw_text_is_kept_verbatim(tmp_path: Path) -> None:
     from attribution_workbench.core.event import parse_event_text
 

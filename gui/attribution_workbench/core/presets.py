@@ -235,6 +235,14 @@ class UserPresets:
             raise PresetError("The preset name must not point outside the presets folder.")
         return path
 
+    def file_of(self, name: str) -> Path:
+        """The file the preset called ``name`` was loaded from: a file copied in by hand may
+        be named otherwise than its "name" field. Else the file a save would write."""
+        for preset in self.presets():
+            if preset.name.casefold() == name.casefold() and preset.path is not None:
+                return preset.path
+        return self.path_for(name)
+
     def exists(self, name: str) -> bool:
         target = self.path_for(name).name.casefold()
         if not self.directory.is_dir():
@@ -250,7 +258,7 @@ class UserPresets:
         return saved
 
     def rename(self, old_name: str, new_name: str) -> Preset:
-        old_path = self.path_for(old_name)
+        old_path = self.file_of(old_name)
         new_path = self.path_for(new_name)
         same_file = old_path.name.casefold() == new_path.name.casefold()
         if not same_file and self.exists(new_name):
@@ -282,7 +290,7 @@ class UserPresets:
 
     def delete(self, name: str) -> None:
         try:
-            self.path_for(name).unlink()
+            self.file_of(name).unlink()
         except FileNotFoundError:
             pass
         except OSError as exc:
