@@ -28,8 +28,6 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 from attribution_workbench.core.regions import is_loopback_host
 
-# The keyring slot of the manual proxy's password (service = the app's key service).
-
 
 class ProxyMode(enum.Enum):
     SYSTEM = "system"

@@ -47,7 +47,8 @@ class ErrorReporter(QObject):
     ) -> None:
         super().__init__(parent)
         self._parent_widget = parent_widget
-        self._secrets: set[str] = set()
+        # Replaced, never changed in place: report() may read it from a worker thread.
+        self._secrets: frozenset[str] = frozenset()
         self._dialog: ErrorDialog | None = None
         self._reported.connect(self._show)
 
@@ -57,7 +58,7 @@ class ErrorReporter(QObject):
     def forbid(self, secret: str) -> None:
         """Mask ``secret`` wherever it appears in a reported error."""
         if secret:
-            self._secrets.add(secret)
+            self._secrets = self._secrets | {secret}
 
     def redact(self, text: str) -> str:
         # Imported here: start-up does not need the wire module before the first frame.

@@ -48,10 +48,6 @@ class HistoryStore(QObject):
         self._closed = False
         self.notice_text = ""
 
-    @property
-    def available(self) -> bool:
-        return self._factory is not None
-
     def start(self) -> None:
         """Open the file in the worker (after the first paint); idempotent."""
         if self._started or self._closed or self._factory is None:

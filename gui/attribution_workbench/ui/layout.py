@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
 )
 
 # Named spacings (pixels). Qt's defaults vary by style; a tool people screenshot should not.
-NO_SPACING = 0
 TIGHT_SPACING = 2  # between a field and its note
 SPACING = 6  # between widgets in a row
 GROUP_SPACING = 12  # between groups of fields
