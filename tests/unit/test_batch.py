@@ -179,3 +179,9 @@ def test_csv_json_cells_nested_too_deeply_are_invalid_rows_not_a_crash() -> None
     assert not rows[0].valid and "nested too deeply" in (rows[0].error or "")
     assert rows[1].event_text is not None  # a property cell: kept as the text typed
     assert rows[2].valid
+
+
+def test_a_repeated_header_column_is_one_file_problem_not_one_per_row() -> None:
+    text = f"event_type,platform,idfa,idfa\n[A] I,ios,{IDFA},{IDFA}\n" * 1
+    with pytest.raises(ValueError, match="repeats column"):
+        list(read_csv(io.StringIO(text + f"[A] I,ios,{IDFA},{IDFA}\n" * 1000)))

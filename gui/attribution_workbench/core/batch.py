@@ -117,16 +117,15 @@ def read_csv(lines: Iterable[str]) -> Iterator[Row]:
         raise ValueError(f"The CSV header cannot be read: {exc}.") from None
     if header:
         header[0] = header[0].removeprefix("\ufeff")
-    duplicates = sorted({name for name in header if header.count(name) > 1 and name})
+    if duplicates := sorted({name for name in header if header.count(name) > 1 and name}):
+        # A problem of the file, said once (it was repeated for every row, each kept).
+        raise ValueError(f"The CSV header repeats column(s) {', '.join(duplicates)}.")
     for number, cells in enumerate(_csv_records(reader), start=1):
         if isinstance(cells, csv.Error):  # e.g. a cell over the csv module's size limit
             yield Row(number, None, (), f"Row {number} cannot be read as CSV: {cells}.")
             continue
         if not any(cell.strip() for cell in cells):
             continue  # a blank line (spreadsheets leave them at the end)
-        if duplicates:
-            yield Row(number, None, (), f"The header repeats column(s) {', '.join(duplicates)}.")
-            continue
         if len(cells) > len(header):
             yield Row(
                 number,
