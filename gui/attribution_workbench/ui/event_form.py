@@ -48,6 +48,7 @@ from attribution_workbench.ui.layout import (
     container,
     hbox,
     tab_order,
+    tool_button,
     vbox,
 )
 from attribution_workbench.ui.other_keys import OtherKeys
@@ -201,20 +202,18 @@ class EventForm(QWidget):
             f"{what} ({GENERATE_KEY}: generate {shape})",
         )
         edit.textEdited.connect(self._text_setter(name))
-        button = QToolButton()
-        button.setObjectName(f"generate_{name}")
-        button.setText("New")
-        button.setIcon(assets.qicon(assets.Icon.GENERATE))
-        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        annotate(
-            button,
-            f"Generate {accessible}",
-            f"Put a fresh random {accessible} in the field: {shape} ({GENERATE_KEY}). A random "
-            "ID matches no real user, so the event is held and then dropped.",
-        )
         generate = self._generator(name)
-        button.clicked.connect(generate)
+        button = tool_button(
+            "New",
+            generate,
+            name=f"generate_{name}",
+            icon=assets.qicon(assets.Icon.GENERATE),
+            accessible=(
+                f"Generate {accessible}",
+                f"Put a fresh random {accessible} in the field: {shape} ({GENERATE_KEY}). A "
+                "random ID matches no real user, so the event is held and then dropped.",
+            ),
+        )
         bind_keys(edit, (GENERATE_KEY, generate))
         self.generate_buttons[name] = button
         form.addRow(buddy_label(f"{label}:", edit), self._field(edit, name, button))

@@ -11,10 +11,10 @@ from __future__ import annotations
 import re
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
-from PySide6.QtWidgets import QLabel, QLineEdit, QToolButton
+from PySide6.QtWidgets import QLabel, QLineEdit
 
 from attribution_workbench.ui.keys import bind_keys
-from attribution_workbench.ui.layout import annotate
+from attribution_workbench.ui.layout import annotate, tool_button
 
 APPLY_PREFIX_KEY = "Ctrl+Shift+P"
 LEADING_TAG_RE = re.compile(r"\[[^\[\]]*\]\s*")
@@ -71,17 +71,16 @@ class EventTypeField(QObject):
         self.prefix.editingFinished.connect(self._on_prefix_finished)
         self.prefix_label = QLabel("Prefi&x:")
         self.prefix_label.setBuddy(self.prefix)
-        self.apply_button = QToolButton()
-        self.apply_button.setObjectName("apply_prefix")
-        self.apply_button.setText("Apply prefix")
-        self.apply_button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        annotate(
-            self.apply_button,
-            "Apply company prefix",
-            "Put the company prefix at the start of the event type (once; a different "
-            f"[tag] at the start is replaced) ({APPLY_PREFIX_KEY})",
+        self.apply_button = tool_button(
+            "Apply prefix",
+            self.apply_prefix,
+            name="apply_prefix",
+            accessible=(
+                "Apply company prefix",
+                "Put the company prefix at the start of the event type (once; a different "
+                f"[tag] at the start is replaced) ({APPLY_PREFIX_KEY})",
+            ),
         )
-        self.apply_button.clicked.connect(self.apply_prefix)
         for widget in (self.editor, self.prefix):
             bind_keys(widget, (APPLY_PREFIX_KEY, self.apply_prefix))
 

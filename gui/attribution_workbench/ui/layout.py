@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from itertools import pairwise
 
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
     QBoxLayout,
     QComboBox,
@@ -17,6 +19,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLayout,
     QPushButton,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -84,6 +87,28 @@ def push_button(
         button.setObjectName(name)
     if tip:
         button.setToolTip(tip)
+    button.clicked.connect(slot)
+    return button
+
+
+def tool_button(
+    text: str,
+    slot: Callable[[], object],
+    *,
+    name: str,
+    accessible: tuple[str, str],
+    icon: QIcon | None = None,
+) -> QToolButton:
+    """A small button beside a field: ``text`` (beside ``icon``, if any), reachable with Tab,
+    named ``name``, with ``accessible`` = (name, description) as ``annotate`` sets them."""
+    button = QToolButton()
+    button.setObjectName(name)
+    button.setText(text)
+    if icon is not None:
+        button.setIcon(icon)
+        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+    button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+    annotate(button, *accessible)
     button.clicked.connect(slot)
     return button
 

@@ -11,13 +11,20 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QIcon, QKeySequence
-from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QToolButton, QWidget
+from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QWidget
 
 from attribution_workbench.core.event import canonical_json
 from attribution_workbench.core.rules import Finding
 from attribution_workbench.ui.findings import ICON_SIZE, FieldNote, level_icon, worst
 from attribution_workbench.ui.keys import bind_keys
-from attribution_workbench.ui.layout import GROUP_SPACING, TIGHT_SPACING, annotate, hbox, vbox
+from attribution_workbench.ui.layout import (
+    GROUP_SPACING,
+    TIGHT_SPACING,
+    annotate,
+    hbox,
+    tool_button,
+    vbox,
+)
 
 VALUE_LIMIT = 120
 VISIBLE_ROWS = 5
@@ -42,16 +49,15 @@ class OtherKeys(QWidget):
             "Keys in the event that the form has no field for. They are kept and sent; edit "
             "them in the Raw JSON tab. Delete removes the selected key.",
         )
-        self.remove_button = QToolButton()
-        self.remove_button.setObjectName("remove_other_key")
-        self.remove_button.setText("Remove key")
-        self.remove_button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        annotate(
-            self.remove_button,
-            "Remove other key",
-            "Remove the selected key from the event (Delete in the list)",
+        self.remove_button = tool_button(
+            "Remove key",
+            self.remove_current,
+            name="remove_other_key",
+            accessible=(
+                "Remove other key",
+                "Remove the selected key from the event (Delete in the list)",
+            ),
         )
-        self.remove_button.clicked.connect(self.remove_current)
         bind_keys(self.list, (QKeySequence.StandardKey.Delete, self.remove_current))
         self.note = FieldNote("other_keys")
         label = QLabel("Other keys (kept and sent; edit them as raw JSON):")

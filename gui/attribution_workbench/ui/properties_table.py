@@ -8,8 +8,6 @@ rows the same way. F2 or typing edits a cell; Tab moves from key to value to typ
 
 from __future__ import annotations
 
-from typing import Any
-
 from PySide6.QtCore import (
     QAbstractItemModel,
     QItemSelection,
@@ -29,7 +27,6 @@ from PySide6.QtWidgets import (
     QStyledItemDelegate,
     QStyleOptionViewItem,
     QTableView,
-    QToolButton,
     QWidget,
 )
 
@@ -38,7 +35,14 @@ from attribution_workbench.core.rules import Level
 from attribution_workbench.core.typed_values import ValueType, parse_tsv, to_tsv
 from attribution_workbench.ui.findings import FieldNote, level_icon
 from attribution_workbench.ui.keys import bind_keys
-from attribution_workbench.ui.layout import STRETCH, TIGHT_SPACING, annotate, hbox, vbox
+from attribution_workbench.ui.layout import (
+    STRETCH,
+    TIGHT_SPACING,
+    annotate,
+    hbox,
+    tool_button,
+    vbox,
+)
 from attribution_workbench.ui.properties_model import KEY, TYPE, TYPE_HELP, VALUE, PropertiesModel
 
 TYPE_LABELS = {
@@ -131,41 +135,56 @@ class PropertiesTable(QWidget):
             "F2 or typing edits a cell. " + TYPE_HELP,
         )
 
-        self.add_button = self._button(
+        self.add_button = tool_button(
             "Add",
-            "add_property",
-            "Add a row below the current one (Insert)",
-            assets.qicon(assets.Icon.ROW_ADD),
             self.add_row,
+            name="add_property",
+            icon=assets.qicon(assets.Icon.ROW_ADD),
+            accessible=(
+                "Add",
+                "Add a row below the current one (Insert)",
+            ),
         )
-        self.remove_button = self._button(
+        self.remove_button = tool_button(
             "Remove",
-            "remove_property",
-            "Remove the selected rows (Delete)",
-            assets.qicon(assets.Icon.ROW_REMOVE),
             self.remove_rows,
+            name="remove_property",
+            icon=assets.qicon(assets.Icon.ROW_REMOVE),
+            accessible=(
+                "Remove",
+                "Remove the selected rows (Delete)",
+            ),
         )
-        self.up_button = self._button(
+        self.up_button = tool_button(
             "Up",
-            "move_property_up",
-            "Move the current row up (Alt+Up)",
-            assets.qicon(assets.Icon.ROW_UP),
             lambda: self.move_row(-1),
+            name="move_property_up",
+            icon=assets.qicon(assets.Icon.ROW_UP),
+            accessible=(
+                "Move up",
+                "Move the current row up (Alt+Up)",
+            ),
         )
-        self.down_button = self._button(
+        self.down_button = tool_button(
             "Down",
-            "move_property_down",
-            "Move the current row down (Alt+Down)",
-            assets.qicon(assets.Icon.ROW_DOWN),
             lambda: self.move_row(1),
+            name="move_property_down",
+            icon=assets.qicon(assets.Icon.ROW_DOWN),
+            accessible=(
+                "Move down",
+                "Move the current row down (Alt+Down)",
+            ),
         )
-        self.paste_button = self._button(
+        self.paste_button = tool_button(
             "Paste rows",
-            "paste_properties",
-            "Paste key⇥value lines copied from a spreadsheet (Ctrl+V in the table); a third "
-            "column may name the type; a key/value header line is skipped",
-            assets.qicon(assets.Icon.PASTE),
             self.paste,
+            name="paste_properties",
+            icon=assets.qicon(assets.Icon.PASTE),
+            accessible=(
+                "Paste rows",
+                "Paste key⇥value lines copied from a spreadsheet (Ctrl+V in the table); a third "
+            "column may name the type; a key/value header line is skipped",
+            ),
         )
         bind_keys(
             self.view,
@@ -202,17 +221,6 @@ class PropertiesTable(QWidget):
         self.setLayout(
             vbox(buttons, self.opaque_label, self.view, self.note, spacing=TIGHT_SPACING)
         )
-
-    def _button(self, text: str, name: str, tip: str, icon: Any, slot: Any) -> QToolButton:
-        button = QToolButton()
-        button.setObjectName(name)
-        button.setText(text)
-        button.setIcon(icon)
-        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        annotate(button, text if text != "Up" and text != "Down" else f"Move {text.lower()}", tip)
-        button.clicked.connect(slot)
-        return button
 
     @Slot()
     def _update_count(self) -> None:
