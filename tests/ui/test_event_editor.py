@@ -379,6 +379,18 @@ def test_paste_rows_from_a_spreadsheet(event_editor: EventEditor, qtbot: QtBot) 
     assert QGuiApplication.clipboard().text() == "[Acme] network\tfacebook\n"
 
 
+def test_paste_over_the_empty_row_is_one_edit(event_editor: EventEditor) -> None:
+    event_editor.set_event(valid_ios())
+    table = event_editor.form.properties
+    table.add_row()  # an empty row, current: a paste replaces it
+    assert table.model.rows()[table.view.currentIndex().row()].is_placeholder()
+    edits: list[bool] = []
+    table.model.edited.connect(lambda: edits.append(True))
+    table.paste_text("[Acme] a\t1\n[Acme] b\t2\n")
+    assert edits == [True]  # one edit: one refresh of the editor, no in-between event
+    assert sent(event_editor)["user_properties"] == {"[Acme] a": 1, "[Acme] b": 2}
+
+
 def test_table_keys_win_over_a_window_wide_paste_action(
     event_editor: EventEditor, qtbot: QtBot
 ) -> None:

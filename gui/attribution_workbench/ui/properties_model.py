@@ -162,9 +162,17 @@ class PropertiesModel(QAbstractTableModel):
         self._recount()
         self.endResetModel()
 
-    def insert(self, position: int, rows: Sequence[tuple[str, ValueType, str]]) -> None:
+    def insert(
+        self, position: int, rows: Sequence[tuple[str, ValueType, str]], *, replace: bool = False
+    ) -> None:
+        """Insert ``rows`` at ``position``; with ``replace``, in place of the row there (a
+        paste over the empty row). One edit either way: ``edited`` fires once."""
         position = max(0, min(position, len(self._rows)))
         self._forget_opaque()
+        if replace and position < len(self._rows):
+            self.beginRemoveRows(QModelIndex(), position, position)
+            del self._rows[position]
+            self.endRemoveRows()
         self.beginInsertRows(QModelIndex(), position, position + len(rows) - 1)
         self._rows[position:position] = [PropertyRow(k, kind, t) for k, kind, t in rows]
         self.endInsertRows()

@@ -307,10 +307,10 @@ class PropertiesTable(QWidget):
         if not rows:
             return
         position = current.row() + 1 if current.isValid() else self.model.rowCount()
-        if current.isValid() and self.model.rows()[current.row()].is_placeholder():
+        over_empty_row = current.isValid() and self.model.rows()[current.row()].is_placeholder()
+        if over_empty_row:
             position -= 1
-            self.model.remove([position])
-        self.model.insert(position, rows)
+        self.model.insert(position, rows, replace=over_empty_row)
         self._select(position, KEY, len(rows))
 
     @Slot()
