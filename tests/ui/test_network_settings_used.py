@@ -23,7 +23,7 @@ from attribution_workbench.ui import settings as S
 from attribution_workbench.ui.batch_dialog import BatchDialog
 from attribution_workbench.ui.main_window import MainWindow
 from attribution_workbench.ui.network_dialog import network_client
-from window_helpers import OFFSCREEN_NOISE
+from window_helpers import OFFSCREEN_NOISE, settle, wait_sent
 
 pytest_plugins = ["conftest_window"]  # the window fixtures
 pytestmark = pytest.mark.qt_log_ignore(*OFFSCREEN_NOISE)
@@ -81,3 +81,17 @@ def test_verify_and_batch_use_the_window_settings(
     qtbot.waitUntil(lambda: not batch.is_running(), timeout=10_000)
     assert spy.paths == [path, path]
     assert len(sandbox.state.requests(path="/attribution")) == 1
+
+
+def test_a_replaced_sender_is_closed_not_left_to_the_garbage_collector(
+    qtbot: QtBot, window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settle(qtbot, window)
+    window.send()
+    wait_sent(qtbot, window)
+    sender = window.backend._sender
+    assert sender is not None
+    closed: list[bool] = []
+    monkeypatch.setattr(sender, "close", lambda: closed.append(True))
+    window.backend.reset_sender()  # what saving Settings > Network does
+    assert closed == [True]  # its pooled connections go now

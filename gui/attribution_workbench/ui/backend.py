@@ -85,6 +85,7 @@ class Backend(QObject):
         # so shutdown can stop it even then.
         self._started_sandboxes: list[SandboxHandle] = []
         self._in_flight: CancelRelay | None = None  # the send on its way, if any
+        self._retired: list[Sender] = []  # replaced senders a send in flight may still use
 
     # --- lifecycle ---------------------------------------------------------------------------
     def start(self) -> None:
@@ -106,9 +107,8 @@ class Backend(QObject):
         for handle in sandboxes:
             handle.stop()
         self._sandbox = None
-        close = getattr(self._sender, "close", None)
-        if callable(close):
-            close()
+        for sender in (*self._retired, self._sender):
+            _close(sender)
 
     # --- sandbox -------------------------------------------------------------------------------
     @property
@@ -277,6 +277,9 @@ class Backend(QObject):
 
         def done(result: Any, error: BaseException | None) -> None:
             self._in_flight = None
+            retired, self._retired = self._retired, []
+            for sender in retired:
+                _close(sender)
             if not self._closed:
                 callback(request, result, error)
 
@@ -295,9 +298,15 @@ class Backend(QObject):
 
     def reset_sender(self) -> None:
         """Drop the sender so the next send builds one with the current network settings.
-        A send in flight keeps the old one (closed when it is collected)."""
+        The old one (its pooled connections) is closed now, or when the send using it ends."""
         with self._lock:
-            self._sender = None
+            old, self._sender = self._sender, None
+        if old is None:
+            return
+        if self._in_flight is None:
+            _close(old)
+        else:
+            self._retired.append(old)
 
     def _sender_instance(self) -> Sender:
         # Runs in the worker: the first call imports the HTTP client off the GUI thread.
@@ -305,3 +314,9 @@ class Backend(QObject):
             if self._sender is None:
                 self._sender = self._services.sender_factory()
             return self._sender
+
+
+def _close(sender: Sender | None) -> None:
+    close = getattr(sender, "close", None)
+    if callable(close):
+        close()
