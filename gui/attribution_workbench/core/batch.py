@@ -118,8 +118,11 @@ def read_csv(lines: Iterable[str]) -> Iterator[Row]:
     if header:
         header[0] = header[0].removeprefix("\ufeff")
     if duplicates := sorted({name for name in header if header.count(name) > 1 and name}):
-        # A problem of the file, said once (it was repeated for every row, each kept).
-        raise ValueError(f"The CSV header repeats column(s) {', '.join(duplicates)}.")
+        # A problem of the file: said once, as one invalid row (it was repeated for every
+        # row, and every copy kept by count_rows), and nothing after it is read.
+        yield Row(1, None, (), f"The CSV header repeats column(s) {', '.join(duplicates)}; "
+                  "no row can be read until each column appears once.")
+        return
     for number, cells in enumerate(_csv_records(reader), start=1):
         if isinstance(cells, csv.Error):  # e.g. a cell over the csv module's size limit
             yield Row(number, None, (), f"Row {number} cannot be read as CSV: {cells}.")
