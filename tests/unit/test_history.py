@@ -81,6 +81,25 @@ def test_record_get_page_count(history: History) -> None:
     assert history.journal_mode() == "wal"
 
 
+def test_an_export_with_a_send_recorded_meanwhile_has_each_entry_once(history: History) -> None:
+    ids = [add(history) for _ in range(520)]  # more than one export page (500)
+
+    class SendsWhileWritten(io.StringIO):
+        recorded = False
+
+        def write(self, text: str) -> int:
+            if not self.recorded:  # a send is recorded while the export is under way
+                self.recorded = True
+                add(history)
+            return super().write(text)
+
+    out = SendsWhileWritten()
+    assert history.export_jsonl(HistoryFilter(), out) == 520
+    exported = [json.loads(line)["id"] for line in out.getvalue().splitlines()]
+    assert exported == sorted(ids, reverse=True)  # the 520 there when it began, once each
+    assert history.export_jsonl(None, io.StringIO()) == 521
+
+
 def test_filters(history: History) -> None:
     ok_us = add(history)
     bad_eu = add(history, EVENT.replace("Adjust", "Branch"), status=400, region=Region.EU)

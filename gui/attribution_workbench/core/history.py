@@ -410,6 +410,17 @@ class History:
             rows = self._conn.execute(sql, [*params, limit, offset]).fetchall()
         return [_entry(row) for row in rows]
 
+    def _older(self, flt: HistoryFilter, below: int | None, limit: int) -> list[Entry]:
+        """Up to ``limit`` entries matching ``flt``, newest first, with ids below ``below``."""
+        where, params = _where(flt)
+        if below is not None:
+            where += (" AND " if where else " WHERE ") + "id < ?"
+            params.append(below)
+        sql = f"SELECT {_COLUMNS} FROM entries{where} ORDER BY id DESC LIMIT ?"
+        with self._lock:
+            rows = self._conn.execute(sql, [*params, limit]).fetchall()
+        return [_entry(row) for row in rows]
+
     def count(self, flt: HistoryFilter | None = None) -> int:
         where, params = _where(flt or HistoryFilter())
         with self._lock:
@@ -428,12 +439,14 @@ class History:
         """Write the chosen entries (ids, a filter, or None for all), one JSON object a line."""
         written = 0
         if isinstance(selection, HistoryFilter) or selection is None:
-            offset = 0
-            while batch := self.page(selection, offset, 500):
+            # Page by id, not OFFSET: each page is an index lookup (OFFSET rescans every
+            # earlier row), and a send recorded meanwhile cannot shift a row into two pages.
+            below: int | None = None
+            while batch := self._older(selection or HistoryFilter(), below, 500):
                 for entry in batch:
                     file.write(json.dumps(entry.to_json(), ensure_ascii=False) + "\n")
                 written += len(batch)
-                offset += len(batch)
+                below = batch[-1].id
             return written
         for entry_id in selection:
             found = self.get(entry_id)
