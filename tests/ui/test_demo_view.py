@@ -115,3 +115,29 @@ def test_amplitude_target_explains_user_lookup(qtbot: QtBot, window: MainWindow)
     assert "Amplitude's side" in panel.rows[3].detail.text()
     assert panel.rows[0].title.text() == "Attribution sent"
     assert not panel.advance_72.isEnabled()
+
+
+def test_on_amplitude_an_app_event_answer_lands_on_the_app_event_step(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    from attribution_workbench.core.app_event import matching_app_event, prepare_app_event
+    from attribution_workbench.core.client import Outcome, SendError
+    from attribution_workbench.core.regions import Destination, Region
+
+    window.destination.set_target(Target.AMPLITUDE)
+    settle(qtbot, window)
+    panel = open_demo(window)
+    app_event = matching_app_event(window.editor.current_event())
+    request = prepare_app_event(app_event, Destination(Region.US, Target.AMPLITUDE), "k" * 32)
+    window.answered_request = request  # as send_request sets it before sent / failed
+    body = b'{"code": 200, "events_ingested": 1, "payload_size_bytes": 99}'
+    window.sent.emit(
+        Outcome(status=200, reason="OK", headers=(), body=body, truncated=False,
+                text=body.decode(), charset="utf-8", elapsed_ms=1.0, bytes_sent=1,
+                url=request.url)
+    )
+    qtbot.waitUntil(lambda: panel.rows[2].state is StepState.DONE)
+    assert "Ingested 1 event" in panel.rows[2].detail.text()  # read, not "HTTP 200 {..."
+    window.failed.emit(SendError("timeout", "The server did not answer within 15 s."))
+    qtbot.waitUntil(lambda: panel.rows[2].state is StepState.FAILED)
+    assert panel.rows[0].state is not StepState.FAILED  # the attribution step is untouched

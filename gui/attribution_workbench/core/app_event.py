@@ -172,6 +172,12 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
 
+def read_v2_outcome(outcome: Any, request: PreparedRequest) -> V2Answer:
+    """``interpret_v2`` for an Outcome (status, text, header pairs) of ``request``."""
+    headers = {name: value for name, value in outcome.headers}
+    return interpret_v2(outcome.status, outcome.text, headers, api_key=request.api_key)
+
+
 def interpret_v2(
     status: int,
     text: str,

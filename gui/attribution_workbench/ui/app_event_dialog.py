@@ -34,10 +34,10 @@ from attribution_workbench.core.app_event import (
     V2Answer,
     case_mismatches,
     default_device_id,
-    interpret_v2,
     matching_app_event,
     missing_ids,
     prepare_app_event,
+    read_v2_outcome,
 )
 from attribution_workbench.core.event import AttributionEvent
 from attribution_workbench.core.wire import PreparedRequest, WireError
@@ -318,8 +318,7 @@ class AppEventDialog(QDialog):
         # unexpected errors; what is left is the app event's own reading of the answer.
         self._sending = False
         if error is None:
-            headers = {name: value for name, value in result.headers}
-            answer = interpret_v2(result.status, result.text, headers, api_key=request.api_key)
+            answer = read_v2_outcome(result, request)
             self.last_answer = answer
             self.summary.setText(answer.summary)
             self.details.setText(answer_text(answer))

@@ -16,9 +16,9 @@ from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from attribution_workbench.core import presets as P
 from attribution_workbench.core.app_event import (
     case_mismatches,
-    interpret_v2,
     matching_app_event,
     prepare_app_event,
+    read_v2_outcome,
 )
 from attribution_workbench.core.event import AttributionEvent
 from attribution_workbench.core.presets import Preset
@@ -187,8 +187,7 @@ class DemoScript(QObject):
             self.app_event_done.emit(False, message, device_id)
             self._finish(False, f"The app event was not sent: {message}")
             return
-        headers = dict(result.headers)
-        answer = interpret_v2(result.status, result.text, headers, api_key=request.api_key)
+        answer = read_v2_outcome(result, request)
         self.app_event_done.emit(answer.accepted, answer.summary, device_id)
         if not answer.accepted:
             self._finish(False, f"The app event was not accepted: {answer.summary}")

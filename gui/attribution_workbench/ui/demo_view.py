@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from attribution_workbench.core import presets as P
+from attribution_workbench.core.app_event import read_v2_outcome
 from attribution_workbench.core.demo import (
     InspectorError,
     SandboxInspector,
@@ -362,19 +363,30 @@ class DemoPanel(QWidget):
         self.refresh()
 
     # --- the window's own sends --------------------------------------------------------------
+    def _answered_app_event(self) -> bool:
+        request = self._window.answered_request
+        return request is not None and request.url.split("?", 1)[0].endswith("/2/httpapi")
+
     @Slot(object)
     def _on_window_sent(self, outcome: Any) -> None:
-        text = f"HTTP {outcome.status} {getattr(outcome, 'text', '')[:80]}".strip()
-        if str(getattr(outcome, "url", "")).endswith("/2/httpapi"):
-            self._amp_app, self._amp_app_answer = bool(outcome.ok), text
+        request = self._window.answered_request
+        if request is not None and self._answered_app_event():
+            # Read as the demo and the app-event dialog read it (not the raw "HTTP 200 …").
+            answer = read_v2_outcome(outcome, request)
+            self._amp_app, self._amp_app_answer = answer.accepted, answer.summary
         else:
+            text = f"HTTP {outcome.status} {getattr(outcome, 'text', '')[:80]}".strip()
             self._amp_sent, self._amp_answer = bool(outcome.ok), text
             self._amp_app = None
         self.refresh()
 
     @Slot(object)
     def _on_window_failed(self, error: Any) -> None:
-        self._amp_sent, self._amp_answer = False, str(getattr(error, "message", "") or error)
+        message = str(getattr(error, "message", "") or error)
+        if self._answered_app_event():  # the app event failed, not the attribution
+            self._amp_app, self._amp_app_answer = False, message
+        else:
+            self._amp_sent, self._amp_answer = False, message
         self.refresh()
 
     # --- visibility --------------------------------------------------------------------------

@@ -102,6 +102,8 @@ class MainWindow(QMainWindow):
         self.history_dock: QDockWidget | None = None
         # A target the command line asked for, for this run only (app.py --sandbox): not saved.
         self.target_for_this_run: Target | None = None
+        # The request the answer now being reported (sent / failed) belongs to.
+        self.answered_request: PreparedRequest | None = None
         self._restore_geometry()
         if staged:
             self._show_frame()
@@ -465,6 +467,7 @@ class MainWindow(QMainWindow):
         from attribution_workbench.ui.error_dialog import summary_of
 
         profile, region, target = context
+        self.answered_request = request  # for listeners of sent/failed: which send this was
         self.history.record(request, result, error, profile=profile, region=region, target=target)
         if error is None:
             pane.show_outcome(result, request)
