@@ -265,7 +265,7 @@ def run_verify(args: argparse.Namespace, console: Console) -> int:
         )
     finally:
         client.close()
-    verdicts = {region: verify.combined_verdict(checks) for region, checks in matrix.items()}
+    verdicts = verify.region_verdicts(matrix)
     accepted = [r for r in regions if verdicts.get(r) is verify.Verdict.ACCEPTED]
     if args.json:
         _print_json(console, {r.value: _region_json(args, matrix.get(r)) for r in regions})

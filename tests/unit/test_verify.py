@@ -261,3 +261,21 @@ def test_belongs_to_needs_exactly_one_accepting_region() -> None:
     assert belongs_to({Region.US: accepted, Region.EU: rejected}) is Region.US
     assert belongs_to({Region.US: accepted, Region.EU: accepted}) is None
     assert belongs_to({Region.US: rejected, Region.EU: _check(Verdict.UNREACHABLE)}) is None
+
+
+def test_region_verdicts_combine_each_regions_checks() -> None:
+    from attribution_workbench.core.verify import RegionCheck, region_verdicts
+
+    def check(verdict: Verdict) -> RegionCheck:
+        return RegionCheck(
+            Region.US, VerifyMethod.V2_EMPTY_BATCH, verdict, 200, "", 0.0, "http://127.0.0.1:9"
+        )
+
+    matrix = {
+        Region.US: [check(Verdict.ACCEPTED), check(Verdict.UNREACHABLE)],
+        Region.EU: [check(Verdict.ACCEPTED), check(Verdict.REJECTED)],
+    }
+    assert region_verdicts(matrix) == {
+        Region.US: Verdict.ACCEPTED,
+        Region.EU: Verdict.INCONCLUSIVE,
+    }

@@ -215,6 +215,11 @@ def combined_verdict(checks: Sequence[RegionCheck]) -> Verdict:
     return Verdict.INCONCLUSIVE
 
 
+def region_verdicts(matrix: Mapping[Region, Sequence[RegionCheck]]) -> dict[Region, Verdict]:
+    """One verdict per region of a ``check_matrix`` result (``combined_verdict`` of each)."""
+    return {region: combined_verdict(checks) for region, checks in matrix.items()}
+
+
 def _result(
     destination: Destination,
     method: VerifyMethod,

@@ -42,6 +42,7 @@ from attribution_workbench.core.verify import (
     check_key,
     check_matrix,
     combined_verdict,
+    region_verdicts,
 )
 from attribution_workbench.core.wire import mask_key
 from attribution_workbench.ui import colours
@@ -109,7 +110,7 @@ def run_checks(
     report.matrix = check_matrix(
         client, keys, list(Region), target, url, methods, CHECK_TIMEOUT_S, cancel
     )
-    verdicts = {region: combined_verdict(checks) for region, checks in report.matrix.items()}
+    verdicts = region_verdicts(report.matrix)
     if single_key:
         accepted = [region for region, verdict in verdicts.items() if verdict is Verdict.ACCEPTED]
         if len(accepted) == 1:
