@@ -30,17 +30,16 @@ import os
 import re
 import sys
 import time
-import uuid
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from PySide6.QtCore import QEvent, QObject, QTimer
-from PySide6.QtGui import QGuiApplication, QIcon, QImage
-from PySide6.QtWidgets import QComboBox, QLabel, QPlainTextEdit, QPushButton
+from PySide6.QtGui import QGuiApplication
 
-from attribution_workbench import assets
-
+# Only what the start-up probe needs is imported here: the benches measure the app's idle
+# memory with the probe loaded, so the smoke test's own imports (uuid, which loads platform;
+# the image and widget classes) wait inside the functions that use them.
 if TYPE_CHECKING:
     from attribution_workbench.ui.main_window import MainWindow
 
@@ -59,6 +58,8 @@ W = TypeVar("W", bound=QObject)
 
 def smoke_event() -> dict[str, object]:
     """A valid iOS install event (a fresh IDFA); the sandbox answers 200 with its demo key."""
+    import uuid
+
     return {
         "event_type": "[Smoke] Install",
         "platform": "ios",
@@ -101,6 +102,8 @@ def on_window_hook(
 # --- resources ------------------------------------------------------------------------------
 def check_resources() -> tuple[int, list[str]]:
     """Open every file under resources/ the way the app would; (files checked, problems)."""
+    from attribution_workbench import assets
+
     problems: list[str] = []
     root = assets.resources_dir()
     files = sorted(path for path in root.rglob("*") if path.is_file())
@@ -121,6 +124,8 @@ def check_resources() -> tuple[int, list[str]]:
 
 
 def _check_file(path: Path) -> str | None:
+    from PySide6.QtGui import QIcon, QImage
+
     data = path.read_bytes()
     if not data:
         return "is empty"
@@ -158,6 +163,8 @@ class SmokeTest(QObject):
             window.ready.connect(self._start)
 
     def _start(self) -> None:
+        from PySide6.QtWidgets import QComboBox, QPlainTextEdit
+
         if self._done:
             return
         window = self._window
@@ -191,6 +198,8 @@ class SmokeTest(QObject):
             self._finish(1, str(exc))
 
     def _step(self) -> None:
+        from PySide6.QtWidgets import QLabel, QPushButton
+
         if self._done:
             return
         if time.monotonic() > self._deadline:

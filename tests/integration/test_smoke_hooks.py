@@ -7,6 +7,9 @@ would also stop every later event loop of this test process.
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 from pytestqt.qtbot import QtBot
 
@@ -114,3 +117,18 @@ def test_the_probe_says_painted_then_ready_once_the_panes_are_in(
     qtbot.waitUntil(lambda: said("ready"))
     assert [word for word in out if not word.isdigit()] == ["painted", "ready"]
     assert exits == []
+
+
+def test_the_start_up_probe_loads_nothing_the_app_would_not() -> None:
+    """The benches weigh the app with its probe loaded: the probe must not add to it."""
+    code = (
+        "import sys\n"
+        "from attribution_workbench import smoke\n"
+        "assert smoke.on_window_hook({'AW_STARTUP_PROBE': '1'}) is not None\n"
+        "extra = ('uuid', 'platform', 'PySide6.QtWidgets', 'attribution_workbench.assets')\n"
+        "print(','.join(name for name in extra if name in sys.modules))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert result.stdout.strip() == ""
