@@ -37,6 +37,16 @@ CONNECT_TIMEOUT_S = 5.0
 
 def parse_args(argv: Sequence[str] | None = None) -> tuple[argparse.Namespace, list[str]]:
     """Our options, and whatever is left for Qt (``-platform``, ``-style``, ...)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args:
+        # The usual start (a double-click, `make run`). Building the parser looks up
+        # translations for its help texts (gettext imports locale and probes for .mo files):
+        # memory and time at every start for a parse that has nothing to do.
+        return argparse.Namespace(sandbox=False), []
+    return argument_parser().parse_known_args(args)
+
+
+def argument_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="attribution-workbench",
         description="Compose, preview and send Amplitude attribution events.",
@@ -47,7 +57,7 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[argparse.Namespace, l
         help="start with the local sandbox as the target (nothing leaves this computer)",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    return parser.parse_known_args(list(sys.argv[1:] if argv is None else argv))
+    return parser
 
 
 # --- services (each import happens in a worker thread, after the first paint) -----------------

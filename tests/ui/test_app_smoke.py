@@ -16,7 +16,7 @@ from PySide6.QtGui import QIcon
 
 import attribution_workbench
 from attribution_workbench import __version__, assets
-from attribution_workbench.app import install_excepthook
+from attribution_workbench.app import argument_parser, install_excepthook, parse_args
 from attribution_workbench.ui import settings as S
 from attribution_workbench.ui.error_dialog import ErrorReporter
 from attribution_workbench.ui.settings import Settings
@@ -109,6 +109,22 @@ def test_version_flag(tmp_path: Path) -> None:
     )
     assert result.returncode == 0
     assert result.stdout.strip() == f"attribution-workbench {__version__}"
+
+
+def test_a_start_without_arguments_does_not_build_the_parser() -> None:
+    # The same answer the parser gives, without its gettext lookups (which import locale).
+    assert parse_args([]) == argument_parser().parse_known_args([])
+    code = (
+        "import sys\n"
+        "from attribution_workbench.app import parse_args\n"
+        "parse_args([])\n"
+        "print('locale' in sys.modules)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert result.stdout.strip() == "False"
+    assert parse_args(["--sandbox", "-platform", "offscreen"])[0].sandbox
 
 
 def test_start_up_paints_before_any_heavy_import_then_starts_and_stops_the_sandbox(
