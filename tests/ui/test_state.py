@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
+from PySide6.QtCore import Qt
+
 from attribution_workbench.core.history import History
 from attribution_workbench.core.regions import Region
 from attribution_workbench.sandbox import SandboxServer
@@ -112,6 +114,31 @@ def test_network_dialog_saves_settings_and_password_in_keyring(
     assert "pr0xy-secret" not in Path(settings.path).read_text()
     config, password = load_network(settings.path)
     assert config.proxy_url == "http://proxy.corp.example:3128" and password == "pr0xy-secret"
+
+
+def test_the_network_dialog_is_one_dialog_showing_the_saved_settings_at_each_open(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    from attribution_workbench.ui.network_dialog import NetworkDialog
+
+    window.window_actions.network.trigger()
+    dialog = window.findChild(NetworkDialog, "network_dialog")
+    assert dialog is not None
+    dialog.manual.setChecked(True)
+    dialog.url.setText("ftp://nope")
+    dialog.save()
+    assert dialog.error.text()
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)  # cancel: nothing was saved
+    assert not dialog.isVisible()
+    for _ in range(3):
+        window.window_actions.network.trigger()
+        assert dialog.isVisible()
+        dialog.reject()
+    assert window.findChildren(NetworkDialog) == [dialog]
+    window.window_actions.network.trigger()
+    # The unsaved edits and the old error are gone: the dialog shows what is saved.
+    assert dialog.system.isChecked() and not dialog.url.isEnabled()
+    assert dialog.url.text() == "" and dialog.error.text() == ""
 
 
 def test_network_settings_reach_send_even_when_the_password_cannot_be_stored(

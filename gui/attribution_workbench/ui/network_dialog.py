@@ -74,7 +74,6 @@ class NetworkDialog(QDialog):
         self._settings = settings
         self._on_saved = on_saved
         self._runner = TaskRunner(self, max_threads=1)
-        config = network_config(settings)
 
         self.system = QRadioButton("Use the &system proxy (environment)")
         self.none = QRadioButton("&No proxy")
@@ -87,16 +86,14 @@ class NetworkDialog(QDialog):
         ):
             button.setObjectName(f"proxy_{mode.value}")
             self.modes.addButton(button)
-            button.setChecked(config.proxy_mode is mode)
-        self.url = QLineEdit(config.proxy_url)
+        self.url = QLineEdit()
         self.url.setPlaceholderText("http://proxy.example.com:3128")
-        self.user = QLineEdit(config.proxy_user)
+        self.user = QLineEdit()
         self.password = QLineEdit()
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.password.setPlaceholderText("unchanged (kept in the keyring)")
         self.trust = QCheckBox("&Trust certificates from the operating system's store")
         self.trust.setObjectName("os_trust_store")
-        self.trust.setChecked(config.use_os_trust_store)
         self.error = QLabel()
         for widget, name in (
             (self.url, "proxy_url"),
@@ -124,6 +121,22 @@ class NetworkDialog(QDialog):
         layout.addWidget(self.error)
         layout.addWidget(buttons)
         self.manual.toggled.connect(self._update)
+        self.load()
+
+    def load(self) -> None:
+        """Show the saved settings (each time the dialog opens: unsaved edits are dropped)."""
+        config = network_config(self._settings)
+        for button, mode in (
+            (self.system, ProxyMode.SYSTEM),
+            (self.none, ProxyMode.NONE),
+            (self.manual, ProxyMode.MANUAL),
+        ):
+            button.setChecked(config.proxy_mode is mode)
+        self.url.setText(config.proxy_url)
+        self.user.setText(config.proxy_user)
+        self.password.clear()
+        self.trust.setChecked(config.use_os_trust_store)
+        self.error.clear()
         self._update()
 
     def _update(self) -> None:
@@ -171,8 +184,19 @@ def _store_password(password: str) -> None:
 
 
 def open_network_dialog(window: Any) -> NetworkDialog:
-    """Show the dialog for ``window`` (a MainWindow); a change rebuilds its sender."""
-    dialog = NetworkDialog(window.backend.settings, window.backend.reset_sender, window)
-    dialog.setModal(True)
+    """Show the dialog for ``window`` (a MainWindow); a change rebuilds its sender.
+
+    One dialog per window, made on first use and reloaded from the settings at each open:
+    a new one per open would pile up as hidden children of the window (and deleting one
+    would wait on a proxy password still being written to the keyring).
+    """
+    dialog: NetworkDialog | None = window.findChild(NetworkDialog, "network_dialog")
+    if dialog is None:
+        backend = window.backend
+        dialog = NetworkDialog(backend.settings, lambda: backend.reset_sender(), window)
+        dialog.setModal(True)
+    else:
+        dialog.load()
     dialog.show()
+    dialog.raise_()
     return dialog
