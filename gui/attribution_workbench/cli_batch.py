@@ -79,20 +79,21 @@ def add_parser(commands: Any, formatter: type[argparse.HelpFormatter], parents: 
 def _validate(path: Path, console: Console) -> tuple[int, int]:
     """(valid rows, invalid rows); lists the invalid ones on stderr."""
     try:
-        valid, invalid = batch.count_rows(batch.iter_rows(path))
+        counts = batch.count_rows(batch.iter_rows(path), MAX_LISTED)
     except ValueError as exc:  # unknown suffix, bad UTF-8, CSV field too large
         raise CliError(f"Cannot read {path}: {exc}") from None
     except OSError as exc:
         raise CliError(f"Cannot read {path}: {exc.strerror or exc}.") from None
-    for row in invalid[:MAX_LISTED]:
+    for row in counts.first_invalid:
         console.note(f"row {row.number}: invalid")
         if row.error is not None:
             console.note(f"  error: {row.error}")
         for finding in row.findings:
             console.note("  " + format_finding(finding))
-    if len(invalid) > MAX_LISTED:
-        console.note(f"…and {len(invalid) - MAX_LISTED} more invalid row(s).")
-    return valid, len(invalid)
+    if counts.invalid > len(counts.first_invalid):
+        more = counts.invalid - len(counts.first_invalid)
+        console.note(f"…and {more} more invalid row(s).")
+    return counts.valid, counts.invalid
 
 
 @contextmanager

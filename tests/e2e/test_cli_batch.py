@@ -34,6 +34,19 @@ def test_invalid_rows_without_consent_send_nothing(sandbox: Sandbox, tmp_path: P
     assert attribution_requests(sandbox, since) == []
 
 
+def test_many_invalid_rows_list_the_first_ones_and_count_the_rest(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    path = tmp_path / "events.csv"
+    path.write_text(CSV + "[Adjust] Install,windows,,,\n" * 60, encoding="utf-8")
+    result = run_cli("batch", str(path), "--sandbox", sandbox.base_url, key=US_KEY)
+    assert result.code == 2
+    assert result.stderr.count(": invalid") == 50  # cli_batch.MAX_LISTED
+    assert "row 2: invalid" in result.stderr and "row 52: invalid" in result.stderr
+    assert "row 53: invalid" not in result.stderr
+    assert "…and 11 more invalid row(s)." in result.stderr
+
+
 def test_skip_invalid_sends_only_the_good_rows(sandbox: Sandbox, tmp_path: Path) -> None:
     since = sandbox.last_id()
     result = run_cli(

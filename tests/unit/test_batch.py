@@ -89,10 +89,20 @@ def test_readers_stream_from_a_generator() -> None:
 def test_iter_rows_picks_the_format_and_count_rows(tmp_path: Path) -> None:
     path = tmp_path / "events.jsonl"
     path.write_text(GOOD + "\n{}\n" + GOOD + "\n", encoding="utf-8")
-    valid, invalid = count_rows(iter_rows(path))
-    assert valid == 2 and [r.number for r in invalid] == [2]
+    counts = count_rows(iter_rows(path), keep=10)
+    assert counts.valid == 2 and counts.invalid == 1
+    assert [r.number for r in counts.first_invalid] == [2]
     with pytest.raises(ValueError, match="csv"):
         list(iter_rows(tmp_path / "events.txt"))
+
+
+def test_count_rows_keeps_only_the_first_invalid_rows(tmp_path: Path) -> None:
+    # A file of many bad rows: every one counted, only the first few held to be listed.
+    path = tmp_path / "events.jsonl"
+    path.write_text((GOOD + "\n") + ("{}\n" * 5000) + (GOOD + "\n"), encoding="utf-8")
+    counts = count_rows(iter_rows(path), keep=3)
+    assert (counts.valid, counts.invalid) == (2, 5000)
+    assert [row.number for row in counts.first_invalid] == [2, 3, 4]
 
 
 # --- retry policy ---------------------------------------------------------------------------

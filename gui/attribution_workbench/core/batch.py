@@ -598,13 +598,25 @@ def write_results_csv(results: Iterable[RowResult], out: TextIO) -> None:
         )
 
 
-def count_rows(rows: Iterable[Row]) -> tuple[int, list[Row]]:
-    """(valid rows, invalid rows) of a streamed validation pass; only invalid rows are kept."""
-    valid = 0
-    invalid: list[Row] = []
+@dataclass(frozen=True)
+class RowCounts:
+    """What a validation pass found: the counts, and the first invalid rows to list."""
+
+    valid: int
+    invalid: int
+    first_invalid: tuple[Row, ...]
+
+
+def count_rows(rows: Iterable[Row], keep: int) -> RowCounts:
+    """Count a streamed validation pass, keeping only the first ``keep`` invalid rows: a
+    file of a million bad rows must not be held in memory to list a few of them."""
+    valid = invalid = 0
+    kept: list[Row] = []
     for row in rows:
         if row.valid:
             valid += 1
         else:
-            invalid.append(row)
-    return valid, invalid
+            invalid += 1
+            if len(kept) < keep:
+                kept.append(row)
+    return RowCounts(valid, invalid, tuple(kept))

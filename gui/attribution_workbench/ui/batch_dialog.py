@@ -149,24 +149,27 @@ class BatchDialog(QDialog):
         self.validation.setText("Validating…")
         self.invalid_rows.hide()
         self._update_controls()
-        self._runner.run(lambda: batch.count_rows(batch.iter_rows(path)), self._on_validated)
+        self._runner.run(
+            lambda: batch.count_rows(batch.iter_rows(path), MAX_LISTED), self._on_validated
+        )
 
     def _on_validated(self, result: Any, error: BaseException | None) -> None:
         if error is not None:
             self.validation.setText(f"Cannot read the file: {error}")
             return
-        valid, invalid = result
-        self._valid, self._invalid = valid, len(invalid)
+        counts: batch.RowCounts = result
+        valid, invalid = counts.valid, counts.invalid
+        self._valid, self._invalid = valid, invalid
         if invalid:
             lines = []
-            for row in invalid[:MAX_LISTED]:
+            for row in counts.first_invalid:
                 lines.append(f"row {row.number}: " + "; ".join(row.problems()))
-            if len(invalid) > MAX_LISTED:
-                lines.append(f"…and {len(invalid) - MAX_LISTED} more.")
+            if invalid > len(counts.first_invalid):
+                lines.append(f"…and {invalid - len(counts.first_invalid)} more.")
             self.invalid_rows.setPlainText("\n".join(lines))
             self.invalid_rows.show()
             self.validation.setText(
-                f"{valid} valid row(s), {len(invalid)} invalid (below). Tick “Skip invalid rows” "
+                f"{valid} valid row(s), {invalid} invalid (below). Tick “Skip invalid rows” "
                 "to send the valid ones."
             )
         else:
