@@ -266,7 +266,7 @@ def run_verify(args: argparse.Namespace, console: Console) -> int:
     finally:
         client.close()
     verdicts = verify.region_verdicts(matrix)
-    accepted = [r for r in regions if verdicts.get(r) is verify.Verdict.ACCEPTED]
+    accepted = verify.accepting_regions(verdicts)
     if args.json:
         _print_json(console, {r.value: _region_json(args, matrix.get(r)) for r in regions})
     else:

@@ -25,7 +25,7 @@ from attribution_workbench.core.client import Client
 from attribution_workbench.core.credentials import SERVICE, KeyStore
 from attribution_workbench.core.profiles import Credentials, KeySource, SlotState
 from attribution_workbench.core.regions import Region, Target
-from attribution_workbench.core.verify import Verdict, check_regions
+from attribution_workbench.core.verify import Verdict, check_matrix, region_verdicts
 from attribution_workbench.sandbox import DEMO_KEYS, SandboxServer
 from attribution_workbench.ui.credentials_dialog import CredentialsDialog
 from attribution_workbench.ui.settings_store import SettingsRegistryStorage
@@ -72,8 +72,8 @@ def test_set_read_verify_rename_delete(
 
     keys = {region: credentials.key_for(first, region)[0] for region in Region}  # type: ignore[index]
     with SandboxServer() as server, Client(connect_timeout=2.0) as client:
-        results = check_regions(client, keys, list(Region), Target.SANDBOX, server.base_url)
-    assert {region: check.verdict for region, check in results.items()} == {
+        matrix = check_matrix(client, keys, list(Region), Target.SANDBOX, server.base_url)
+    assert region_verdicts(matrix) == {
         Region.US: Verdict.ACCEPTED,
         Region.EU: Verdict.ACCEPTED,
     }

@@ -17,13 +17,14 @@ from attribution_workbench.core.verify import (
     RegionCheck,
     Verdict,
     VerifyMethod,
+    accepting_regions,
     belongs_to,
     check_key,
     check_matrix,
-    check_regions,
     combined_verdict,
     interpret,
     probe_event,
+    region_verdicts,
 )
 from attribution_workbench.sandbox import DEMO_KEYS, SandboxServer
 
@@ -104,7 +105,7 @@ def test_a_key_belongs_to_the_region_that_accepts_it(
     clean_sandbox: SandboxServer, client: Client, method: VerifyMethod
 ) -> None:
     keys = {Region.US: EU_KEY, Region.EU: EU_KEY}
-    results = check_regions(
+    results = one_method(
         client, keys, [Region.US, Region.EU], Target.SANDBOX, clean_sandbox.base_url, method
     )
     assert list(results) == [Region.US, Region.EU]
@@ -112,7 +113,7 @@ def test_a_key_belongs_to_the_region_that_accepts_it(
     assert (us.verdict, us.status, us.accepted) == (Verdict.REJECTED, 400, False)
     assert (eu.verdict, eu.status, eu.accepted) == (Verdict.ACCEPTED, 200, True)
     assert us.method is method and eu.region is Region.EU
-    assert belongs_to(results) is Region.EU
+    assert belongs_to(region_verdicts({r: [c] for r, c in results.items()})) is Region.EU
     expected_path = "/2/httpapi" if method is V2 else "/attribution"
     assert eu.url == f"{clean_sandbox.base_url}/eu{expected_path}"
     assert eu.elapsed_ms is not None and abs(eu.checked_at - time.time()) < 60
@@ -145,7 +146,7 @@ def test_the_probe_is_only_ever_held(clean_sandbox: SandboxServer, client: Clien
 
 
 def test_regions_without_a_key_are_skipped(clean_sandbox: SandboxServer, client: Client) -> None:
-    results = check_regions(
+    results = one_method(
         client,
         {Region.US: US_KEY, Region.EU: ""},
         [Region.US, Region.EU],
@@ -153,7 +154,7 @@ def test_regions_without_a_key_are_skipped(clean_sandbox: SandboxServer, client:
         clean_sandbox.base_url,
     )
     assert list(results) == [Region.US]
-    assert belongs_to(results) is Region.US
+    assert belongs_to(region_verdicts({r: [c] for r, c in results.items()})) is Region.US
 
 
 def test_server_errors_are_inconclusive(clean_sandbox: SandboxServer, client: Client) -> None:
@@ -216,7 +217,7 @@ def test_one_cancel_stops_every_check(clean_sandbox: SandboxServer) -> None:
 
     threading.Thread(target=cancel_once_both_are_held, daemon=True).start()
     with Client(connect_timeout=2.0, read_timeout=read_timeout) as client:
-        results = check_regions(
+        results = one_method(
             client,
             {Region.US: US_KEY, Region.EU: EU_KEY},
             [Region.US, Region.EU],
@@ -232,9 +233,23 @@ def test_one_cancel_stops_every_check(clean_sandbox: SandboxServer) -> None:
 
 def test_a_bad_target_fails_before_anything_is_sent(client: Client) -> None:
     with pytest.raises(DestinationError):
-        check_regions(
+        one_method(
             client, {Region.US: US_KEY}, [Region.US], Target.CUSTOM, "http://example.com/x"
         )
+
+
+def one_method(
+    client: Client,
+    keys: dict[Region, str],
+    regions: list[Region],
+    target: Target,
+    url: str | None,
+    method: VerifyMethod = V2,
+    cancel: CancelToken | None = None,
+) -> dict[Region, RegionCheck]:
+    """``check_matrix`` with one method: each region's single check."""
+    matrix = check_matrix(client, keys, regions, target, url, (method,), cancel=cancel)
+    return {region: checks[0] for region, checks in matrix.items()}
 
 
 def _check(verdict: Verdict) -> RegionCheck:
@@ -257,10 +272,11 @@ def test_combined_verdict(verdicts: list[Verdict], combined: Verdict) -> None:
 
 
 def test_belongs_to_needs_exactly_one_accepting_region() -> None:
-    accepted, rejected = _check(Verdict.ACCEPTED), _check(Verdict.REJECTED)
+    accepted, rejected = Verdict.ACCEPTED, Verdict.REJECTED
     assert belongs_to({Region.US: accepted, Region.EU: rejected}) is Region.US
     assert belongs_to({Region.US: accepted, Region.EU: accepted}) is None
-    assert belongs_to({Region.US: rejected, Region.EU: _check(Verdict.UNREACHABLE)}) is None
+    assert belongs_to({Region.US: rejected, Region.EU: Verdict.UNREACHABLE}) is None
+    assert accepting_regions({Region.EU: accepted, Region.US: accepted}) == [Region.EU, Region.US]
 
 
 def test_region_verdicts_combine_each_regions_checks() -> None:

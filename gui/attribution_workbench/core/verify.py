@@ -146,24 +146,6 @@ def interpret(method: VerifyMethod, status: int, text: str) -> Verdict:
     return Verdict.REJECTED if rejected(status, text) else Verdict.INCONCLUSIVE
 
 
-def check_regions(
-    client: Client,
-    keys: Mapping[Region, str],
-    regions: Sequence[Region],
-    target: Target,
-    url: str | None,
-    method: VerifyMethod = VerifyMethod.V2_EMPTY_BATCH,
-    timeout: float | None = None,
-    cancel: CancelToken | None = None,
-) -> dict[Region, RegionCheck]:
-    """Check each region's key in that region, all at once; regions without a key are skipped.
-
-    Raises ``DestinationError`` (before anything is sent) when ``target``/``url`` is unusable.
-    """
-    matrix = check_matrix(client, keys, regions, target, url, (method,), timeout, cancel)
-    return {region: checks[0] for region, checks in matrix.items()}
-
-
 def check_matrix(
     client: Client,
     keys: Mapping[Region, str],
@@ -193,9 +175,14 @@ def check_matrix(
     return results
 
 
-def belongs_to(results: Mapping[Region, RegionCheck]) -> Region | None:
+def accepting_regions(verdicts: Mapping[Region, Verdict]) -> list[Region]:
+    """The regions whose verdict is ACCEPTED, in the order of ``verdicts``."""
+    return [region for region, verdict in verdicts.items() if verdict is Verdict.ACCEPTED]
+
+
+def belongs_to(verdicts: Mapping[Region, Verdict]) -> Region | None:
     """The one region that accepted the key, or None if none or several did."""
-    accepted = [region for region, check in results.items() if check.accepted]
+    accepted = accepting_regions(verdicts)
     return accepted[0] if len(accepted) == 1 else None
 
 

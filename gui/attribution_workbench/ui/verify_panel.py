@@ -39,6 +39,7 @@ from attribution_workbench.core.verify import (
     RegionCheck,
     Verdict,
     VerifyMethod,
+    belongs_to,
     check_key,
     check_matrix,
     combined_verdict,
@@ -112,9 +113,9 @@ def run_checks(
     )
     verdicts = region_verdicts(report.matrix)
     if single_key:
-        accepted = [region for region, verdict in verdicts.items() if verdict is Verdict.ACCEPTED]
-        if len(accepted) == 1:
-            report.belongs = {region: accepted[0] for region in Region if region != accepted[0]}
+        home = belongs_to(verdicts)
+        if home is not None:
+            report.belongs = {region: home for region in Region if region != home}
         return report
     for region, verdict in verdicts.items():
         if verdict is not Verdict.REJECTED:
