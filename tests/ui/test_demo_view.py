@@ -6,12 +6,19 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QPalette
 
 from attribution_workbench.core.demo import StepState
 from attribution_workbench.core.regions import Target
 from attribution_workbench.sandbox import SandboxServer
 from attribution_workbench.ui.demo_script import Phase
-from attribution_workbench.ui.demo_view import DEFAULT_PRESET, DemoPanel
+from attribution_workbench.ui.demo_view import (
+    COLOURS,
+    DEFAULT_PRESET,
+    PULSE_EDGE,
+    PULSE_MS,
+    DemoPanel,
+)
 from attribution_workbench.ui.main_window import MainWindow
 from window_helpers import OFFSCREEN_NOISE, settle, wait_sent
 
@@ -50,10 +57,29 @@ def test_held_after_a_send_then_plus_72_hours_drops_it(
     wait_title(qtbot, panel, 1, "Held (72 h window, 7")  # 72 h 0 m or 71 h 59 m left
     assert panel.rows[1].state is StepState.CURRENT
     assert panel.rows[1].accessibleName().startswith("Now: Held")
+    check_current_row_is_marked(qtbot, panel, 1)
     qtbot.mouseClick(panel.findChild(type(panel.run), "advance_72h"), Qt.MouseButton.LeftButton)
     wait_title(qtbot, panel, 3, "Dropped after 72 h")
     assert panel.rows[3].icon.text() == "✖"
     assert panel.rows[3].accessibleName().startswith("Failed:")
+    failed = QColor(COLOURS[StepState.FAILED])
+    assert panel.rows[3].title.palette().color(QPalette.ColorRole.WindowText) == failed
+    assert all(row.tint() is None for row in panel.rows)  # nothing is current any more
+
+
+def check_current_row_is_marked(qtbot: QtBot, panel: DemoPanel, index: int) -> None:
+    """The current step: a tint that changes with the pulse and a blue left edge, painted
+    without style sheets; the other steps have neither."""
+    row = panel.rows[index]
+    first = row.tint()
+    assert first is not None
+    qtbot.waitUntil(lambda: row.tint() != first, timeout=3 * PULSE_MS)
+    assert all(other.tint() is None for other in panel.rows if other is not row)
+    image = row.grab().toImage()
+    assert image.pixelColor(1, row.height() // 2) == QColor(PULSE_EDGE)
+    icon = row.icon.palette().color(QPalette.ColorRole.WindowText)
+    assert icon == QColor(COLOURS[StepState.CURRENT])
+    assert not any(w.styleSheet() for w in (panel, row, row.icon, row.title, row.detail))
 
 
 def test_run_demo_reaches_matched(qtbot: QtBot, window: MainWindow) -> None:

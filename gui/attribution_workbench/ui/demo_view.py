@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Slot
-from PySide6.QtGui import QFont, QHideEvent, QShowEvent
+from PySide6.QtGui import QColor, QFont, QHideEvent, QPainter, QPaintEvent, QPalette, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDockWidget,
@@ -35,6 +35,7 @@ from attribution_workbench.core.demo import (
     timeline_from,
 )
 from attribution_workbench.core.regions import Target
+from attribution_workbench.ui import colours
 from attribution_workbench.ui.demo_script import DemoScript
 from attribution_workbench.ui.layout import GROUP_SPACING, MARGIN, SPACING, STRETCH, hbox
 from attribution_workbench.ui.tasks import TaskRunner
@@ -53,13 +54,18 @@ GLYPHS = {
     StepState.PENDING: ("○", "Not yet"),
     StepState.FAILED: ("✖", "Failed"),
 }
+# The glyph's colour by state (None: the style's quiet colour); the glyph says it in words too.
 COLOURS = {
     StepState.DONE: "#1e7b34",
     StepState.CURRENT: "#1a5fb4",
-    StepState.PENDING: "palette(mid)",
+    StepState.PENDING: None,
     StepState.FAILED: "#b3261e",
 }
-PULSE = ("rgba(26, 95, 180, 0.10)", "rgba(26, 95, 180, 0.24)")
+# The current step's row: a tint that breathes between two strengths, and a solid left edge.
+PULSE_RGB = (26, 95, 180)
+PULSE_ALPHA = (26, 61)  # 10 % and 24 %
+PULSE_EDGE = "#1a5fb4"
+PULSE_EDGE_PX = 4
 
 
 class StepRow(QFrame):
@@ -85,7 +91,7 @@ class StepRow(QFrame):
         row.addWidget(self.icon)
         row.addLayout(text, 1)
         self.state = StepState.PENDING
-        self._pulse = 0
+        self._tint: QColor | None = None  # painted behind the current step (paintEvent)
 
     def show_step(self, step: Step, base: QFont, scale: float) -> None:
         self.state = step.state
@@ -103,17 +109,40 @@ class StepRow(QFrame):
             font.setPointSizeF(size * factor)
             font.setBold(bold and step.state is not StepState.PENDING)
             label.setFont(font)
+        # Palettes, not style sheets (STYLE.md): an empty QPalette inherits the window's again.
         colour = COLOURS[step.state]
-        self.icon.setStyleSheet(f"color: {colour};")
-        self.title.setStyleSheet(f"color: {colour};" if step.state is StepState.FAILED else "")
+        if colour is None:
+            self.icon.setPalette(QPalette())
+            colours.set_muted(self.icon)
+        else:
+            colours.set_text_colour(self.icon, colour)
+        if colour is not None and step.state is StepState.FAILED:
+            colours.set_text_colour(self.title, colour)
+        else:
+            self.title.setPalette(QPalette())
         self.pulse(0)
 
     def pulse(self, phase: int) -> None:
+        """Set the current step's tint for ``phase`` (other steps: none) and repaint."""
+        tint = None
         if self.state is StepState.CURRENT:
-            self.setStyleSheet(f"StepRow {{ background: {PULSE[phase % 2]}; "
-                               "border-left: 4px solid #1a5fb4; }")
-        else:
-            self.setStyleSheet("")
+            tint = QColor(*PULSE_RGB, PULSE_ALPHA[phase % 2])
+        if tint != self._tint:
+            self._tint = tint
+            self.update()
+
+    def tint(self) -> QColor | None:
+        return self._tint
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802  (Qt's name)
+        if self._tint is not None:
+            painter = QPainter(self)
+            painter.fillRect(self.rect(), self._tint)
+            edge = self.rect()
+            edge.setWidth(PULSE_EDGE_PX)
+            painter.fillRect(edge, QColor(PULSE_EDGE))
+            painter.end()
+        super().paintEvent(event)
 
 
 class DemoPanel(QWidget):
