@@ -22,6 +22,7 @@ from attribution_workbench.ui.error_dialog import ErrorReporter
 from attribution_workbench.ui.settings import Settings
 from attribution_workbench.ui.tasks import CancelRelay, TaskRunner
 from cli_harness import cli_env
+from fresh_python import modules_loaded_by
 from window_helpers import OFFSCREEN_NOISE
 
 pytestmark = pytest.mark.qt_log_ignore(*OFFSCREEN_NOISE)
@@ -114,16 +115,8 @@ def test_version_flag(tmp_path: Path) -> None:
 def test_a_start_without_arguments_does_not_build_the_parser() -> None:
     # The same answer the parser gives, without its gettext lookups (which import locale).
     assert parse_args([]) == argument_parser().parse_known_args([])
-    code = (
-        "import sys\n"
-        "from attribution_workbench.app import parse_args\n"
-        "parse_args([])\n"
-        "print('locale' in sys.modules)\n"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
-    )
-    assert result.stdout.strip() == "False"
+    code = "from attribution_workbench.app import parse_args\nparse_args([])"
+    assert modules_loaded_by(code, ["locale"]) == []
     assert parse_args(["--sandbox", "-platform", "offscreen"])[0].sandbox
 
 
