@@ -14,7 +14,6 @@ import math
 import re
 import time
 from collections.abc import Iterable
-from datetime import timezone
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
@@ -78,6 +77,7 @@ def retry_after_seconds(value: str | None, now: float | None = None) -> float | 
     else:
         # Here, not at the top: email.utils brings socket and calendar (~0.8 MB), and the
         # window imports this module at start-up for the response pane.
+        from datetime import timezone
         from email.utils import parsedate_to_datetime
 
         try:

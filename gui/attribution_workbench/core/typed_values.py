@@ -12,7 +12,6 @@ something else is given the ``string`` type.
 
 from __future__ import annotations
 
-import csv
 import enum
 import io
 import json
@@ -153,6 +152,8 @@ def parse_tsv(text: str) -> list[tuple[str, ValueType, str]]:
 
 def _tsv_lines(text: str) -> list[list[str]]:
     """Split spreadsheet text into cells, honouring quoted cells (the csv module's dialect)."""
+    import csv  # on the first paste, not at start-up (~0.1 MB)
+
     try:
         return list(csv.reader(io.StringIO(text, newline=""), delimiter="\t"))
     except csv.Error:

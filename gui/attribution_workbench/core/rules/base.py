@@ -11,7 +11,6 @@ import enum
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import Any
 
 from attribution_workbench.core.event import KNOWN_FIELDS, AttributionEvent
@@ -54,6 +53,10 @@ def _label(field: str) -> str:
 
 
 def _date(ms: int) -> str:
+    # Here, not at the top: datetime costs ~0.5 MB and the window checks events at start-up,
+    # where only a set time needs a date.
+    from datetime import datetime, timezone
+
     try:
         moment = datetime.fromtimestamp(ms / 1000, tz=timezone.utc)
     except (OverflowError, OSError, ValueError):
