@@ -96,7 +96,7 @@ def test_save_rename_delete(qtbot: QtBot, window: MainWindow) -> None:
 def test_save_dialog_reports_bad_names_and_asks_before_replacing(
     qtbot: QtBot, window: MainWindow
 ) -> None:
-    from attribution_workbench.ui.presets_menu import SavePresetDialog
+    from attribution_workbench.ui.presets_dialogs import SavePresetDialog
 
     menu = presets_menu(window)
     dialog = SavePresetDialog(menu, window)
