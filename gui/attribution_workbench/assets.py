@@ -113,13 +113,12 @@ def qicon(icon: Icon) -> QIcon:
     Built from the PNG renderings when they exist: the first SVG Qt draws loads its SVG
     icon engine, about 2 MB of memory for the life of the app. The SVG is the fallback.
     """
-    from PySide6.QtCore import QSize
     from PySide6.QtGui import QIcon
 
     if pngs := png_sizes(icon):
         result = QIcon()
-        for size, path in pngs:
-            result.addFile(str(path), QSize(size, size))
+        for _size, path in pngs:
+            result.addFile(str(path))  # Qt reads the size from the file (no QSize: memory)
         return result
     try:
         return QIcon(str(icon_path(icon)))

@@ -7,13 +7,19 @@ module-level function) with ``monkeypatch.setattr(host_gate, "ask", ...)``.
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QMessageBox, QWidget
+from typing import TYPE_CHECKING
 
 from attribution_workbench.core.regions import HostWarning, host_check
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QWidget
 
 
 def ask(parent: QWidget | None, warning: HostWarning) -> bool:
     """The confirmation dialog; True when the user chose to send."""
+    # QMessageBox is imported when first asked: each PySide class costs memory once touched.
+    from PySide6.QtWidgets import QMessageBox
+
     box = QMessageBox(parent)
     box.setIcon(QMessageBox.Icon.Warning)
     box.setWindowTitle("Send the API key to this host?")

@@ -23,7 +23,6 @@ from PySide6.QtGui import (
     QFontDatabase,
     QGuiApplication,
     QKeySequence,
-    QTextCursor,
     QTextOption,
 )
 from PySide6.QtWidgets import (
@@ -349,6 +348,8 @@ class PreviewPane(QGroupBox):
         if not old or (old_end - start) + (new_end - start) > len(text) // 2:
             self.preview.setPlainText(text)
             return
+        from PySide6.QtGui import QTextCursor  # from the first edit on (idle memory)
+
         cursor = QTextCursor(self.preview.document())
         # QTextDocument counts UTF-16 code units; Python counts code points.
         cursor.setPosition(utf16_len(old[:start]))

@@ -8,9 +8,10 @@ rows the same way. F2 or typing edits a cell; Tab moves from key to value to typ
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import (
     QAbstractItemModel,
-    QItemSelection,
     QItemSelectionModel,
     QModelIndex,
     QPersistentModelIndex,
@@ -25,7 +26,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QStyledItemDelegate,
-    QStyleOptionViewItem,
     QTableView,
     QWidget,
 )
@@ -44,6 +44,9 @@ from attribution_workbench.ui.layout import (
     vbox,
 )
 from attribution_workbench.ui.properties_model import KEY, TYPE, TYPE_HELP, VALUE, PropertiesModel
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QStyleOptionViewItem
 
 TYPE_LABELS = {
     ValueType.AUTO: "auto (JSON literal or text)",
@@ -255,6 +258,8 @@ class PropertiesTable(QWidget):
 
     def _select(self, row: int, column: int = KEY, count: int = 1) -> None:
         """Make ``row`` current and select it and the ``count - 1`` rows below it."""
+        from PySide6.QtCore import QItemSelection  # each PySide class costs memory once touched
+
         if not 0 <= row < self.model.rowCount():
             return
         index = self.model.index(row, column)

@@ -15,7 +15,7 @@ import re
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtGui import QFontDatabase, QTextCursor
+from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QLabel, QPlainTextEdit, QPushButton, QWidget
 
 from attribution_workbench.core.event import JsonProblem
@@ -217,6 +217,8 @@ class RawJsonPane(QWidget):
 
     def _replace_as_user(self, text: str) -> None:
         # Through the cursor, so Ctrl+Z in the editor takes it back.
+        from PySide6.QtGui import QTextCursor  # on first use: idle memory
+
         cursor = QTextCursor(self.editor.document())
         cursor.beginEditBlock()
         cursor.select(QTextCursor.SelectionType.Document)

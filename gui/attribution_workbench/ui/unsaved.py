@@ -8,18 +8,23 @@ edit is cheap. Tests replace ``ask_discard`` (the module-level function) with
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal, Slot
-from PySide6.QtWidgets import QMessageBox, QWidget
 
 from attribution_workbench.ui.event_editor import EventEditor
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QWidget
 
 QUESTION = "Discard the changes to the current event?"
 
 
 def ask_discard(parent: QWidget | None) -> bool:
     """The confirmation dialog; True when the user chose to discard the changes."""
+    # QMessageBox is imported when first asked: each PySide class costs memory once touched.
+    from PySide6.QtWidgets import QMessageBox
+
     box = QMessageBox(parent)
     box.setIcon(QMessageBox.Icon.Question)
     box.setWindowTitle("Unsaved changes")
