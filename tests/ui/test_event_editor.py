@@ -489,6 +489,27 @@ def test_time_now_clear_and_milliseconds(event_editor: EventEditor, qtbot: QtBot
     assert note(event_editor, "time").startswith("Error:")
 
 
+def test_a_time_past_64_bits_is_kept_sent_as_typed_and_survives_a_restore(
+    event_editor: EventEditor, qtbot: QtBot
+) -> None:
+    # Nanoseconds pasted: past Qt's 64 bits, still the user's value (and the rules say so).
+    huge = 17000000000000000000
+    ms_field = child(event_editor, QLineEdit, "time")
+    qtbot.keyClicks(ms_field, str(huge))
+    assert sent(event_editor)["time"] == huge
+    assert "nanoseconds" in note(event_editor, "time")
+    # The raw text, edited past that value, keeps what is sent in step with what is shown.
+    raw = child(event_editor, QPlainTextEdit, "event_json")
+    text = raw.toPlainText().replace('"time": ' + str(huge), '"time": ' + str(huge) + "1")
+    raw.setPlainText(text)
+    assert sent(event_editor)["time"] == huge * 10 + 1
+    raw.setPlainText(text.replace("1700", "1800", 1))
+    assert sent(event_editor)["time"] == 18000000000000000000 * 10 + 1
+    state = event_editor.save_state()
+    event_editor.restore_state(state)
+    assert sent(event_editor)["time"] == 18000000000000000000 * 10 + 1
+
+
 # -- raw JSON ------------------------------------------------------------------------------
 
 

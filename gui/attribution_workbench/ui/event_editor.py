@@ -194,14 +194,16 @@ class EventEditor(QWidget):
         self._raw_authority = True
         self._raw_text = text
         parsed = parse_event_text(text)
-        if parsed.event is not None:
-            self.form.load(parsed.event, keep_hidden=True)
-            self._event = parsed.event
-            self._wire = text
-        else:
-            self._wire = None
+        # What is sent is settled before the form shows it: should showing it fail, the
+        # preview and Send still follow the text (and the error reaches the excepthook).
+        self._event = parsed.event if parsed.event is not None else self._event
+        self._wire = text if parsed.event is not None else None
         self._problem = parsed.problem
-        self._publish(rules.check_parsed(parsed), notify=True)
+        try:
+            if parsed.event is not None:
+                self.form.load(parsed.event, keep_hidden=True)
+        finally:
+            self._publish(rules.check_parsed(parsed), notify=True)
 
     def _publish(self, findings: list[Finding], notify: bool) -> None:
         self._findings = findings

@@ -163,9 +163,12 @@ class TimeField(QWidget):
             if update_ms:
                 self.ms_edit.setText(show_ms(value))
             if isinstance(value, int) and not isinstance(value, bool):
-                moment = QDateTime.fromMSecsSinceEpoch(value)
-                if moment.isValid():
-                    self.picker.setDateTime(moment)
+                # Qt takes a signed 64-bit value; a longer one (an extra digit pasted) is
+                # still the user's value: it is kept, sent as typed and described below.
+                if -(2**63) <= value < 2**63:
+                    moment = QDateTime.fromMSecsSinceEpoch(value)
+                    if moment.isValid():
+                        self.picker.setDateTime(moment)
             elif value is None:
                 # Not set: the picker starts from the present, which is what people pick.
                 self.picker.setDateTime(QDateTime.currentDateTime())
