@@ -44,8 +44,9 @@ event:
 target (default: Amplitude's real hosts, api2.amplitude.com / api.eu.amplitude.com):
   --sandbox [BASE_URL]  the local sandbox: BASE_URL/us/... or BASE_URL/eu/...
                         (default $ATTRIBUTION_SANDBOX_URL, else http://127.0.0.1:8787)
-  --endpoint FULL_URL   a full /attribution URL (https:// unless the host is loopback);
-                        a host neither Amplitude's nor loopback also needs --allow-host HOST
+  --endpoint FULL_URL   a full /attribution URL (https:// unless the host is loopback)
+  a --sandbox or --endpoint host neither Amplitude's nor loopback also needs
+  --allow-host HOST before the API key goes there
 
 API key: $AMPLITUDE_API_KEY if set, else the OS keyring entry of (--profile, --region),
 stored with 'attribution-cli key set'. Never on the command line.
@@ -103,8 +104,8 @@ def _target_options() -> argparse.ArgumentParser:
         metavar="HOST",
         action="append",
         default=[],
-        help="let the API key go to HOST (an --endpoint host that is neither Amplitude's "
-        "nor loopback)",
+        help="let the API key go to HOST (an --endpoint or --sandbox host that is neither "
+        "Amplitude's nor loopback)",
     )
     return parent
 

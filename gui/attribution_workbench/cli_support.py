@@ -158,7 +158,12 @@ def destination(args: argparse.Namespace, region: Region) -> Destination:
             _check_key_host(args, chosen.endpoint())
             return chosen
         if getattr(args, "sandbox", None) is not None:
-            return Destination(region, Target.SANDBOX, args.sandbox or sandbox_base_url())
+            chosen = Destination(region, Target.SANDBOX, args.sandbox or sandbox_base_url())
+            # A sandbox is local (loopback) as a rule; one elsewhere (a shared test machine,
+            # or $ATTRIBUTION_SANDBOX_URL left pointing at some host) gets the key only with
+            # --allow-host, like --endpoint.
+            _check_key_host(args, chosen.endpoint())
+            return chosen
         return Destination(region)
     except DestinationError as exc:
         raise CliError(str(exc)) from None

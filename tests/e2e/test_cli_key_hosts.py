@@ -80,6 +80,40 @@ def test_loopback_and_amplitude_endpoints_need_no_allow_host() -> None:
         assert destination(ns, Region.EU).endpoint() == url
 
 
+@pytest.mark.parametrize("command", ["send", "verify"])
+def test_a_sandbox_url_that_is_not_loopback_is_refused_too(command: str) -> None:
+    # Given as --sandbox BASE_URL or left in $ATTRIBUTION_SANDBOX_URL: same rule as --endpoint.
+    extra = ["--event", EVENT] if command == "send" else []
+    given = run_cli(
+        command, "--sandbox", "https://sandbox.example.com", *extra, key=SENTINEL_KEY
+    )
+    from_env = run_cli(
+        command,
+        "--sandbox",
+        *extra,
+        key=SENTINEL_KEY,
+        env={"ATTRIBUTION_SANDBOX_URL": "https://sandbox.example.com"},
+    )
+    for result in (given, from_env):
+        assert result.code == 2, result.output
+        assert "Refusing to send the API key to sandbox.example.com" in result.stderr
+
+
+def test_a_sandbox_elsewhere_is_allowed_by_name() -> None:
+    def args(*allowed: str) -> argparse.Namespace:
+        return argparse.Namespace(
+            command="send", sandbox="https://sandbox.example.com", allow_host=list(allowed)
+        )
+
+    with pytest.raises(CliError):
+        destination(args(), Region.EU)
+    chosen = destination(args("sandbox.example.com"), Region.EU)
+    assert chosen.target is Target.SANDBOX
+    assert chosen.endpoint() == "https://sandbox.example.com/eu/attribution"
+    loopback = argparse.Namespace(command="send", sandbox="http://127.0.0.1:9", allow_host=[])
+    assert destination(loopback, Region.US).endpoint() == "http://127.0.0.1:9/us/attribution"
+
+
 def test_a_redirect_is_not_followed_so_the_other_host_gets_nothing(
     clean_sandbox: SandboxServer,
 ) -> None:
