@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from attribution_workbench.core.answers import explain
-from attribution_workbench.core.wire import KeyStyle, PreparedRequest
+from attribution_workbench.core.wire import KeyStyle, PreparedRequest, redact_key
 from attribution_workbench.ui import colours
 from attribution_workbench.ui.colours import BUSY, FAIL, IDLE, OK
 
@@ -88,7 +88,11 @@ class ResponsePane(QGroupBox):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Response", parent)
         self._outcome: OutcomeLike | None = None
+        # What the body view shows: the answer with the API key masked (the V2 API echoes a
+        # rejected key: "Invalid API key: <key>"), verbatim otherwise, and pretty-printed.
+        self._plain_text = ""
         self._pretty_text: str | None = None
+        self._key_masked = False
         mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
 
         self.status = QLabel()
@@ -206,26 +210,21 @@ class ResponsePane(QGroupBox):
             + (f" {hint}" if hint else "")
         )
         self._outcome = outcome
+        key = request.api_key
+        self._plain_text = redact_key(outcome.text, key)
+        self._key_masked = self._plain_text != outcome.text
         parsed = outcome.json()
         self._pretty_text = (
-            json.dumps(parsed, indent=2, ensure_ascii=False) if parsed is not None else None
+            redact_key(json.dumps(parsed, indent=2, ensure_ascii=False), key)
+            if parsed is not None
+            else None
         )
         self.pretty.setVisible(self._pretty_text is not None)
         self._show_body()
-        notes = []
-        if outcome.truncated:
-            notes.append(
-                f"⚠ The body was cut off after {size:,} bytes: the server sent more than the "
-                "app keeps. What is shown is the beginning, verbatim."
-            )
-        if len(outcome.text) > DISPLAY_LIMIT:
-            notes.append(f"Only the first {DISPLAY_LIMIT:,} characters are shown here.")
-        self.truncated.setText(" ".join(notes))
-        self.truncated.setVisible(bool(notes))
         self.headers.setRowCount(len(outcome.headers))
         for row, (name, value) in enumerate(outcome.headers):
             self.headers.setItem(row, 0, QTableWidgetItem(name))
-            self.headers.setItem(row, 1, QTableWidgetItem(value))
+            self.headers.setItem(row, 1, QTableWidgetItem(redact_key(value, key)))
         self.request.setPlainText(request_text(request))
 
     def show_error(self, error: SendErrorLike, request: PreparedRequest) -> None:
@@ -259,14 +258,27 @@ class ResponsePane(QGroupBox):
         self.body.setPlainText(text)
 
     def _show_body(self) -> None:
-        if self._outcome is None:
+        outcome = self._outcome
+        if outcome is None:
             return
-        if self.pretty.isChecked() and self._pretty_text is not None:
-            self._set_body_text(self._pretty_text[:DISPLAY_LIMIT])
-        else:
-            self._set_body_text(self._outcome.text[:DISPLAY_LIMIT])
-            if not self._outcome.text:
-                self.body.setPlaceholderText("(The answer has an empty body.)")
+        pretty = self.pretty.isChecked() and self._pretty_text is not None
+        text = self._pretty_text if pretty and self._pretty_text is not None else self._plain_text
+        self._set_body_text(text[:DISPLAY_LIMIT])
+        if not outcome.text:
+            self.body.setPlaceholderText("(The answer has an empty body.)")
+        # The notes describe the text on screen (the pretty form is longer than the answer).
+        notes = []
+        if outcome.truncated:
+            notes.append(
+                f"⚠ The body was cut off after {len(outcome.body):,} bytes: the server sent "
+                "more than the app keeps. What is shown is the beginning, verbatim."
+            )
+        if len(text) > DISPLAY_LIMIT:
+            notes.append(f"Only the first {DISPLAY_LIMIT:,} characters are shown here.")
+        if self._key_masked:
+            notes.append("The API key in the answer is shown masked.")
+        self.truncated.setText(" ".join(notes))
+        self.truncated.setVisible(bool(notes))
 
     @Slot(bool)
     def _on_pretty_toggled(self, checked: bool) -> None:
