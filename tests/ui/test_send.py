@@ -9,12 +9,13 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QPlainTextEdit
+from PySide6.QtWidgets import QApplication, QLineEdit, QPlainTextEdit
 
 from attribution_workbench.core.regions import Target
 from attribution_workbench.core.wire import Format, KeyStyle, Transport
 from attribution_workbench.sandbox import DEMO_KEYS, SandboxServer
 from attribution_workbench.ui.main_window import MainWindow
+from attribution_workbench.ui.properties_model import VALUE
 from attribution_workbench.ui.services import SandboxHandle, Services
 from window_helpers import (
     IOS_EVENT,
@@ -86,6 +87,29 @@ def test_ctrl_return_sends_from_inside_the_raw_json_editor(
         qtbot.keyClick(raw, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     assert b"%22%5BA%5D%20Raw%22" in last_recorded(sandbox)["body"]
     assert raw.toPlainText() == '{"event_type": "[A] Raw", "platform": "ios", "idfv": "x"}'
+
+
+def test_ctrl_return_in_a_property_cell_being_edited_sends_what_the_cell_shows(
+    qtbot: QtBot, window: MainWindow, sandbox: SandboxServer
+) -> None:
+    window.editor.set_text(
+        '{"event_type": "[A] Cell", "platform": "ios", "idfv": "x",'
+        ' "user_properties": {"[A] campaign": "spring"}}'
+    )
+    settle(qtbot, window)
+    window.editor.tabs.setCurrentIndex(0)  # the form
+    table = window.editor.form.properties.view
+    table.setFocus()
+    table.setCurrentIndex(table.model().index(0, VALUE))
+    qtbot.keyClick(table, Qt.Key.Key_F2)
+    cell = QApplication.focusWidget()
+    assert isinstance(cell, QLineEdit)
+    cell.selectAll()
+    qtbot.keyClicks(cell, "summer")
+    with qtbot.waitSignal(window.sent, timeout=5000):
+        qtbot.keyClick(cell, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert b"summer" in last_recorded(sandbox)["body"]
+    assert b"spring" not in last_recorded(sandbox)["body"]
 
 
 def test_keypad_enter_sends_too(qtbot: QtBot, window: MainWindow) -> None:

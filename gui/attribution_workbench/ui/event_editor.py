@@ -103,6 +103,10 @@ class EventEditor(QWidget):
 
     # -- the contract --------------------------------------------------------------------
 
+    def commit_open_edits(self) -> None:
+        """Finish an edit still open in a table cell, so what follows sees its text."""
+        self.form.properties.commit_open_edit()
+
     def wire_text(self) -> str | None:
         """The event text to send, or None while the raw text is not one JSON object."""
         return self._wire

@@ -108,6 +108,7 @@ def open_into(window: MainWindow, path: Path) -> bool:
 
 def save_from(window: MainWindow, path: Path) -> bool:
     """File ▸ Save as…: write the window's event to ``path``."""
+    window.editor.commit_open_edits()
     text = window.editor.wire_text()
     if text is None:
         window.show_status("The raw JSON has an error; fix it before saving.")

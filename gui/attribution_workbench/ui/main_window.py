@@ -392,6 +392,7 @@ class MainWindow(QMainWindow):
             reason = "A request is already on its way; press Esc to cancel it."
             self.show_status(reason)
             return reason
+        self.editor.commit_open_edits()  # Ctrl+Return in a table cell sends what it shows
         self.rebuild_now()  # a pending rebuild must not leave Send with a stale request
         request = self._prepared
         if self._blockers or request is None:

@@ -21,6 +21,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
+    QAbstractItemDelegate,
     QAbstractItemView,
     QComboBox,
     QHeaderView,
@@ -270,6 +271,20 @@ class PropertiesTable(QWidget):
             QItemSelectionModel.SelectionFlag.ClearAndSelect,
         )
         self.view.scrollTo(index)
+
+    def commit_open_edit(self) -> None:
+        """Take the text of a cell being edited into the model, as Enter would.
+
+        The other fields follow every keystroke; a cell only on Enter, Tab or focus-out, and
+        Ctrl+Return (Send) or Ctrl+S (Save) change neither the focus nor the cell first.
+        """
+        view = self.view
+        if view.state() != QAbstractItemView.State.EditingState:
+            return
+        editor = view.indexWidget(view.currentIndex())  # the open editor of that cell
+        if editor is not None:
+            view.commitData(editor)
+            view.closeEditor(editor, QAbstractItemDelegate.EndEditHint.NoHint)
 
     @Slot()
     def add_row(self) -> None:
