@@ -588,3 +588,25 @@ def test_every_id_the_v2_api_rejects_is_warned_about(invalid: str) -> None:
 def test_legacy_android_sdk_junk_ids_are_warned_about(legacy: str) -> None:
     findings = check(android(android_id=legacy))
     assert_finding(findings, "android_id", Level.WARNING, ["never matches"])
+
+
+def test_a_number_too_large_for_a_double_is_an_error_where_it_is() -> None:
+    # 1e999 is JSON syntax, but every 64-bit reader makes it infinity (Python too).
+    text = (
+        f'{{"event_type": "[A] I", "platform": "ios", "idfa": "{IDFA}", "idfv": 1e999,'
+        ' "user_properties": {"[A] cost": 1e999, "[A] ok": 1.5, "[A] deep": {"x": [-1e400]}}}'
+    )
+    findings = check_text(text, now_ms=NOW)
+    assert has_errors(findings)
+    errors = [(f.field, f.property_key) for f in findings if "too large" in f.message]
+    assert errors == [
+        ("idfv", None),
+        ("user_properties", "[A] cost"),
+        ("user_properties", "[A] deep"),
+    ]
+    # The same event built in code (the form, a preset file) gets the same findings.
+    event = parse_event_text(text).event
+    assert event is not None
+    assert [f for f in check_event(event, now_ms=NOW) if "too large" in f.message] == [
+        f for f in findings if "too large" in f.message
+    ]

@@ -116,3 +116,12 @@ def test_json_nested_too_deeply_is_a_reason_not_a_crash() -> None:
     value, problem = convert(ValueType.JSON, deep)
     assert value == deep and problem is not None and "nested too deeply" in problem
     assert convert(ValueType.AUTO, deep) == (deep, None)  # auto: kept as the text typed
+
+
+def test_a_number_too_large_for_a_double_is_kept_as_text_with_a_reason() -> None:
+    value, problem = convert(ValueType.NUMBER, "1e400")
+    assert value == "1e400" and problem is not None and "too large" in problem
+    value, problem = convert(ValueType.JSON, '{"cost": -1e999}')
+    assert value == '{"cost": -1e999}' and problem is not None and "too large" in problem
+    assert convert(ValueType.AUTO, "1e999") == ("1e999", None)  # a string, never Infinity
+    assert convert(ValueType.NUMBER, "1e308") == (1e308, None)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import enum
 import io
 import json
+import math
 from typing import Any
 
 from attribution_workbench.core.event import canonical_json, json_kind
@@ -34,11 +35,20 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
+def _finite_float(text: str) -> float:
+    # 1e999 is JSON syntax, but no 64-bit reader holds it: Python reads infinity, and
+    # json.dumps would then write the invalid word Infinity.
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text} is too large for a 64-bit float")
+    return value
+
+
 def read_json(text: str) -> Any:
     """``json.loads`` that raises only ValueError: also for NaN/Infinity (not JSON) and for
     text nested too deeply for Python to read (RecursionError, e.g. 5,000 ``[``)."""
     try:
-        return json.loads(text, parse_constant=_reject_constant)
+        return json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
     except RecursionError:
         raise ValueError("it is nested too deeply to read") from None
 
@@ -67,6 +77,8 @@ def convert(kind: ValueType, text: str) -> tuple[Any, str | None]:
     try:
         value = read_json(text)
     except ValueError as exc:
+        if "too large" in str(exc):
+            return text, f"{_quote(text)} is too large for a 64-bit float; write a smaller number"
         if kind is ValueType.NUMBER:
             return text, f"{_quote(text)} is not a number; write digits, e.g. 42 or -1.5"
         return text, f"{_quote(text)} is not valid JSON: {_reason(exc)}"

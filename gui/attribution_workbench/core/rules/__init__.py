@@ -25,7 +25,7 @@ from attribution_workbench.core.rules.base import _label as _label
 from attribution_workbench.core.rules.ids import IdChecks
 from attribution_workbench.core.rules.keys import KeyChecks, _suggest
 from attribution_workbench.core.rules.prefixes import PrefixChecks
-from attribution_workbench.core.rules.text import _json_hint, _text_findings
+from attribution_workbench.core.rules.text import _json_hint, _text_findings, non_finite_findings
 from attribution_workbench.core.rules.timestamps import TimeChecks
 
 __all__ = [
@@ -56,7 +56,7 @@ class _Checker(PrefixChecks, IdChecks, TimeChecks, KeyChecks):
 
 def check_event(event: AttributionEvent, *, now_ms: int | None = None) -> list[Finding]:
     """Findings for one event, in field order. ``now_ms`` defaults to the current time."""
-    return _check(event, None, now_ms)
+    return _check(event, None, now_ms) + non_finite_findings(event)
 
 
 def check_text(text: str, *, now_ms: int | None = None) -> list[Finding]:
@@ -73,7 +73,10 @@ def check_parsed(parsed: ParsedText, *, now_ms: int | None = None) -> list[Findi
             message += "." + _json_hint(parsed.text, problem.line, problem.column)
         return [Finding("event", Level.ERROR, "event: " + message)]
     raw = parsed.value if isinstance(parsed.value, dict) else None
-    return _text_findings(parsed) + _check(parsed.event, raw, now_ms)
+    findings = _text_findings(parsed) + _check(parsed.event, raw, now_ms)
+    if not parsed.constants:  # NaN/Infinity written as such have their own finding
+        findings += non_finite_findings(parsed.event)
+    return findings
 
 
 def _check(

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from attribution_workbench.core.event import ParsedText
+import math
+from typing import Any
+
+from attribution_workbench.core.event import AttributionEvent, ParsedText
 from attribution_workbench.core.rules.base import Finding, Level, _label, _show
 
 _TYPOGRAPHIC_QUOTES = "\u201c\u201d\u2018\u2019"
@@ -23,6 +26,48 @@ def _json_hint(text: str, line: int, column: int) -> str:
     if before == "," and char in ("}", "]"):
         return " Remove the comma before the closing bracket; JSON allows no trailing comma."
     return ""
+
+
+def non_finite_findings(event: AttributionEvent) -> list[Finding]:
+    """An ERROR for each field holding a number no JSON reader takes: one too large for a
+    64-bit double (``1e999`` reads as infinity), or NaN/Infinity however it got there."""
+    findings = []
+    for field, value in event.to_dict().items():
+        if field == "time":
+            continue  # any time that is not an integer has its own error (timestamps)
+        if field == "user_properties" and isinstance(value, dict):
+            for key, item in value.items():
+                if _has_non_finite(item):
+                    findings.append(_non_finite(field, key))
+        elif _has_non_finite(value):
+            findings.append(_non_finite(field, None))
+    return findings
+
+
+def _non_finite(field: str, key: str | None) -> Finding:
+    where = f"{_label(field)}: The property {_show(key)}" if key is not None else _label(field)
+    verb = " holds" if key is not None else ": It holds"
+    return Finding(
+        field,
+        Level.ERROR,
+        f"{where}{verb} a number too large for a 64-bit float (it reads as infinity); "
+        "the server cannot read it. Write a smaller number, or a string.",
+        key,
+    )
+
+
+def _has_non_finite(value: Any) -> bool:
+    # A loop, not recursion: the value may be nested as deep as the parser allowed.
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, float) and not math.isfinite(item):
+            return True
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
 
 
 def _text_findings(parsed: ParsedText) -> list[Finding]:
