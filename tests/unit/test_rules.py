@@ -610,3 +610,17 @@ def test_a_number_too_large_for_a_double_is_an_error_where_it_is() -> None:
     assert [f for f in check_event(event, now_ms=NOW) if "too large" in f.message] == [
         f for f in findings if "too large" in f.message
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ('{"event_type": "x", "time": 1' + "0" * 5000 + "}", ["number too long", "4,300"]),
+        ('{"event_type": "x", "time": "' + "1" * 5000 + '"}', ["string", "Remove the quotes."]),
+        ('{"event_type": "x", "platform": ' + "[" * 990 + "]" * 990 + "}", ["too deeply"]),
+    ],
+)
+def test_hostile_text_gets_findings_not_exceptions(text: str, words: list[str]) -> None:
+    findings = check_text(text, now_ms=NOW)
+    assert has_errors(findings)
+    assert any(all(word in f.message for word in words) for f in findings), findings

@@ -208,6 +208,14 @@ def parse_event_text(text: str) -> ParsedText:
         )
     except RecursionError:
         return ParsedText(text, problem=JsonProblem("The event JSON is nested too deeply to read."))
+    except ValueError:  # an integer of over 4,300 digits (Python's conversion limit)
+        return ParsedText(
+            text,
+            problem=JsonProblem(
+                "The event has a number too long to read (over 4,300 digits); "
+                "no field takes one that long."
+            ),
+        )
     if isinstance(value, list):
         return ParsedText(
             text,

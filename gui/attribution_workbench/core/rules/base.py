@@ -44,6 +44,8 @@ def _show(value: Any, limit: int = 60) -> str:
         text = json.dumps(value, ensure_ascii=False)
     except (TypeError, ValueError):
         text = repr(value)
+    except RecursionError:  # nested as deep as the parser allowed: too deep to write back
+        text = "nested too deeply to show"
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
