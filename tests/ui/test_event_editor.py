@@ -377,6 +377,16 @@ def test_paste_rows_from_a_spreadsheet(event_editor: EventEditor, qtbot: QtBot) 
     )
     qtbot.keyClick(table, Qt.Key.Key_C, CTRL)
     assert QGuiApplication.clipboard().text() == "[Acme] network\tfacebook\n"
+    # All rows copied, removed and pasted back: each keeps its type ("42" stays a string).
+    event_editor.form.properties.paste_text("[Acme] code\t42\tstring\n[Acme] on\ttrue\tstring\n")
+    before = sent(event_editor)["user_properties"]
+    assert before["[Acme] code"] == "42" and before["[Acme] on"] == "true"
+    qtbot.keyClick(table, Qt.Key.Key_A, CTRL)
+    qtbot.keyClick(table, Qt.Key.Key_C, CTRL)
+    qtbot.keyClick(table, Qt.Key.Key_Delete)
+    assert "user_properties" not in sent(event_editor)
+    qtbot.keyClick(table, Qt.Key.Key_V, CTRL)
+    assert sent(event_editor)["user_properties"] == before
 
 
 def test_paste_over_the_empty_row_is_one_edit(event_editor: EventEditor) -> None:

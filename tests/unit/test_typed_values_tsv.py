@@ -89,9 +89,18 @@ _KEY = st.text(st.sampled_from(list('ab"\t\r\n 1{é')), min_size=1, max_size=8).
 )
 
 
-@given(st.lists(st.tuples(_KEY, st.text(st.sampled_from(list('ab"\t\r\n 1{é')), max_size=8))))
-def test_what_copy_writes_paste_reads_back(rows: list[tuple[str, str]]) -> None:
-    assert [(key, text) for key, _, text in parse_tsv(to_tsv(rows))] == rows
+@given(
+    st.lists(
+        st.tuples(
+            _KEY,
+            st.text(st.sampled_from(list('ab"\t\r\n 1{é')), max_size=8),
+            st.sampled_from(list(ValueType)),
+        )
+    )
+)
+def test_what_copy_writes_paste_reads_back(rows: list[tuple[str, str, ValueType]]) -> None:
+    # Key, text and type: "02134" typed as a string must not come back as a number.
+    assert [(key, text, kind) for key, kind, text in parse_tsv(to_tsv(rows))] == rows
 
 
 def test_quoted_cells_headers_types_and_blank_lines() -> None:

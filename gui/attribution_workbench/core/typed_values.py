@@ -174,12 +174,18 @@ def _tsv_lines(text: str) -> list[list[str]]:
         return [line.rstrip("\r\n").split("\t") for line in io.StringIO(text, newline="")]
 
 
-def to_tsv(rows: list[tuple[str, str]]) -> str:
-    """``key<TAB>value`` lines as a spreadsheet reads them (cells with tabs/newlines quoted)."""
+def to_tsv(rows: list[tuple[str, str, ValueType]]) -> str:
+    """``key<TAB>value[<TAB>type]`` lines as a spreadsheet reads them (cells with tabs or
+    newlines quoted); the type is written unless it is auto, so a paste reads each row back
+    as it was ("02134" as a string stays a string)."""
 
     def cell(text: str) -> str:
         if text.startswith('"') or any(c in text for c in "\t\r\n"):
             return '"' + text.replace('"', '""') + '"'
         return text
 
-    return "".join(f"{cell(key)}\t{cell(value)}\n" for key, value in rows)
+    def line(key: str, value: str, kind: ValueType) -> str:
+        typed = "" if kind is ValueType.AUTO else f"\t{kind.value}"
+        return f"{cell(key)}\t{cell(value)}{typed}\n"
+
+    return "".join(line(*row) for row in rows)

@@ -338,7 +338,7 @@ class PropertiesTable(QWidget):
         rows = self.model.rows()
         picked = [rows[r] for r in self.selected_rows()]
         if picked:
-            QGuiApplication.clipboard().setText(to_tsv([(r.key, r.text) for r in picked]))
+            QGuiApplication.clipboard().setText(to_tsv([(r.key, r.text, r.kind) for r in picked]))
 
     def focus_key(self, key: str | None) -> None:
         """Select the row of ``key`` (if given) and focus the table."""
