@@ -520,6 +520,18 @@ def test_a_time_past_64_bits_is_kept_sent_as_typed_and_survives_a_restore(
     assert sent(event_editor)["time"] == 18000000000000000000 * 10 + 1
 
 
+def test_an_explicit_empty_user_properties_survives_a_restore(event_editor: EventEditor) -> None:
+    event_editor.set_text(
+        f'{{"event_type": "[Acme] I", "platform": "ios", "idfa": "{IDFA}",'
+        ' "user_properties": {}}'
+    )
+    event_editor.on_form_edited()  # the form takes over (as a form edit would)
+    assert sent(event_editor)["user_properties"] == {}
+    state = event_editor.save_state()
+    event_editor.restore_state(json.loads(json.dumps(state)))  # as QSettings keeps it
+    assert sent(event_editor)["user_properties"] == {}
+
+
 # -- raw JSON ------------------------------------------------------------------------------
 
 

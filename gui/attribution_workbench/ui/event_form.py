@@ -334,6 +334,7 @@ class EventForm(QWidget):
             rows=[(r.key, r.kind, r.text) for r in model.rows()],
             opaque_properties=[model.opaque_value()] if model.is_opaque() else None,
             extra=dict(self._extra),
+            empty_properties_kept=model.empty_kept(),
         ).to_json()
 
     def restore(self, state: Any) -> bool:
@@ -346,7 +347,9 @@ class EventForm(QWidget):
         self._loading = True
         try:
             self.time.set_value(saved.time)
-            self.properties.model.load_rows(saved.rows, saved.opaque_properties)
+            self.properties.model.load_rows(
+                saved.rows, saved.opaque_properties, empty_kept=saved.empty_properties_kept
+            )
         finally:
             self._loading = False
         self._show_values()

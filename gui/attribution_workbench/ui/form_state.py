@@ -22,6 +22,8 @@ class FormState:
     rows: list[tuple[str, ValueType, str]]
     opaque_properties: list[Any] | None  # [value] when user_properties is not an object
     extra: dict[str, Any]
+    # The event said "user_properties": {} and the table is empty: the key is still sent.
+    empty_properties_kept: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -30,6 +32,7 @@ class FormState:
             "rows": [[key, kind.value, text] for key, kind, text in self.rows],
             "opaque_properties": self.opaque_properties,
             "extra": dict(self.extra),
+            "empty_properties_kept": self.empty_properties_kept,
         }
 
 
@@ -54,6 +57,9 @@ def read_state(state: Any) -> FormState:
     extra = state.get("extra") or {}
     if not isinstance(extra, dict) or not all(isinstance(k, str) for k in extra):
         raise TypeError("extra must be an object")
+    kept = state.get("empty_properties_kept", False)
+    if not isinstance(kept, bool):
+        raise TypeError("empty_properties_kept must be true or false")
     return FormState(
-        values, _json_value(state.get("time")), rows, _json_value(opaque), _json_value(extra)
+        values, _json_value(state.get("time")), rows, _json_value(opaque), _json_value(extra), kept
     )

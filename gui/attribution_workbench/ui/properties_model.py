@@ -151,14 +151,23 @@ class PropertiesModel(QAbstractTableModel):
         self._recount()
         self.endResetModel()
 
+    def empty_kept(self) -> bool:
+        """The event said ``"user_properties": {}`` and the table is still empty."""
+        return self._explicit_empty
+
     def load_rows(
-        self, rows: Iterable[tuple[str, ValueType, str]], opaque: list[Any] | None = None
+        self,
+        rows: Iterable[tuple[str, ValueType, str]],
+        opaque: list[Any] | None = None,
+        *,
+        empty_kept: bool = False,
     ) -> None:
-        """Show typed rows (from saved state); ``opaque`` is ``[value]`` for a non-object."""
+        """Show typed rows (from saved state); ``opaque`` is ``[value]`` for a non-object;
+        ``empty_kept`` as ``empty_kept()`` said when the state was saved."""
         self.beginResetModel()
         self._rows = [PropertyRow(k, kind, t) for k, kind, t in rows]
         self._opaque = _ABSENT if opaque is None else opaque[0]
-        self._explicit_empty = False
+        self._explicit_empty = empty_kept
         self._recount()
         self.endResetModel()
 
