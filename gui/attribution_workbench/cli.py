@@ -5,8 +5,10 @@ the top-level error handling; the commands live in ``cli_commands`` and ``cli_ke
 is imported, and ``requests``/``keyring`` only load when a command needs them, so
 ``attribution-cli --help`` and ``preview`` start fast.
 
-Exit codes: 0 the server answered 2xx; 1 it answered otherwise or the network failed;
-2 bad input or usage, in which case nothing was sent; 130 interrupted.
+Exit codes: 0 the server answered 2xx; 1 it answered otherwise or the network failed (send:
+also a 2xx whose body is empty, cut off or not text, which does not confirm the event was
+taken; the fault matrix of issue 8 asks for that); 2 bad input or usage, in which case
+nothing was sent; 130 interrupted.
 """
 
 from __future__ import annotations
@@ -53,7 +55,8 @@ stored with 'attribution-cli key set'. Never on the command line.
 
 exit status:
   0    the server answered 2xx (verify: at least one region accepted the key)
-  1    the server answered otherwise, or the network failed
+  1    the server answered otherwise, or the network failed; for send also a 2xx
+       whose body is empty, cut off or unreadable (it does not confirm the event)
   2    bad input or usage; nothing was sent
   130  interrupted
 
