@@ -285,12 +285,12 @@ def run_verify(args: argparse.Namespace, console: Console) -> int:
 
 
 def _region_json(args: argparse.Namespace, checks: list[RegionCheck] | None) -> dict[str, Any]:
-    from attribution_workbench.core.verify import combined_verdict
+    from attribution_workbench.core.verify import Verdict, combined_verdict
 
     method = args.method if args.method == "both" else _METHODS[args.method][0]
     if not checks:
         return {
-            "accepted": None,
+            "accepted": False,
             "status": None,
             "message": "No API key is set for this region.",
             "method": method,
@@ -301,7 +301,7 @@ def _region_json(args: argparse.Namespace, checks: list[RegionCheck] | None) -> 
     verdict = combined_verdict(checks)
     statuses = {check.status for check in checks}
     return {
-        "accepted": {"accepted": True, "rejected": False}.get(verdict.value),
+        "accepted": verdict is Verdict.ACCEPTED,
         "status": statuses.pop() if len(statuses) == 1 else None,
         "message": "; ".join(f"{check.method.value}: {check.message}" for check in checks),
         "method": method,
@@ -311,8 +311,9 @@ def _region_json(args: argparse.Namespace, checks: list[RegionCheck] | None) -> 
 
 
 def _check_json(check: RegionCheck) -> dict[str, Any]:
+    # DESIGN.md: "accepted" is a bool; "verdict" says why not (rejected, unreachable, ...).
     return {
-        "accepted": check.accepted,
+        "accepted": check.accepted is True,
         "status": check.status,
         "message": check.message,
         "method": check.method.value,

@@ -429,7 +429,8 @@ def test_verify_unreachable_server(closed_port_url: str) -> None:
     assert result.code == 1
     answer = result.json()
     for region in ("us", "eu"):
-        assert answer[region]["accepted"] is None
+        assert answer[region]["accepted"] is False  # DESIGN.md: a bool
+        assert answer[region]["verdict"] == "unreachable"
         assert answer[region]["status"] is None
         assert "refused" in answer[region]["message"].lower()
 

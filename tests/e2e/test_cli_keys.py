@@ -178,7 +178,7 @@ def test_verify_checks_each_region_with_its_own_keyring_key(
     answer = json.loads(out)
     assert answer["us"]["accepted"] is True
     assert answer["eu"] == {
-        "accepted": None,
+        "accepted": False,
         "status": None,
         "message": "No API key is set for this region.",
         "method": "v2-empty-batch",
