@@ -113,6 +113,7 @@ def test_custom_url_and_the_v2_endpoint_beside_it(
         "http://localhost/attribution",
         "http://LOCALHOST:8080/attribution",
         "http://localhost./attribution",
+        "http://127.0.0.1:9/attribution?x=a%20b&y=%C3%A9&z=%25",
     ],
 )
 def test_allowed_urls(url: str) -> None:
@@ -137,6 +138,13 @@ def test_allowed_urls(url: str) -> None:
         ("https:///attribution", ["full"]),
         ("", ["full"]),
         ("https://example.com:99999/attribution", ["invalid port"]),
+        # The HTTP client would encode these on the way out: not the bytes the preview shows.
+        ("http://127.0.0.1:9/us/attribution?x=a b", ["a space at character 38", "%20"]),
+        ("http://127.0.0.1:9/attri bution", ["a space", "%20"]),
+        ("http://127.0.0.1:9/attribution?x=%zz", ["% (at character 34)", "%25"]),
+        ("http://127.0.0.1:9/attribution?x=\u00e9", ["'é' (U+00E9)", "percent-encoded"]),
+        ("https://b\u00fccher.example/attribution", ["U+00FC", "xn--"]),
+        ("http://127.0.0.1:9/attri\tbution", ["(U+0009) at character 25"]),
     ],
 )  # fmt: skip
 def test_refused_urls(url: str, words: list[str]) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
@@ -90,7 +91,32 @@ def check_url(url: str, what: str = "URL") -> str:
         parts.port  # noqa: B018 - raises ValueError for a port out of range
     except ValueError as exc:
         raise DestinationError(f"The {what} has an invalid port: {exc}.") from None
+    if problem := _unencoded(url):
+        raise DestinationError(f"The {what} {problem}")
     return url
+
+
+_PERCENT_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
+
+
+def _unencoded(url: str) -> str | None:
+    """Why ``url`` is not sent as written, or None. The HTTP client percent-encodes a space,
+    a non-ASCII character or a lone % on the way out, so the preview would show other bytes
+    than the ones sent; the user writes the encoded form instead."""
+    for position, char in enumerate(url):
+        if char == "%" and not _PERCENT_ESCAPE.match(url, position):
+            return (
+                f"has a % (at character {position + 1}) that is not a %XX escape; "
+                "write it as %25."
+            )
+        if char.isspace() or not char.isascii() or not char.isprintable():
+            code = f"U+{ord(char):04X}"
+            return (
+                f"has {'a space' if char == ' ' else repr(char) + f' ({code})'} at character "
+                f"{position + 1}; write the address as it is sent: percent-encoded (a space "
+                "as %20), and a non-ASCII host name in its xn-- form."
+            )
+    return None
 
 
 def sandbox_base_url(environ: Mapping[str, str] | None = None) -> str:
