@@ -264,6 +264,28 @@ def add_row(editor: EventEditor, qtbot: QtBot, key: str, value: str) -> None:
     press_enter(qtbot, child(editor, QTableView, "user_properties"))
 
 
+def test_tab_goes_key_value_type_then_out_of_the_table_while_editing(
+    event_editor: EventEditor, qtbot: QtBot
+) -> None:
+    table = child(event_editor, QTableView, "user_properties")
+    table.setFocus()
+    qtbot.keyClick(table, Qt.Key.Key_Insert)  # a new row, its key cell being edited
+    qtbot.keyClicks(focused(), "[Acme] a")
+    qtbot.keyClick(focused(), Qt.Key.Key_Tab)
+    assert table.currentIndex().column() == 1
+    qtbot.keyClicks(focused(), "1")
+    qtbot.keyClick(focused(), Qt.Key.Key_Tab)
+    assert table.currentIndex().column() == 2 and isinstance(focused(), QComboBox)
+    qtbot.keyClick(focused(), Qt.Key.Key_Tab)  # from the last column: out, as when not editing
+    qtbot.waitUntil(lambda: table.state() == QAbstractItemView.State.NoState)
+    assert focused() is not table and not table.isAncestorOf(focused())
+    left_to = focused()
+    assert sent(event_editor)["user_properties"] == {"[Acme] a": 1}
+    table.setFocus()  # the same place Tab reaches from the table without an edit
+    qtbot.keyClick(table, Qt.Key.Key_Tab)
+    assert focused() is left_to
+
+
 def test_properties_typed_values_become_json(event_editor: EventEditor, qtbot: QtBot) -> None:
     rows = [
         ("[Acme] text", "facebook"),
