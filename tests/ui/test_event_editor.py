@@ -1023,3 +1023,9 @@ def test_each_raw_keystroke_parses_the_text_once(
     assert parsed.count(raw.toPlainText()) == 1
     assert event_editor.wire_text() == raw.toPlainText()
     assert any(f.field == "a" for f in event_editor.findings())  # the rules still ran
+
+
+def test_finding_icons_are_one_size_in_notes_and_list(event_editor: EventEditor) -> None:
+    # The list's default icon size (the style's) is larger than the notes' 16 px.
+    findings = child(event_editor, QListWidget, "findings")
+    assert (findings.iconSize().width(), findings.iconSize().height()) == (16, 16)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import QSize, Qt, Signal, Slot
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
     QLabel,
@@ -24,7 +24,7 @@ from attribution_workbench.ui.layout import SPACING, hbox
 
 PREFIX = {Level.ERROR: "Error:", Level.WARNING: "Warning:", Level.INFO: "Note:"}
 RANK = {Level.ERROR: 0, Level.WARNING: 1, Level.INFO: 2}
-ICON_PX = 16  # the notes' icons; the list uses the style's small icon size (16 px at 1x)
+ICON_PX = 16  # the findings' icons, under the fields and in the lists
 NOTE_LINES = 3  # a note under a field lists this many findings; the list has them all
 # Our own icons, not the style's standard ones: asking the style for those loads its whole
 # Python binding (QStyle, ~0.3 MB of the idle window, measured).
@@ -116,6 +116,7 @@ class FindingsList(QListWidget):
         self.setToolTip("Press Enter or click a finding to go to its field")
         self.setWordWrap(True)
         self.setUniformItemSizes(False)
+        self.setIconSize(QSize(ICON_PX, ICON_PX))  # the style's default is larger
         self._findings: list[Finding] = []
         self.itemActivated.connect(self.on_item_activated)
         self.itemClicked.connect(self.on_item_activated)

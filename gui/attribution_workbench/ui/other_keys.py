@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import QSize, Qt, Signal, Slot
 from PySide6.QtGui import QIcon, QKeySequence
 from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QWidget
 
 from attribution_workbench.core.event import canonical_json
 from attribution_workbench.core.rules import Finding
-from attribution_workbench.ui.findings import FieldNote, level_icon, worst
+from attribution_workbench.ui.findings import ICON_PX, FieldNote, level_icon, worst
 from attribution_workbench.ui.keys import bind_keys
 from attribution_workbench.ui.layout import (
     GROUP_SPACING,
@@ -41,6 +41,7 @@ class OtherKeys(QWidget):
         self._shown: list[tuple[str, Any]] = []  # what set_keys last showed
         self.list = QListWidget()
         self.list.setObjectName("other_keys")
+        self.list.setIconSize(QSize(ICON_PX, ICON_PX))
         self.list.setMaximumHeight(self.fontMetrics().height() * VISIBLE_ROWS)
         annotate(
             self.list,
