@@ -281,6 +281,33 @@ def test_disk_full_moves_history_to_memory_and_keeps_what_was_committed(tmp_path
     on_disk.close()
 
 
+def test_a_file_locked_by_another_program_is_not_moved_aside(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from attribution_workbench.core import history as history_module
+
+    monkeypatch.setattr(history_module, "BUSY_TIMEOUT_MS", 200)  # not 5 s in a test
+    path = tmp_path / FILE_NAME
+    first = History(path)
+    for _ in range(3):
+        add(first)
+    locker = sqlite3.connect(path, isolation_level=None)
+    locker.execute("BEGIN EXCLUSIVE")  # a DB browser, a backup, another instance's clear
+    try:
+        second = History(path)
+        assert second.in_memory and second.notice is not None
+        assert "in use by another program" in second.notice
+        assert not list(tmp_path.glob(f"{FILE_NAME}.corrupt-*"))  # the file stays put
+        add(second)  # this session goes on in memory
+    finally:
+        locker.execute("ROLLBACK")
+        locker.close()
+    add(first)
+    assert first.count() == 4  # the first instance still writes to the same file
+    first.close()
+    second.close()
+
+
 def test_unwritable_file_is_left_alone_and_read_into_memory(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

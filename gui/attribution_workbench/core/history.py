@@ -275,8 +275,9 @@ class History:
             memory.close()
             memory = _empty_memory()
         self.in_memory = True
+        why = "is in use by another program" if "locked" in str(error) else "cannot be written"
         self.notice = (
-            f"The history file {self.path} cannot be written ({error}). "
+            f"The history file {self.path} {why} ({error}). "
             "History is kept in memory for this session only; the file was left as it is."
         )
         return memory
@@ -456,8 +457,18 @@ class History:
         return written
 
 
-# SQLite's words for "the storage refused", as opposed to "the file is damaged".
-_STORAGE_ERRORS = ("disk is full", "readonly", "read-only", "unable to open", "disk i/o error")
+# SQLite's words for "the storage refused", as opposed to "the file is damaged". A lock
+# held past the busy timeout (another instance clearing a big history, a DB browser, a
+# backup) says nothing about the file: it must never be moved aside as corrupt.
+_STORAGE_ERRORS = (
+    "disk is full",
+    "readonly",
+    "read-only",
+    "unable to open",
+    "disk i/o error",
+    "database is locked",
+    "database table is locked",
+)
 
 
 def _empty_memory() -> sqlite3.Connection:
