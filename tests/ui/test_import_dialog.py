@@ -14,6 +14,7 @@ from PySide6.QtGui import QGuiApplication
 
 from attribution_workbench.core.regions import Region, Target
 from attribution_workbench.core.wire import KeyStyle, Transport
+from attribution_workbench.sandbox import DEMO_KEYS
 from attribution_workbench.ui.import_dialog import ImportDialog
 from attribution_workbench.ui.main_window import MainWindow
 from memory_keyring import MemoryKeyring
@@ -80,10 +81,12 @@ def test_paste_curl_fills_the_form_and_offers_to_save_the_key(
     )
     assert dialog.text.toPlainText() == ""
 
-    offer = dialog.key_offer.text()
     assert dialog.key_offer.isVisible()
+    qtbot.waitUntil(dialog.save_key.isEnabled)  # the slot was checked first
+    offer = dialog.key_offer.text()
     assert "••••••••e8f9" in offer and PASTED_KEY not in offer
-    assert "profile 'default' / region EU" in offer
+    assert "Save it to profile 'default' / region EU" in offer
+    assert dialog.save_key.text() == "&Save key"
     qtbot.mouseClick(dialog.save_key, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not dialog.isVisible())
     assert memory_keyring.entries[("attribution-workbench", "default@eu")] == PASTED_KEY
@@ -92,6 +95,36 @@ def test_paste_curl_fills_the_form_and_offers_to_save_the_key(
     for path in Path(tmp_path).rglob("*"):
         if path.is_file():
             assert PASTED_KEY.encode() not in path.read_bytes(), path
+
+
+def test_a_key_already_in_the_slot_is_named_and_the_button_says_replace(
+    qtbot: QtBot, window: MainWindow, memory_keyring: MemoryKeyring
+) -> None:
+    stored = "ffffeeeeddddccccbbbbaaaa99998888"
+    memory_keyring.entries[("attribution-workbench", "default@eu")] = stored
+    qtbot.waitUntil(lambda: window.backend.credentials() is not None)
+    dialog = open_import(qtbot, window)
+    paste(qtbot, dialog, CURL)
+    qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(dialog.save_key.isEnabled)
+    assert "already holds a key (••••••••8888); replace it?" in dialog.key_offer.text()
+    assert dialog.save_key.text() == "&Replace key"
+    qtbot.mouseClick(dialog.discard_key, Qt.MouseButton.LeftButton)
+    assert memory_keyring.entries[("attribution-workbench", "default@eu")] == stored
+
+
+def test_the_sandbox_demo_key_is_not_offered_for_saving(
+    qtbot: QtBot, window: MainWindow, memory_keyring: MemoryKeyring
+) -> None:
+    sandbox_curl = CURL.replace(
+        "https://api.eu.amplitude.com/attribution", "http://127.0.0.1:8787/eu/attribution"
+    ).replace(PASTED_KEY, DEMO_KEYS["eu"])
+    dialog = open_import(qtbot, window)
+    paste(qtbot, dialog, sandbox_curl)
+    qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.isVisible())
+    assert not memory_keyring.entries
+    assert "sandbox's demo key (not saved)" in window.statusBar().currentMessage()
 
 
 def test_discard_forgets_the_key(

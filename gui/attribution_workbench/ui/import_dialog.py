@@ -25,8 +25,10 @@ from PySide6.QtWidgets import (
 )
 
 from attribution_workbench.core.importer import ImportResult, parse_paste
+from attribution_workbench.core.profiles import SlotState
 from attribution_workbench.core.regions import Region, Target
 from attribution_workbench.core.wire import mask_key
+from attribution_workbench.sandbox.config import DEMO_KEYS
 from attribution_workbench.ui.tasks import Task, TaskRunner
 
 if TYPE_CHECKING:
@@ -182,14 +184,55 @@ class ImportDialog(QDialog):
             return
         # Known from now on, so a crash report that happens to contain it masks it.
         self._window.reporter.forbid(result.found_key)
+        if result.found_key in DEMO_KEYS.values():
+            # The sandbox's own demo key: nothing worth keeping, and saving it would
+            # replace the real key of that slot.
+            self._result = None
+            self._window.show_status(
+                f"Imported a {result.shape}; its key is the sandbox's demo key (not saved)."
+            )
+            self.accept()
+            return
         self._key_region = result.region or self._window.destination.current_region()
+        self._offer_save(result.found_key, self._key_region)
+
+    def _offer_save(self, key: str, region: Region) -> None:
+        """Ask to save ``key``, once the keyring has said whether the slot holds one already:
+        a key there is named, and the button says Replace."""
         profile = self._window.backend.profile
-        self.key_offer.setText(
-            f"The pasted text contained an API key ({mask_key(result.found_key)}). It was not "
-            f"put into the form. Save it to profile '{profile}' / region "
-            f"{self._key_region.value.upper()} in the keyring?"
+        slot = f"profile '{profile}' / region {region.value.upper()}"
+        intro = (
+            f"The pasted text contained an API key ({mask_key(key)}). "
+            "It was not put into the form."
         )
+        self.key_offer.setText(f"{intro} Checking what {slot} holds…")
+        self.save_key.setText("&Save key")
+        self.save_key.setEnabled(False)
         self._show_offer(True)
+        credentials = self._window.backend.credentials()
+        if credentials is None:
+            self.key_offer.setText(f"{intro} Save it to {slot} in the keyring?")
+            self.save_key.setEnabled(True)
+            return
+
+        def checked(status: Any, error: BaseException | None) -> None:
+            self._task = None
+            stored = getattr(status, "masked", "") if error is None else ""
+            if error is None and getattr(status, "state", None) is SlotState.NOT_SET:
+                question = f"Save it to {slot} in the keyring?"
+            elif stored and stored != mask_key(key):
+                question = f"{slot.capitalize()} already holds a key ({stored}); replace it?"
+                self.save_key.setText("&Replace key")
+            elif stored:
+                question = f"{slot.capitalize()} already holds this key; save it again?"
+            else:  # the keyring could not say
+                question = f"Save it to {slot} in the keyring (replacing any key there)?"
+            self.key_offer.setText(f"{intro} {question}")
+            self.save_key.setEnabled(True)
+
+        self._task = self._runner.run(
+            lambda: credentials.slot_status(profile, region), checked, "check the key slot"
+        )
 
     @Slot()
     def on_discard_key(self) -> None:
