@@ -16,6 +16,7 @@ from PySide6.QtCore import Qt
 from attribution_workbench.app import open_history
 from attribution_workbench.core.app_event import V2Answer
 from attribution_workbench.core.event import AttributionEvent
+from attribution_workbench.core.regions import Region
 from attribution_workbench.core.wire import Format, KeyStyle
 from attribution_workbench.sandbox import DEMO_KEYS, SandboxServer
 from attribution_workbench.ui import app_event_dialog
@@ -154,6 +155,7 @@ def test_from_history_entry(qtbot: QtBot, window: MainWindow, sandbox: SandboxSe
     assert isinstance(panel, HistoryPanel)
     qtbot.waitUntil(lambda: panel.model.rowCount() == 1, timeout=20_000)
     window.editor.set_event(AttributionEvent(event_type="x", platform="ios"))
+    window.destination.set_region(Region.EU)  # the window moved on since that send
     panel.table.selectRow(0)
     assert panel.app_event_button.isVisibleTo(panel)
     panel.app_event_selected()
@@ -161,6 +163,10 @@ def test_from_history_entry(qtbot: QtBot, window: MainWindow, sandbox: SandboxSe
     assert isinstance(dialog, AppEventDialog)
     qtbot.waitUntil(lambda: dialog.prepared_request() is not None)
     assert dialog.id_fields["idfa"].text() == IDFA
+    # It goes where the attribution went (US), or it could never match it.
+    assert window.destination.current_region() is Region.US
+    request = dialog.prepared_request()
+    assert request is not None and "/us/2/httpapi" in request.url
     send_app_event(qtbot, dialog)
     assert state_of(sandbox, IDFA) == "matched"
     # The app-event send is in history too.

@@ -36,14 +36,12 @@ class WindowHistory:
             from attribution_workbench.ui.history_view import HistoryPanel, make_dock
 
             window.history.start()
-            from attribution_workbench.ui.app_event_dialog import open_from_history
-
             panel = HistoryPanel(
                 window.history,
                 window.load_history_entry,
                 window.resend_history_entry,
                 window.show_status,
-                app_event_entry=lambda entry: open_from_history(window, entry),
+                app_event_entry=self.app_event_for,
             )
             window.history_dock = make_dock(panel, window)
             window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, window.history_dock)
@@ -58,8 +56,6 @@ class WindowHistory:
     def load_entry(self, entry: Any) -> bool:
         """Put a history entry (core.history.Entry) back into the form and destination;
         False when it is not an event, or the user kept the current one."""
-        from urllib.parse import urlsplit
-
         from attribution_workbench.ui.event_files import replace_event
 
         window = self._window
@@ -68,16 +64,36 @@ class WindowHistory:
             return False
         if not replace_event(window, entry.event_text):
             return False
-        window.destination.set_region(Region(entry.region))
-        if entry.target == Target.CUSTOM.value:
-            window.destination.set_custom_url(urlsplit(entry.url)._replace(query="").geturl())
-        window.destination.set_target(Target(entry.target))
-        if (index := window.destination.profile.findText(entry.profile)) >= 0:
-            window.destination.profile.setCurrentIndex(index)
+        self._point_at(entry)
         window.preview.set_transport(Transport(entry.transport))
         window.rebuild_now()
         window.show_status(f"Loaded history entry #{entry.id}.")
         return True
+
+    def app_event_for(self, entry: Any) -> Any:
+        """History ▸ Matching app event…: the window first points where that attribution
+        went (region, target, profile). Matching needs the same region and key; from the
+        window's current destination the app event could go to the other region (never
+        matched, though the dialog said it was ingested), or to Amplitude for a sandbox send.
+        """
+        from attribution_workbench.ui.app_event_dialog import open_from_history
+
+        if getattr(entry, "api", "/attribution") == "/attribution":
+            self._point_at(entry)
+            self._window.rebuild_now()
+        return open_from_history(self._window, entry)
+
+    def _point_at(self, entry: Any) -> None:
+        """The window's region, target (custom URL) and key profile, as the entry's send had."""
+        from urllib.parse import urlsplit
+
+        destination = self._window.destination
+        destination.set_region(Region(entry.region))
+        if entry.target == Target.CUSTOM.value:
+            destination.set_custom_url(urlsplit(entry.url)._replace(query="").geturl())
+        destination.set_target(Target(entry.target))
+        if (index := destination.profile.findText(entry.profile)) >= 0:
+            destination.profile.setCurrentIndex(index)
 
     def resend_entry(self, entry: Any) -> None:
         """Load the entry, then send it through the normal path with the current key."""
