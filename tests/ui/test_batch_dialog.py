@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import csv
 import json
+import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pytestqt.qtbot import QtBot
 
 from PySide6.QtCore import Qt
 
+from attribution_workbench.core import batch
 from attribution_workbench.sandbox import SandboxServer
 from attribution_workbench.ui.batch_dialog import BatchDialog
 from attribution_workbench.ui.main_window import MainWindow
@@ -137,3 +140,35 @@ def test_the_results_table_fills_while_the_batch_runs(
     qtbot.waitUntil(lambda: not dialog.is_running(), timeout=20_000)
     numbers = [dialog.table.item(i, 0).text() for i in range(dialog.table.rowCount())]
     assert numbers == [str(n) for n in range(1, 13)]
+
+
+def test_a_late_validation_of_the_file_before_does_not_apply_to_the_one_chosen_since(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    big = write_jsonl(tmp_path / "big.jsonl", 40)
+    small = write_jsonl(tmp_path / "small.jsonl", 3, bad=(2,))
+    gates = {big: threading.Event(), small: threading.Event()}
+    finished: list[Path] = []
+    real_count = batch.count_rows
+
+    def gated_count(rows: Any, keep: int) -> batch.RowCounts:
+        counts = real_count(rows, keep)
+        path = big if counts.valid + counts.invalid == 40 else small
+        gates[path].wait(10)
+        finished.append(path)
+        return counts
+
+    monkeypatch.setattr(batch, "count_rows", gated_count)
+    window.window_actions.batch.trigger()
+    dialog = window.findChild(BatchDialog, "batch_dialog")
+    assert dialog is not None
+    dialog.load_file(big)
+    dialog.load_file(small)  # chosen while the big file is still being validated
+    gates[big].set()
+    qtbot.waitUntil(lambda: finished == [big])
+    qtbot.wait(50)  # the big file's answer reaches the GUI thread: it must change nothing
+    assert dialog.validation.text() == "Validating…" and not dialog.start.isEnabled()
+    gates[small].set()
+    qtbot.waitUntil(lambda: "invalid" in dialog.validation.text())
+    assert "2 valid row(s), 1 invalid" in dialog.validation.text()
+    assert not dialog.start.isEnabled()  # an invalid row and no consent yet

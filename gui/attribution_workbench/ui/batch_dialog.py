@@ -68,6 +68,9 @@ class BatchDialog(QDialog):
         self._valid = 0
         self._invalid = 0
         self._task: Task | None = None
+        # The validation whose answer counts (a token): a slow one for a file chosen before
+        # must not enable Start, or set the totals, for the file chosen since.
+        self._checking: object | None = None
         self._relay: CancelRelay | None = None
         self.results: list[batch.RowResult] = []
         self._build()
@@ -77,7 +80,7 @@ class BatchDialog(QDialog):
         self.file = _named(QLineEdit(), "batch_file")
         self.file.setReadOnly(True)
         self.file.setPlaceholderText("A .csv or .jsonl file")
-        choose = push_button("&Choose file…", self.ask_file, name="batch_choose")
+        self.choose = push_button("&Choose file…", self.ask_file, name="batch_choose")
         self.validation = _named(QLabel("Choose a file to validate its rows."), "batch_validation")
         self.validation.setWordWrap(True)
         self.invalid_rows = _named(QPlainTextEdit(), "batch_invalid")
@@ -106,7 +109,7 @@ class BatchDialog(QDialog):
         self.export = push_button("&Export CSV…", self.ask_export, name="batch_export")
         self.setLayout(
             vbox(
-                hbox(self.file, choose),
+                hbox(self.file, self.choose),
                 self.validation,
                 self.invalid_rows,
                 hbox(self.skip_invalid, STRETCH, QLabel("Rate:"), self.rate),
@@ -127,7 +130,9 @@ class BatchDialog(QDialog):
     def _update_controls(self) -> None:
         running = self.is_running()
         consent = self._invalid == 0 or self.skip_invalid.isChecked()
-        self.start.setEnabled(not running and self._valid > 0 and consent)
+        validated = self._checking is None
+        self.start.setEnabled(not running and validated and self._valid > 0 and consent)
+        self.choose.setEnabled(not running)
         self.cancel.setEnabled(running)
         retryable = any(r.status in batch.USER_RETRYABLE for r in self.results)
         self.retry.setEnabled(not running and retryable)
@@ -143,6 +148,9 @@ class BatchDialog(QDialog):
 
     def load_file(self, path: Path) -> None:
         """Validate every row of ``path`` in a worker; the result shows when it is done."""
+        if self.is_running():
+            return  # the rows being sent come from the current file
+        token = self._checking = object()
         self._path = path
         self.file.setText(str(path))
         self._valid = self._invalid = 0
@@ -150,11 +158,16 @@ class BatchDialog(QDialog):
         self.invalid_rows.hide()
         self._update_controls()
         self._runner.run(
-            lambda: batch.count_rows(batch.iter_rows(path), MAX_LISTED), self._on_validated
+            lambda: batch.count_rows(batch.iter_rows(path), MAX_LISTED),
+            lambda result, error: self._on_validated(token, result, error),
         )
 
-    def _on_validated(self, result: Any, error: BaseException | None) -> None:
+    def _on_validated(self, token: object, result: Any, error: BaseException | None) -> None:
+        if token is not self._checking:
+            return  # the answer for a file chosen before the current one
+        self._checking = None
         if error is not None:
+            self._update_controls()
             self.validation.setText(f"Cannot read the file: {error}")
             return
         counts: batch.RowCounts = result
