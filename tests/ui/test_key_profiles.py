@@ -17,6 +17,7 @@ from attribution_workbench.ui import settings as S
 from attribution_workbench.ui.credentials_dialog import CredentialsDialog
 from attribution_workbench.ui.main_window import MainWindow
 from attribution_workbench.ui.settings import Settings
+from memory_keyring import MemoryKeyring
 from window_helpers import OFFSCREEN_NOISE, last_recorded, settle, wait_sent
 
 pytest_plugins = ["conftest_window"]  # the window fixtures
@@ -80,6 +81,29 @@ def test_ctrl_k_opens_the_dialog_on_the_window_profile_and_region(
     action = window.window_actions.credentials
     assert action.shortcut().toString() == "Ctrl+K"
     assert action.text().replace("&", "") == "API keys and profiles…"
+
+
+def test_reopening_shows_keys_changed_meanwhile_and_delete_works_on_them(
+    qtbot: QtBot, window: MainWindow, memory_keyring: MemoryKeyring
+) -> None:
+    dialog = open_credentials(qtbot, window)
+    assert dialog.current_region() is Region.US
+    assert not dialog.delete_key.isEnabled()  # nothing stored yet
+    dialog.hide()
+    # Stored elsewhere while the dialog was closed (Import, attribution-cli key set).
+    memory_keyring.entries[("attribution-workbench", "default@us")] = WRONG_KEY
+    assert open_credentials(qtbot, window) is dialog
+    qtbot.waitUntil(lambda: "set" in slot_text(dialog, "default", 1))
+    assert dialog.delete_key.isEnabled()
+
+
+def slot_text(dialog: CredentialsDialog, profile: str, column: int) -> str:
+    for row in range(dialog.table.rowCount()):
+        item = dialog.table.item(row, 0)
+        if item is not None and item.text() == profile:
+            cell = dialog.table.item(row, column)
+            return cell.text() if cell is not None else ""
+    return ""
 
 
 def test_profiles_from_the_dialog_fill_the_selector_and_choose_the_key_sent(

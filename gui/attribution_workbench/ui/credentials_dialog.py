@@ -214,6 +214,9 @@ class CredentialsDialog(QDialog):
             item = self.table.item(row, 0)
             if item is not None and item.text() == profile:
                 self.table.setCurrentCell(row, REGION_COLUMNS[region])
+                # The same cell again emits no currentCellChanged: update here too.
+                self._region = region
+                self._update_controls()
                 return
 
     @Slot(int, int, int, int)

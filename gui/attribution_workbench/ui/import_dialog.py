@@ -265,6 +265,7 @@ class ImportDialog(QDialog):
                 return
             self._window.backend.reload_keys()
             self._window.key_profiles.refresh()
+            self._window.key_profiles.reload_dialog()  # Ctrl+K shows the new key
             self._window.show_status(done)
             self.accept()
 

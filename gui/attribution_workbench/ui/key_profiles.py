@@ -88,6 +88,9 @@ class KeyProfiles(QObject):
             dialog.idle.connect(self._apply_pending)
             self.dialog = dialog
         dialog = self.dialog
+        if not dialog.isVisible():
+            # Keys may have changed since it was last shown (Import, the CLI, another window).
+            self.reload_dialog()
         dialog.verify_panel.set_destination(*self._verify_destination())
         self._pending = (
             self._destination.current_profile(),
@@ -100,6 +103,11 @@ class KeyProfiles(QObject):
         dialog.raise_()
         dialog.activateWindow()
         return dialog
+
+    def reload_dialog(self) -> None:
+        """Read the keyring again into the credentials dialog, if there is one (a worker)."""
+        if self.dialog is not None and not self.dialog.is_busy():
+            self.dialog.refresh()
 
     def _verify_destination(self) -> tuple[Target, str | None]:
         target = self._destination.current_target()
