@@ -12,7 +12,7 @@ import argparse
 import os
 import sys
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -198,6 +198,9 @@ def run(
         on_window = smoke.on_window_hook()
 
     existing = QApplication.instance()
+    if existing is None and (problem := display_problem(os.environ, qt_args)):
+        print(f"attribution-workbench: {problem}", file=sys.stderr)
+        return 2
     app = existing if isinstance(existing, QApplication) else QApplication([sys.argv[0], *qt_args])
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationName(APPLICATION)
@@ -207,6 +210,7 @@ def run(
 
     reporter = ErrorReporter()
     restore_hook = install_excepthook(reporter)
+    restore_signals = quit_on_signals(app)
     try:
         # Staged: the first frame shows at once, the panes follow right after it (main_window).
         window = MainWindow(build_services(Settings()), reporter, staged=True)
@@ -221,7 +225,54 @@ def run(
             on_window(window)
         return int(app.exec())
     finally:
+        restore_signals()
         restore_hook()
+
+
+def display_problem(environ: Mapping[str, str], qt_args: Sequence[str]) -> str | None:
+    """Why Qt would find no screen on this Linux machine, or None.
+
+    Without one, Qt aborts the process with a message about a missing xcb-cursor library
+    and "reinstalling the application" (over SSH, on a headless box): say what is wrong.
+    """
+    if not sys.platform.startswith("linux") or "-platform" in qt_args:
+        return None
+    if any(environ.get(name) for name in ("QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY")):
+        return None
+    return (
+        "no display found (neither $DISPLAY nor $WAYLAND_DISPLAY is set). Start it from a "
+        "desktop session; to check it without a screen, set QT_QPA_PLATFORM=offscreen."
+    )
+
+
+def quit_on_signals(app: Any) -> Callable[[], None]:
+    """Ctrl+C in the terminal (SIGINT) and SIGTERM quit the app through its normal shutdown.
+
+    Python runs signal handlers only between bytecodes, and Qt's event loop is C++: a
+    quarter-second timer lets the interpreter run now and then to notice. Returns a function
+    that puts the previous handlers back.
+    """
+    import signal
+
+    from PySide6.QtCore import QTimer
+
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None  # signals can only be handled on the main thread
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    for sig in previous:
+        signal.signal(sig, lambda _sig, _frame: app.quit())
+    waker = QTimer(app)
+    waker.setInterval(250)
+    waker.timeout.connect(lambda: None)
+    waker.start()
+
+    def restore() -> None:
+        waker.stop()
+        waker.deleteLater()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
+
+    return restore
 
 
 def main() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import socket
 import subprocess
 import sys
@@ -321,3 +322,42 @@ def test_every_setting_is_declared_once() -> None:
     names = [setting.name for setting in S.ALL]
     assert len(names) == len(set(names))
     assert not any("key" in name.lower() for name in names)
+
+
+def test_without_a_display_it_says_so_and_exits_2(tmp_path: Path) -> None:
+    env = child_env(tmp_path)
+    for name in ("QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY"):
+        env.pop(name, None)
+    result = subprocess.run(
+        [sys.executable, "-m", "attribution_workbench"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "no display found" in result.stderr and "QT_QPA_PLATFORM=offscreen" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "term"])
+def test_ctrl_c_or_sigterm_in_the_terminal_quits_cleanly(tmp_path: Path, sig: int) -> None:
+    env = {**child_env(tmp_path), "AW_STARTUP_PROBE": "1", "AW_STARTUP_PROBE_IDLE_MS": "60000"}
+    child = subprocess.Popen(
+        [sys.executable, "-m", "attribution_workbench"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert child.stdout is not None
+        assert child.stdout.readline().startswith("painted")
+        assert child.stdout.readline().startswith("ready")  # the panes are up
+        child.send_signal(sig)
+        assert child.wait(timeout=10) == 0  # through aboutToQuit: settings saved
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+    assert (tmp_path / ".config" / S.ORGANIZATION / (S.APPLICATION + ".ini")).is_file()
