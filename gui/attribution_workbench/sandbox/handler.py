@@ -144,6 +144,14 @@ class _Handler(BaseHTTPRequestHandler):
     def _dispatch_unguarded(self) -> None:
         target = split_target(self.path)
         state = self.server.state
+        if target.inspection and (
+            why := inspection.refusal(
+                str(self.client_address[0]), self.headers.get("Origin"), self.headers.get("Host")
+            )
+        ):
+            self.close_connection = True  # its body, if any, is not read
+            self._json(403, {"error": why})
+            return
         try:
             body = self._read_body()
         except _BadBody as exc:

@@ -10,13 +10,22 @@ GET|POST|DELETE faults           list / add {"mode", "count", "path", "region", 
 GET  faults/modes                every mode with its parameters and defaults
 GET|POST|DELETE config           read / switch values / restore defaults
 POST reset                       forget requests, attributions, users, faults, clock offset
-Errors are JSON objects with an "error" string: 400 bad input, 404 path, 405 method.
+Errors are JSON objects with an "error" string: 400 bad input, 404 path, 405 method,
+403 a caller it does not serve (``refusal``).
+
+Only this computer is served: the recorded requests hold the API keys sent, and the
+control routes reset and fault the sandbox. A sandbox listening on a network address
+(``attribution-cli sandbox --host 0.0.0.0``) takes events from other computers, but its
+inspection API answers loopback clients only; a web page open in a browser here is refused
+too (a foreign Origin, or a Host that is a name other than localhost: DNS rebinding).
 """
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from .config import REGIONS, ConfigError
 from .faults import FAULT_MODES, FAULT_PARAMS, FaultError
@@ -160,6 +169,43 @@ ROUTES: dict[str, dict[str, _Route]] = {
     "/config": {"GET": _config, "POST": _set_config, "DELETE": _reset_config},
     "/reset": {"POST": _reset},
 }
+
+
+def refusal(client_host: str, origin: str | None, host: str | None) -> str | None:
+    """Why the inspection API does not answer this caller, or None (see the module)."""
+    if not _loopback_ip(client_host):
+        return "the inspection API answers only this computer (loopback clients)"
+    if origin is not None:
+        origin_host = urlsplit(origin).hostname or ""
+        if not (_loopback_ip(origin_host) or _is_localhost(origin_host)):
+            return f"the inspection API does not answer web pages (Origin {origin})"
+    if host:
+        name = urlsplit(f"//{host}").hostname or ""
+        if not (_is_ip(name) or _is_localhost(name)):
+            return f"the inspection API answers only an IP address or localhost (Host {host})"
+    return None
+
+
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _loopback_ip(text: str) -> bool:
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    mapped = getattr(address, "ipv4_mapped", None)  # ::ffff:127.0.0.1 on a dual-stack socket
+    return bool(address.is_loopback or (mapped is not None and mapped.is_loopback))
+
+
+def _is_localhost(name: str) -> bool:
+    name = name.lower().rstrip(".")
+    return name == "localhost" or name.endswith(".localhost")
 
 
 def handle(state: SandboxState, method: str, endpoint: str, query: str, body: bytes) -> Reply:
