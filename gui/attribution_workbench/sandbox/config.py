@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -82,7 +83,14 @@ def checked_config_update(update: Mapping[str, Any]) -> dict[str, Any]:
             ok = isinstance(value, type(default))
         if not ok:
             raise ConfigError(f"config key {key!r} needs a {type(default).__name__} value")
+        if key in HEADER_KEYS and not _HEADER_VALUE.fullmatch(value):
+            # Sent as a header value: a CR or LF would let it write headers of its own.
+            raise ConfigError(f"config key {key!r} must be printable ASCII on one line")
     return dict(update)
+
+
+HEADER_KEYS = frozenset({"attribution_content_type"})  # values that go out as headers
+_HEADER_VALUE = re.compile(r"[\x20-\x7e]*")
 
 
 def normalize_keys(keys: Mapping[str, Iterable[str] | str] | None) -> dict[str, frozenset[str]]:

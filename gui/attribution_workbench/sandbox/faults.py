@@ -67,10 +67,14 @@ class Fault:
         }
 
 
+MAX_SECONDS = 3600.0  # a delay or hang longer than an hour is a typo (and past it,
+# threading's wait limit turns a huge value into an internal error at the next request)
+
+
 def _coerce(name: str, kind: type, value: Any) -> Any:
     if kind is float and isinstance(value, (int, float)) and not isinstance(value, bool):
-        if value != value or value < 0 or value == float("inf"):
-            raise FaultError(f"{name} must be a finite number >= 0")
+        if value != value or value < 0 or value > MAX_SECONDS:
+            raise FaultError(f"{name} must be a number from 0 to {MAX_SECONDS:g}")
         return float(value)
     if kind is int and isinstance(value, int) and not isinstance(value, bool):
         if value < 0:

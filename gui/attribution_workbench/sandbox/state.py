@@ -156,7 +156,9 @@ class SandboxState:
             ]
             if limit is not None:
                 found = found[-limit:] if limit else []
-            return [r.to_json() for r in found]
+        # Serialised outside the lock: a big listing must not hold up the requests being
+        # recorded meanwhile (the records' fields are only ever replaced, never mutated).
+        return [r.to_json() for r in found]
 
     def request(self, request_id: int | None = None) -> dict[str, Any] | None:
         """One request by id; the newest when ``request_id`` is None."""
