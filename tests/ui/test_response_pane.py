@@ -21,19 +21,7 @@ REQUEST = prepare(
 
 
 def json_answer() -> Outcome:
-    body = b'{"code": 200, "events_ingested": 1}'
-    return Outcome(
-        status=200,
-        reason="OK",
-        headers=(("Content-Type", "application/json"),),
-        body=body,
-        truncated=False,
-        text=body.decode(),
-        charset="utf-8",
-        elapsed_ms=3.0,
-        bytes_sent=120,
-        url=REQUEST.url,
-    )
+    return answer(b'{"code": 200, "events_ingested": 1}')
 
 
 @pytest.fixture
