@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 import types
+from pathlib import Path
 from typing import Any
 from unittest import mock
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -318,6 +319,42 @@ def test_bash_runs_the_v2_curl_command_with_the_exact_bytes() -> None:
         words = bash_words(request.render(Format.CURL, style), {KEY_ENV_VAR: KEY})
         assert words[words.index(b"--data-binary") + 1] == request.body
         assert b"Content-Type: " + JSON_CONTENT_TYPE.encode() in words
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
+def test_a_body_over_the_argument_limit_goes_through_a_pipe(tmp_path: Path) -> None:
+    # Linux refuses one argument over 128 KiB: "Argument list too long", nothing sent.
+    request = prepare('{"event_type": "' + "é'x" * 60_000 + '"}', US, KEY)
+    assert len(request.body) > 128 * 1024
+    for style in (KeyStyle.REVEAL, KeyStyle.ENV):
+        command = request.render(Format.CURL, style)
+        assert command.startswith("printf %s ") and "--data-binary @-" in command
+        # From a file, as a pasted or saved command runs (not bash -c: that is one argument).
+        script = tmp_path / "send.sh"
+        script.write_text("curl() { cat; }\n" + command, encoding="utf-8")  # curl's stdin
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), KEY_ENV_VAR: KEY}
+        done = subprocess.run(["bash", str(script)], env=env, capture_output=True, check=True)
+        assert done.stdout == request.body
+    small = prepare(NASTY_EVENT, US, KEY).render(Format.CURL, KeyStyle.REVEAL)
+    assert small.startswith("curl ") and "@-" not in small
+
+
+@pytest.mark.parametrize(
+    ("key", "json_escaped"),
+    [("ab+c/d=e&f%g", False), ("kéy😀x", False), ('a\\b"c', True)],
+)
+def test_a_key_encoded_on_the_wire_is_never_copied_as_env(key: str, json_escaped: bool) -> None:
+    # $AMPLITUDE_API_KEY would put the raw key where the encoded one is sent: percent-encoded
+    # in a form body or URL, JSON-escaped in the V2 body (only quotes and backslashes there).
+    form, query, v2 = requests_with(key)
+    for request in (form, query, v2) if json_escaped else (form, query):
+        assert not request.env_copy_ok()
+        for fmt in (Format.CURL, Format.PYTHON, Format.HTTPIE):
+            with pytest.raises(WireError, match="encoded on the wire"):
+                request.render(fmt, KeyStyle.ENV)
+        assert request.render(Format.CURL, KeyStyle.REVEAL)  # revealed still works
+    assert v2.env_copy_ok() is not json_escaped
+    assert all(request.env_copy_ok() for request in requests_with(KEY))
 
 
 # --- python ----------------------------------------------------------------------------------

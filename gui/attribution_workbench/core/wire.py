@@ -28,6 +28,12 @@ USER_AGENT = f"attribution-workbench/{__version__}"
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 JSON_CONTENT_TYPE = "application/json"
 KEY_ENV_VAR = "AMPLITUDE_API_KEY"
+ENV_COPY_REFUSED = (
+    "This API key has characters that are encoded on the wire, so a command reading it from "
+    "$AMPLITUDE_API_KEY would send other bytes; copy with the key revealed instead."
+)
+# Below Linux's 128 KiB limit for one command-line argument (MAX_ARG_STRLEN), with room.
+CURL_ARG_LIMIT = 120_000
 
 Span = tuple[int, int]
 
@@ -141,8 +147,26 @@ class PreparedRequest:
     def header_lines(self) -> list[str]:
         return [f"{name}: {value}" for name, value in self.headers]
 
+    def env_copy_ok(self) -> bool:
+        """Whether a copy that reads the key from $AMPLITUDE_API_KEY sends these bytes.
+
+        The copy puts the variable's raw text where the key sits on the wire, and there the
+        key is percent-encoded (a form or URL) or JSON-escaped (the V2 body): the same only
+        for a key those leave alone, as Amplitude's 32 hex digits are.
+        """
+        body = self.body_text()
+        on_wire = [self.url[a:b] for a, b in self.url_key_spans]
+        on_wire += [body[a:b] for a, b in self.body_key_spans]
+        return all(text == self.api_key for text in on_wire)
+
     def render(self, fmt: Format, style: KeyStyle = KeyStyle.MASK) -> str:
-        """The request as text in ``fmt``; only ``KeyStyle.REVEAL`` shows the key."""
+        """The request as text in ``fmt``; only ``KeyStyle.REVEAL`` shows the key.
+
+        ``KeyStyle.ENV`` raises WireError when ``env_copy_ok()`` is False: such a command
+        would send other bytes than this request.
+        """
+        if style is KeyStyle.ENV and not self.env_copy_ok():
+            raise WireError(ENV_COPY_REFUSED)
         if fmt is Format.BODY:
             return self.display_body(style)
         if fmt is Format.QUERY:
@@ -297,10 +321,18 @@ def _render_curl(request: PreparedRequest, style: KeyStyle) -> str:
     for name, value in request.headers:
         if name in ("Content-Type",) or (name == "Content-Length" and not request.body):
             lines.append("-H " + shlex.quote(f"{name}: {value}"))
-    if request.body:
-        body_segments = _segments(request.body_text(), request.body_key_spans)
-        lines.append("--data-binary " + _shell_word(body_segments, request.api_key, style))
-    return " \\\n  ".join(lines)
+    if not request.body:
+        return " \\\n  ".join(lines)
+    body = _shell_word(
+        _segments(request.body_text(), request.body_key_spans), request.api_key, style
+    )
+    if len(body.encode("utf-8")) < CURL_ARG_LIMIT:
+        lines.append("--data-binary " + body)
+        return " \\\n  ".join(lines)
+    # Linux refuses one argument over 128 KiB ("Argument list too long"); printf is a shell
+    # builtin, so the body goes through a pipe instead (printf %s adds no newline).
+    lines.append("--data-binary @-")
+    return f"printf %s {body} \\\n  | " + " \\\n  ".join(lines)
 
 
 def _render_httpie(request: PreparedRequest, style: KeyStyle) -> str:

@@ -227,11 +227,15 @@ class HistoryPanel(QWidget):
     @Slot()
     def copy_curl(self) -> None:
         from attribution_workbench.core.history import entry_request
-        from attribution_workbench.core.wire import Format, KeyStyle
+        from attribution_workbench.core.wire import ENV_COPY_REFUSED, Format, KeyStyle
 
         if (entry := self._one_selected()) is None:
             return
-        text = entry_request(entry).render(Format.CURL, KeyStyle.ENV)
+        request = entry_request(entry)
+        if not request.env_copy_ok():
+            self._show_status(ENV_COPY_REFUSED)
+            return
+        text = request.render(Format.CURL, KeyStyle.ENV)
         QGuiApplication.clipboard().setText(text)
         self._show_status("Copied as curl; it reads the key from $AMPLITUDE_API_KEY.")
 

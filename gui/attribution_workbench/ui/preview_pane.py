@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
 
 from attribution_workbench import assets
 from attribution_workbench.core.wire import (
+    ENV_COPY_REFUSED,
     KEY_ENV_VAR,
     Format,
     KeyStyle,
@@ -283,6 +284,9 @@ class PreviewPane(QGroupBox):
         """Copy the curl/Python text with the key read from $AMPLITUDE_API_KEY."""
         if self._request is None or not self._env_ok():
             return
+        if not self._request.env_copy_ok():
+            self.status_message.emit(ENV_COPY_REFUSED)
+            return
         QGuiApplication.clipboard().setText(
             self._request.render(self.current_format(), KeyStyle.ENV)
         )
@@ -293,6 +297,9 @@ class PreviewPane(QGroupBox):
     def copy_as(self, fmt: Format) -> None:
         """Copy the request as ``fmt`` (curl, Python, HTTPie) reading $AMPLITUDE_API_KEY."""
         if self._request is None:
+            return
+        if not self._request.env_copy_ok():
+            self.status_message.emit(ENV_COPY_REFUSED)  # nothing copied: no wrong command
             return
         QGuiApplication.clipboard().setText(self._request.render(fmt, KeyStyle.ENV))
         label = dict(COPY_AS_ITEMS).get(fmt, fmt.value)
@@ -325,9 +332,10 @@ class PreviewPane(QGroupBox):
             self._replace_text(text)
         self.preview.setPlaceholderText(placeholder)
         self.copy_action.setEnabled(request is not None)
-        self.copy_env_action.setEnabled(request is not None and self._env_ok())
+        env_copies = request is not None and request.env_copy_ok()
+        self.copy_env_action.setEnabled(env_copies and self._env_ok())
         for action in self.copy_as_actions.values():
-            action.setEnabled(request is not None)
+            action.setEnabled(env_copies)
 
     def _replace_text(self, text: str) -> None:
         old, self._shown = self._shown, text
