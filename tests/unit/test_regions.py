@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit, urlunsplit
+
 import pytest
+import requests
 
 from attribution_workbench.core.regions import (
     AMPLITUDE_BASE,
@@ -117,8 +120,14 @@ def test_custom_url_and_the_v2_endpoint_beside_it(
     ],
 )
 def test_allowed_urls(url: str) -> None:
-    assert check_url(url) == url
+    # As the HTTP client sends it: scheme and host in lower case, the rest as written.
+    parts = urlsplit(url)
+    sent = urlunsplit((parts.scheme, parts.netloc.lower(), parts.path, parts.query, ""))
+    assert check_url(url) == sent
     Destination(target=Target.CUSTOM, url=url)
+    prepared = requests.PreparedRequest()
+    prepared.prepare_url(sent + "?api_key=0123", None)
+    assert prepared.url == sent + "?api_key=0123"  # requests leaves it byte for byte
 
 
 @pytest.mark.parametrize(
@@ -141,10 +150,19 @@ def test_allowed_urls(url: str) -> None:
         # The HTTP client would encode these on the way out: not the bytes the preview shows.
         ("http://127.0.0.1:9/us/attribution?x=a b", ["a space at character 38", "%20"]),
         ("http://127.0.0.1:9/attri bution", ["a space", "%20"]),
-        ("http://127.0.0.1:9/attribution?x=%zz", ["% (at character 34)", "%25"]),
+        ("http://127.0.0.1:9/attribution?x=%zz", ["% at character 34", "%25"]),
         ("http://127.0.0.1:9/attribution?x=\u00e9", ["'é' (U+00E9)", "percent-encoded"]),
         ("https://b\u00fccher.example/attribution", ["U+00FC", "xn--"]),
         ("http://127.0.0.1:9/attri\tbution", ["(U+0009) at character 25"]),
+        # requests/urllib3 would rewrite these: decode, upper-case, encode, resolve, drop.
+        ("http://127.0.0.1:9/attribution?x=%41", ["%41", "sent as A"]),
+        ("http://127.0.0.1:9/attribution?x=%7e", ["sent as ~"]),
+        ("http://127.0.0.1:9/attribution?x=%2b", ["sent as %2B"]),
+        ("http://127.0.0.1:9/attribution?x={a}", ["'{'", "%7B"]),
+        ("http://127.0.0.1:9/attribution?x[]=1", ["'['", "%5B"]),
+        ('http://127.0.0.1:9/attribution?x="', ["%22"]),
+        ("http://127.0.0.1:9/us/./x/../attribution", ["../ segment"]),
+        ("http://127.0.0.1:9/us/attribution?", ["ends in a ?"]),
     ],
 )  # fmt: skip
 def test_refused_urls(url: str, words: list[str]) -> None:

@@ -93,30 +93,65 @@ def check_url(url: str, what: str = "URL") -> str:
         raise DestinationError(f"The {what} has an invalid port: {exc}.") from None
     if problem := _unencoded(url):
         raise DestinationError(f"The {what} {problem}")
-    return url
+    # The client sends the scheme and host in lower case: show them as they go out.
+    userinfo, at, hostport = parts.netloc.rpartition("@")
+    netloc = f"{userinfo}{at}{hostport.lower()}"
+    return urlunsplit((parts.scheme.lower(), netloc, parts.path, parts.query, ""))
 
 
 _PERCENT_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
 
 
 def _unencoded(url: str) -> str | None:
-    """Why ``url`` is not sent as written, or None. The HTTP client percent-encodes a space,
-    a non-ASCII character or a lone % on the way out, so the preview would show other bytes
-    than the ones sent; the user writes the encoded form instead."""
+    """Why ``url`` would not be sent as written, or None.
+
+    The HTTP client (requests, urllib3) rewrites some URLs on the way out: it percent-encodes
+    a space, a non-ASCII character, a lone %, and characters such as { } | ^ ` " < > \\ [ ]
+    after the host; it decodes %41 back to A, writes %2b as %2B, drops ./ and ../ segments
+    and a trailing "?". The preview would then show other bytes than the ones sent, so the
+    user writes the URL in the form it is sent in.
+    """
     for position, char in enumerate(url):
-        if char == "%" and not _PERCENT_ESCAPE.match(url, position):
-            return (
-                f"has a % (at character {position + 1}) that is not a %XX escape; "
-                "write it as %25."
-            )
+        where = f"at character {position + 1}"
         if char.isspace() or not char.isascii() or not char.isprintable():
             code = f"U+{ord(char):04X}"
             return (
-                f"has {'a space' if char == ' ' else repr(char) + f' ({code})'} at character "
-                f"{position + 1}; write the address as it is sent: percent-encoded (a space "
-                "as %20), and a non-ASCII host name in its xn-- form."
+                f"has {'a space' if char == ' ' else repr(char) + f' ({code})'} {where}; "
+                "write the address as it is sent: percent-encoded (a space as %20), and a "
+                "non-ASCII host name in its xn-- form."
             )
+        if char != "%":
+            continue
+        escape = url[position : position + 3]
+        if not _PERCENT_ESCAPE.fullmatch(escape):
+            return f"has a % {where} that is not a %XX escape; write it as %25."
+        decoded = chr(int(escape[1:], 16))
+        if decoded.isalnum() and decoded.isascii() or decoded in "-._~":
+            return f"has {escape} {where}, which is sent as {decoded}; write {decoded}."
+        if escape != escape.upper():
+            return f"has {escape} {where}, which is sent as {escape.upper()}; write that."
+    scheme_end = url.find("://") + 3
+    ends = [i for i in (url.find("/", scheme_end), url.find("?", scheme_end)) if i >= 0]
+    rest_start = min(ends, default=len(url))
+    rest = url[rest_start:]  # path and query: brackets are only for an IPv6 host
+    for position, char in enumerate(rest, start=rest_start):
+        if char in _ENCODED_ON_THE_WAY:
+            return (
+                f"has {char!r} at character {position + 1}, which is sent percent-encoded "
+                f"(%{ord(char):02X}); write that."
+            )
+    path = urlsplit(url).path
+    if any(part in (".", "..") for part in path.split("/")):
+        return (
+            "has a ./ or ../ segment, which is resolved before it is sent; "
+            "write the path without it."
+        )
+    if url.endswith("?"):
+        return "ends in a ? with nothing after it, which is dropped when sent; remove it."
     return None
+
+
+_ENCODED_ON_THE_WAY = frozenset('{}|^`"<>\\[]')
 
 
 def sandbox_base_url(environ: Mapping[str, str] | None = None) -> str:
