@@ -409,6 +409,18 @@ def test_decoded_json_rendering(transport: Transport, style: KeyStyle, shown: st
     }
 
 
+@pytest.mark.parametrize("transport", FORM_TRANSPORTS)
+def test_decoded_json_shows_a_custom_urls_own_parameters(transport: Transport) -> None:
+    custom = Destination(Region.EU, Target.CUSTOM, "http://127.0.0.1:9/eu/attribution?src=x&y=a%2Bb")
+    decoded = json.loads(prepare(DOCS_EVENT, custom, KEY, transport).render(Format.JSON))
+    if transport is Transport.QUERY:  # the query is the parameters: all decoded
+        assert decoded["url"] == "http://127.0.0.1:9/eu/attribution"
+        assert decoded["other_parameters"] == {"src": "x", "y": "a+b"}
+    else:  # the URL goes out whole, its parameters beside the body's
+        assert decoded["url"] == "http://127.0.0.1:9/eu/attribution?src=x&y=a%2Bb"
+        assert "other_parameters" not in decoded
+
+
 def test_decoded_json_shows_event_text_that_is_not_json_as_a_string() -> None:
     decoded = json.loads(prepare("not json", US, KEY).render(Format.JSON))
     assert decoded["event"] == "not json"

@@ -388,9 +388,15 @@ def _render_python(request: PreparedRequest, style: KeyStyle) -> str:
 def _render_decoded(request: PreparedRequest, style: KeyStyle) -> str:
     """The parameters decoded, the event pretty-printed: what the server will read."""
     shown_key = _key_text(request.api_key, style)
+    url = urlsplit(request.url)
+    # Query transport: the query is the parameters, decoded below. Otherwise the URL is shown
+    # whole (a custom URL's own ?parameters go out too).
+    shown_url = url._replace(query="").geturl() if request.transport is Transport.QUERY else (
+        request.url
+    )
     decoded: dict[str, Any] = {
         "method": request.method,
-        "url": urlsplit(request.url)._replace(query="").geturl(),
+        "url": shown_url,
         "transport": request.transport.value,
     }
     if request.transport is Transport.JSON:
@@ -407,4 +413,13 @@ def _render_decoded(request: PreparedRequest, style: KeyStyle) -> str:
             event_value = event_text
         decoded["api_key"] = shown_key
         decoded["event"] = event_value
+        # Anything else the server reads: a custom URL's own parameters.
+        others = {name: values for name, values in params.items() if name not in _OURS}
+        if others:
+            decoded["other_parameters"] = {
+                name: values[0] if len(values) == 1 else values for name, values in others.items()
+            }
     return json.dumps(decoded, indent=2, ensure_ascii=False)
+
+
+_OURS = frozenset({"api_key", "event"})
