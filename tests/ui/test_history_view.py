@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
+from PySide6.QtCore import QEvent, QObject
 from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QApplication, QPushButton, QWidget
 
 from attribution_workbench.app import open_history
 from attribution_workbench.core.history import History, default_path
@@ -219,3 +221,36 @@ def test_corrupt_history_is_moved_aside_and_explained_on_first_use(
     assert str(moved[0]) in window.statusBar().currentMessage()
     panel = panel_of(qtbot, window) if first_use == "send" else window.history_dock.widget()
     assert str(moved[0]) in panel.notice.text() and panel.notice.isVisibleTo(panel)
+
+
+def test_opening_history_shows_no_window_of_its_own_and_names_its_inputs(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    shown: list[str] = []
+
+    class TopLevelShows(QObject):
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+            if (
+                event.type() == QEvent.Type.Show
+                and isinstance(watched, QWidget)
+                and watched.isWindow()
+                and watched is not window
+                and type(watched).__name__ not in ("QTipLabel", "QComboBoxPrivateContainer")
+            ):
+                shown.append(f"{type(watched).__name__} {watched.objectName()!r}")
+            return False
+
+    spy = TopLevelShows()
+    app = QApplication.instance()
+    assert app is not None
+    app.installEventFilter(spy)
+    try:
+        panel = panel_of(qtbot, window)
+        settle(qtbot, window)
+    finally:
+        app.removeEventFilter(spy)
+    assert shown == []  # (a parentless button used to flash up as a window, taking focus)
+    for widget in (panel.text, panel.status, panel.region, panel.table):
+        assert widget.accessibleName(), widget.objectName()
+    # The window's Alt+letters stay with the window's fields: no mnemonic on the panel.
+    assert all("&" not in button.text() for button in panel.findChildren(QPushButton))

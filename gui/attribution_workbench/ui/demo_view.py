@@ -183,7 +183,7 @@ class DemoPanel(QWidget):
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
         )
         self.preset.setMinimumContentsLength(24)
-        self.run = QPushButton("&Run demo")
+        self.run = QPushButton("Run demo")  # no mnemonic: Alt+R is the window's Region
         self.run.setObjectName("run_demo")
         self.run.setToolTip("Send the preset's attribution, pause on “held”, then send the "
                             "matching app event")

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from attribution_workbench.ui.history_store import HistoryModel, HistoryStore
-from attribution_workbench.ui.layout import choice_box, hbox, push_button, vbox
+from attribution_workbench.ui.layout import annotate, choice_box, hbox, push_button, vbox
 
 if TYPE_CHECKING:
     from attribution_workbench.core.history import Entry, History
@@ -79,11 +79,20 @@ class HistoryPanel(QWidget):
         self.text.setObjectName("history_text")
         self.text.setPlaceholderText("Filter: event text, URL or body")
         self.text.setClearButtonEnabled(True)
+        annotate(
+            self.text,
+            "History filter",
+            "Show only the entries whose event text, URL or answer contains this text",
+        )
         self.status = choice_box(
-            "history_status", (("All", None), ("OK", "ok"), ("Failed", "failed"))
+            "history_status",
+            (("All", None), ("OK", "ok"), ("Failed", "failed")),
+            accessible=("History status filter", "Show all entries, or only OK or failed ones"),
         )
         self.region = choice_box(
-            "history_region", (("All regions", None), ("US", "us"), ("EU", "eu"))
+            "history_region",
+            (("All regions", None), ("US", "us"), ("EU", "eu")),
+            accessible=("History region filter", "Show the entries of every region, or one"),
         )
 
         self.table = QTableView()
@@ -97,6 +106,11 @@ class HistoryPanel(QWidget):
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.doubleClicked.connect(self.open_selected)
+        annotate(
+            self.table,
+            "History entries",
+            "Every request sent, newest first. Enter or double-click loads one into the form.",
+        )
 
         self.summary = QLabel()
         self.summary.setObjectName("history_summary")
@@ -109,35 +123,40 @@ class HistoryPanel(QWidget):
         store.notice.connect(self._on_notice)
 
         self.open_button = push_button(
-            "&Open",
+            "Open",
             self.open_selected,
             tip="Load the entry into the form",
         )
         self.resend_button = push_button(
-            "&Resend",
+            "Resend",
             self.resend_selected,
             tip="Load the entry and send it with the current key",
         )
         self.app_event_button = push_button(
-            "Matching a&pp event…",
+            "Matching app event…",
             self.app_event_selected,
             name="history_app_event",
             tip="Send the HTTP API V2 app event that makes this attribution event match",
         )
-        self.app_event_button.setVisible(app_event_entry is not None)
+        if app_event_entry is None:
+            # hide() only: setVisible(True) on a widget without a parent yet shows it as a
+            # window of its own (and takes the keyboard focus from the main window).
+            self.app_event_button.hide()
         self.curl_button = push_button(
-            "Copy &curl",
+            "Copy curl",
             self.copy_curl,
             tip="Copy as curl with $AMPLITUDE_API_KEY for the key",
         )
         self.delete_button = push_button(
-            "&Delete",
+            "Delete",
             self.delete_selected,
             tip="Delete the selected entries",
         )
-        self.clear_button = push_button("Clear &all…", self.clear_all, tip="Delete every entry")
+        # No mnemonics on these buttons: the window's fields hold those letters (Alt+A IDFA,
+        # Alt+D IDFV, Alt+O Form, Alt+P User properties, Alt+R Region, Alt+X Prefix).
+        self.clear_button = push_button("Clear all…", self.clear_all, tip="Delete every entry")
         self.export_button = push_button(
-            "E&xport…",
+            "Export…",
             self.export,
             tip="Export the selected entries (or all shown) as JSON Lines",
         )
