@@ -13,8 +13,10 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractButton,
     QComboBox,
+    QLabel,
     QLineEdit,
     QPlainTextEdit,
+    QScrollArea,
     QSpinBox,
     QToolButton,
     QWidget,
@@ -349,6 +351,36 @@ def test_tab_order_runs_down_the_right_side(qtbot: QtBot, window: MainWindow) ->
     expected += ["preview_format", "preview", "transport", "reveal_key", "copy_preview"]
     expected += ["timeout", "send"]
     assert names == expected
+
+
+def test_one_tab_round_stops_once_per_control_each_with_a_spoken_name(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    window.activateWindow()
+    start = window.editor.form.event_type
+    start.setFocus()
+    qtbot.waitUntil(start.hasFocus)
+    stops: list[QWidget] = []
+    for _ in range(80):
+        qtbot.keyClick(window.focusWidget(), Qt.Key.Key_Tab)
+        focused = window.focusWidget()
+        assert focused is not None
+        if focused is start:
+            break
+        stops.append(focused)
+    else:
+        raise AssertionError("Tab never came back to event_type")
+    names = [widget.objectName() for widget in stops]
+    assert names.count("time_picker") == 1  # Tab leaves the picker; Left/Right move its parts
+    assert not any(isinstance(widget, QScrollArea) for widget in stops)
+    # The answer is read right after Send; the banner and the editor's tabs precede the form.
+    assert names.index("response_status") == names.index("send") + 1
+    assert names[-2] == "sandbox_switch" and stops[-1].parentWidget() is window.editor.tabs
+    for widget in stops:
+        # What a screen reader says: the accessible name, or a label's own text.
+        spoken = widget.accessibleName() or (widget.text() if isinstance(widget, QLabel) else "")
+        assert spoken, f"{type(widget).__name__} {widget.objectName()!r} says nothing"
+    assert window.destination.endpoint.accessibleName() == ""  # read as its text: the URL
 
 
 def test_help_menu_opens_the_docs_and_about_shows_the_version(

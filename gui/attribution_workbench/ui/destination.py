@@ -109,13 +109,15 @@ class DestinationBar(QGroupBox):
             | Qt.TextInteractionFlag.TextSelectableByKeyboard
         )
         self.endpoint.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self.endpoint.setAccessibleName("Endpoint URL")
+        # Labels: no fixed accessible name, so screen readers read the text itself (the URL
+        # the key goes to); the description says what it is.
+        self.endpoint.setAccessibleDescription("The endpoint URL the request is sent to")
 
         self.key_note = QLabel()
         self.key_note.setObjectName("key_source")
         self.key_note.setWordWrap(True)
         self.key_note.setTextFormat(Qt.TextFormat.PlainText)
-        self.key_note.setAccessibleName("API key source")
+        self.key_note.setAccessibleDescription("Where the API key for this send comes from")
 
         self.profile = choice_box(
             "profile",

@@ -27,6 +27,7 @@ from attribution_workbench.ui.layout import (
     NO_MARGIN,
     STRETCH,
     TIGHT_SPACING,
+    annotate,
     buddy_label,
     container,
     hbox,
@@ -67,10 +68,15 @@ class EventEditor(QWidget):
         self.form_scroll = QScrollArea()
         self.form_scroll.setObjectName("form_scroll")
         self.form_scroll.setWidgetResizable(True)
+        # Not a Tab stop of its own (an unnamed, empty stop); it still scrolls to the field
+        # that has the focus.
+        self.form_scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.form_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         self.form_scroll.setWidget(self.form)
         self.tabs = QTabWidget()
         self.tabs.setObjectName("event_tabs")
+        # The tab bar is what takes the focus: it carries the name a screen reader says.
+        annotate(self.tabs.tabBar(), "Event editor", "Edit the event as a form or as raw JSON")
         self.tabs.addTab(self.form_scroll, "F&orm")
         self.tabs.addTab(self.raw, "Raw &JSON")
         self.tabs.setTabToolTip(FORM_TAB, "Edit the event field by field (Alt+O)")

@@ -237,6 +237,8 @@ class MainWindow(QMainWindow):
             self.preview.copy,
             self.timeout,
             self.send_button,
+            self.response.status,  # the answer, read after a send (Shift+Tab from Send)
+            self.response.message,
             self.response.tabs,
         ]
         tab_order(chain)

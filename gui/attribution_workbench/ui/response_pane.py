@@ -97,15 +97,24 @@ class ResponsePane(QGroupBox):
 
         self.status = QLabel()
         self.status.setObjectName("response_status")
-        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.status.setAccessibleName("Response status")
+        # Labels read as their text (no fixed accessible name); Tab reaches them.
+        self.status.setAccessibleDescription("Response status")
+        self.status.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByMouse
+            | Qt.TextInteractionFlag.TextSelectableByKeyboard
+        )
+        self.status.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         colours.make_badge(self.status)
 
         self.message = QLabel()
         self.message.setObjectName("response_message")
         self.message.setWordWrap(True)
-        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.message.setAccessibleName("Response message")
+        self.message.setAccessibleDescription("What the response means")
+        self.message.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByMouse
+            | Qt.TextInteractionFlag.TextSelectableByKeyboard
+        )
+        self.message.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
 
         self.pretty = QCheckBox("Pretty-print JSON")
         self.pretty.setObjectName("response_pretty")
@@ -151,6 +160,7 @@ class ResponsePane(QGroupBox):
         body_layout.addWidget(self.truncated)
         self.tabs = QTabWidget()
         self.tabs.setObjectName("response_tabs")
+        self.tabs.tabBar().setAccessibleName("Response: body, headers or the request sent")
         self.tabs.addTab(body_page, "&Body")
         # No mnemonic: Alt+H is Help, and every other letter of "Headers" is taken in the
         # window (Ctrl+Tab / Ctrl+PgDown reach the tab from the response pane).

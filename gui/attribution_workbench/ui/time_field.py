@@ -67,6 +67,14 @@ def describe_ms(value: Any) -> str:
     return f"{local:%Y-%m-%d %H:%M:%S}.{millis} {local.tzname() or 'local'}  ·  {utc}"
 
 
+class _Picker(QDateTimeEdit):
+    """A QDateTimeEdit that Tab leaves, as every other field: QDateTimeEdit's own Tab steps
+    through its seven parts first (Left and Right do that already)."""
+
+    def focusNextPrevChild(self, next: bool) -> bool:  # noqa: N802, A002  (Qt's names)
+        return QWidget.focusNextPrevChild(self, next)
+
+
 class TimeField(QWidget):
     """Milliseconds box + local date-time picker + Now + Clear + a readable summary."""
 
@@ -87,7 +95,7 @@ class TimeField(QWidget):
             "Event time in milliseconds since 1970-01-01 UTC. Leave empty to let the server "
             "use the upload time. Pasted numbers may use , or _ between thousands.",
         )
-        self.picker = QDateTimeEdit()
+        self.picker = _Picker()
         self.picker.setObjectName("time_picker")
         self.picker.setCalendarPopup(True)
         self.picker.setDisplayFormat(PICKER_FORMAT)
