@@ -637,3 +637,14 @@ def test_the_sandbox_flag_is_for_one_run_and_does_not_replace_the_saved_target(
     window.destination.set_target(Target.CUSTOM)  # a choice made during the run is kept
     window.save_settings()
     assert settings.get(S.TARGET) == Target.CUSTOM.value
+
+
+def test_preview_buttons_keep_the_shortcut_in_their_tooltips(window: MainWindow) -> None:
+    from attribution_workbench.ui.preview_pane import shortcut_text
+
+    preview = window.preview
+    pairs = ((preview.copy, preview.copy_action), (preview.reveal_key, preview.reveal_action))
+    for button, action in pairs:
+        action.setEnabled(False)  # a tool button re-reads its action's tooltip on change
+        action.setEnabled(True)
+        assert shortcut_text(action) and shortcut_text(action) in button.toolTip()

@@ -375,10 +375,12 @@ class PreviewPane(QGroupBox):
         )
 
     def _update_tooltips(self) -> None:
-        self.reveal_key.setToolTip(
+        # On the actions: a tool button takes its default action's tooltip again whenever
+        # the action changes (enabled, text), so one set on the button would not last.
+        self.reveal_action.setToolTip(
             f"Show the API key in the preview and in copies ({shortcut_text(self.reveal_action)})"
         )
-        self.copy.setToolTip(
+        self.copy_action.setToolTip(
             f"Copy the preview exactly as shown ({shortcut_text(self.copy_action)}); "
             f"the arrow offers a curl/Python copy that reads ${KEY_ENV_VAR}"
         )
