@@ -648,3 +648,12 @@ def test_preview_buttons_keep_the_shortcut_in_their_tooltips(window: MainWindow)
         action.setEnabled(False)  # a tool button re-reads its action's tooltip on change
         action.setEnabled(True)
         assert shortcut_text(action) and shortcut_text(action) in button.toolTip()
+
+
+def test_a_narrow_window_keeps_the_form_usable(qtbot: QtBot, window: MainWindow) -> None:
+    from attribution_workbench.ui.main_window import EDITOR_MIN_WIDTH
+
+    window.resize(400, 500)  # narrower than the window allows: it stops at its minimum
+    settle(qtbot, window)
+    assert window.editor.width() >= EDITOR_MIN_WIDTH
+    assert window.editor.form.event_type.width() > 100  # a field, not a clipped sliver

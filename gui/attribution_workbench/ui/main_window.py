@@ -51,6 +51,7 @@ if TYPE_CHECKING:
 
 MAX_REASONS = 3
 DEFAULT_SIZE = (1200, 800)
+EDITOR_MIN_WIDTH = 340
 
 
 class MainWindow(QMainWindow):
@@ -214,6 +215,9 @@ class MainWindow(QMainWindow):
         self.right_splitter.setStretchFactor(1, 1)
         self.main_splitter = QSplitter(Qt.Orientation.Horizontal)
         self.main_splitter.setObjectName("main_splitter")
+        # The form must stay usable in a narrow window: without a floor, the right side
+        # (its own minimum ~530 px) squeezed the editor to ~130 px of clipped labels.
+        self.editor.setMinimumWidth(EDITOR_MIN_WIDTH)
         self.main_splitter.addWidget(self.editor)
         self.main_splitter.addWidget(self.right_splitter)
         self.main_splitter.setChildrenCollapsible(False)
