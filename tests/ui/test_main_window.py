@@ -658,3 +658,20 @@ def test_a_narrow_window_keeps_the_form_usable(qtbot: QtBot, window: MainWindow)
     assert window.editor.width() >= EDITOR_MIN_WIDTH
     assert window.editor.form.event_type.width() > 60  # a field, not a clipped sliver
     assert window.minimumSizeHint().width() <= 800  # still fits a small screen
+
+
+def test_every_control_has_a_name_and_a_description(window: MainWindow) -> None:
+    # The issue: "accessible names and descriptions on every input". A label may go without a
+    # name (it is read as its own text).
+    lacking = []
+    for widget in window.findChildren(QWidget):
+        if not widget.isVisible() or widget.focusProxy() is not None:
+            continue
+        if not widget.focusPolicy() & Qt.FocusPolicy.TabFocus:
+            continue
+        if widget.objectName() == "qt_spinbox_lineedit":  # the spin boxes' inner editors
+            continue
+        named = widget.accessibleName() or isinstance(widget, QLabel)
+        if not (named and widget.accessibleDescription()):
+            lacking.append(f"{type(widget).__name__} {widget.objectName()!r}")
+    assert lacking == []

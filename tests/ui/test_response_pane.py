@@ -50,7 +50,7 @@ def test_sending_again_forgets_what_the_last_answer_said_to_screen_readers(
     pane.show_outcome(json_answer(), REQUEST)
     assert pane.status.accessibleDescription() == "HTTP 200, success"
     pane.show_in_flight(REQUEST)
-    assert pane.status.accessibleDescription() == ""
+    assert pane.status.accessibleDescription() == "Response status"
     assert not pane.pretty.isVisible() and pane.headers.rowCount() == 0
     assert "Waiting for 127.0.0.1" in pane.message.text()
     pane.clear()

@@ -147,6 +147,9 @@ class DestinationBar(QGroupBox):
         self.switch_region.setObjectName("switch_region")
         self.switch_region.setAutoDefault(False)
         self.switch_region.setAccessibleName("Switch region")
+        self.switch_region.setAccessibleDescription(
+            "Use the other region, where this profile has a key"
+        )
         self.switch_region.clicked.connect(self._on_switch_region)
         self._hint_region: Region | None = None
 

@@ -155,6 +155,9 @@ class PreviewPane(QGroupBox):
         self.tabs = QTabBar()
         self.tabs.setObjectName("preview_format")
         self.tabs.setAccessibleName("Preview format")
+        self.tabs.setAccessibleDescription(
+            "Show the request as form body, query URL, curl, Python or decoded JSON"
+        )
         self.tabs.setDrawBase(False)
         self.tabs.setExpanding(False)
         for fmt, text in FORMAT_ITEMS:
@@ -212,6 +215,9 @@ class PreviewPane(QGroupBox):
         menu.addActions(list(self.copy_as_actions.values()))
         self.copy.setMenu(menu)
         self.copy.setAccessibleName("Copy preview")
+        self.copy.setAccessibleDescription(
+            "Copy the preview exactly as shown; its menu copies curl, Python or HTTPie"
+        )
 
         self.info = QLabel()
         self.info.setObjectName("preview_info")

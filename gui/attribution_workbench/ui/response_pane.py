@@ -36,6 +36,7 @@ from attribution_workbench.ui.colours import BUSY, FAIL, IDLE, OK
 # Laying out a megabyte of text stalls the GUI thread for ~50 ms; the pane shows at most this
 # many characters of a body (and says so). The History entry keeps the whole body read.
 DISPLAY_LIMIT = 256_000
+STATUS_DESCRIPTION = "Response status"  # an answer's own words replace it (HTTP 200, success)
 
 
 # What the Attribution API's bare-text errors mean (API-FACTS.md), said next to the answer;
@@ -98,7 +99,7 @@ class ResponsePane(QGroupBox):
         self.status = QLabel()
         self.status.setObjectName("response_status")
         # Labels read as their text (no fixed accessible name); Tab reaches them.
-        self.status.setAccessibleDescription("Response status")
+        self.status.setAccessibleDescription(STATUS_DESCRIPTION)
         self.status.setTextInteractionFlags(
             Qt.TextInteractionFlag.TextSelectableByMouse
             | Qt.TextInteractionFlag.TextSelectableByKeyboard
@@ -121,6 +122,7 @@ class ResponsePane(QGroupBox):
         self.pretty.setChecked(True)
         self.pretty.hide()  # shown only for a JSON answer
         self.pretty.setAccessibleName("Pretty-print JSON")
+        self.pretty.setAccessibleDescription("Indent a JSON answer; off shows it as received")
         self.pretty.setToolTip("Indent a JSON answer; off shows the body exactly as received")
         self.pretty.toggled.connect(self._on_pretty_toggled)
 
@@ -129,6 +131,7 @@ class ResponsePane(QGroupBox):
         self.body.setReadOnly(True)
         self.body.setFont(mono)
         self.body.setAccessibleName("Response body")
+        self.body.setAccessibleDescription("The server's answer, as received (the key masked)")
         self.body.setPlaceholderText("The server's answer appears here after Send.")
 
         self.truncated = QLabel()
@@ -146,12 +149,16 @@ class ResponsePane(QGroupBox):
         self.headers.horizontalHeader().setStretchLastSection(True)
         self.headers.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.headers.setAccessibleName("Response headers")
+        self.headers.setAccessibleDescription("The answer's HTTP headers, one per row")
 
         self.request = QPlainTextEdit()
         self.request.setObjectName("response_request")
         self.request.setReadOnly(True)
         self.request.setFont(mono)
-        self.request.setAccessibleName("The request that produced this response (key masked)")
+        self.request.setAccessibleName("Request sent")
+        self.request.setAccessibleDescription(
+            "The request that produced this response, the key masked"
+        )
 
         body_page = QWidget()
         body_layout = QVBoxLayout(body_page)
@@ -161,6 +168,7 @@ class ResponsePane(QGroupBox):
         self.tabs = QTabWidget()
         self.tabs.setObjectName("response_tabs")
         self.tabs.tabBar().setAccessibleName("Response: body, headers or the request sent")
+        self.tabs.tabBar().setAccessibleDescription("Ctrl+Tab and Ctrl+Shift+Tab switch tabs")
         self.tabs.addTab(body_page, "&Body")
         # No mnemonic: Alt+H is Help, and every other letter of "Headers" is taken in the
         # window (Ctrl+Tab / Ctrl+PgDown reach the tab from the response pane).
@@ -183,7 +191,7 @@ class ResponsePane(QGroupBox):
     ) -> None:
         """Every state starts here: no answer, no body, no headers, nothing extra shown."""
         self._set_status(status, fill)
-        self.status.setAccessibleDescription("")
+        self.status.setAccessibleDescription(STATUS_DESCRIPTION)
         self._set_message(message)
         self._outcome = None
         self._set_body_text("")
