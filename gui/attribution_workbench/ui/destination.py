@@ -22,7 +22,14 @@ from PySide6.QtWidgets import (
 from attribution_workbench import assets
 from attribution_workbench.core.regions import Destination, DestinationError, Region, Target
 from attribution_workbench.ui import colours
-from attribution_workbench.ui.layout import annotate, buddy_label, choice_box, container, hbox
+from attribution_workbench.ui.layout import (
+    annotate,
+    buddy_label,
+    choice_box,
+    container,
+    hbox,
+    readable_label,
+)
 
 # core.profiles.DEFAULT_PROFILE: importing core.profiles takes ~30 ms, which the panes (built
 # on the GUI thread right after the first frame) should not wait for.
@@ -104,14 +111,8 @@ class DestinationBar(QGroupBox):
         self.endpoint.setObjectName("endpoint")
         self.endpoint.setWordWrap(True)
         self.endpoint.setTextFormat(Qt.TextFormat.PlainText)
-        self.endpoint.setTextInteractionFlags(
-            Qt.TextInteractionFlag.TextSelectableByMouse
-            | Qt.TextInteractionFlag.TextSelectableByKeyboard
-        )
-        self.endpoint.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        # Labels: no fixed accessible name, so screen readers read the text itself (the URL
-        # the key goes to); the description says what it is.
-        self.endpoint.setAccessibleDescription("The endpoint URL the request is sent to")
+        # Read as its text: the URL the key goes to.
+        readable_label(self.endpoint, "The endpoint URL the request is sent to")
 
         self.key_note = QLabel()
         self.key_note.setObjectName("key_source")

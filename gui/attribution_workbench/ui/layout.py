@@ -143,6 +143,17 @@ def buddy_label(text: str, buddy: QWidget) -> QLabel:
     return label
 
 
+def readable_label(label: QLabel, description: str) -> None:
+    """A label Tab reaches and a screen reader reads as its text (no fixed accessible name),
+    with ``description`` saying what it is; its text can be selected with mouse or keys."""
+    label.setTextInteractionFlags(
+        Qt.TextInteractionFlag.TextSelectableByMouse
+        | Qt.TextInteractionFlag.TextSelectableByKeyboard
+    )
+    label.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+    label.setAccessibleDescription(description)
+
+
 def annotate(widget: QWidget, name: str, description: str, tooltip: str | None = None) -> None:
     """Accessible name and description (for screen readers) and a tooltip (for everyone)."""
     widget.setAccessibleName(name)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any, Protocol
 
-from PySide6.QtCore import Qt, Slot
+from PySide6.QtCore import Slot
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -32,6 +32,7 @@ from attribution_workbench.core.answers import explain
 from attribution_workbench.core.wire import KeyStyle, PreparedRequest, redact_key
 from attribution_workbench.ui import colours
 from attribution_workbench.ui.colours import BUSY, FAIL, IDLE, OK
+from attribution_workbench.ui.layout import readable_label
 
 # Laying out a megabyte of text stalls the GUI thread for ~50 ms; the pane shows at most this
 # many characters of a body (and says so). The History entry keeps the whole body read.
@@ -98,24 +99,13 @@ class ResponsePane(QGroupBox):
 
         self.status = QLabel()
         self.status.setObjectName("response_status")
-        # Labels read as their text (no fixed accessible name); Tab reaches them.
-        self.status.setAccessibleDescription(STATUS_DESCRIPTION)
-        self.status.setTextInteractionFlags(
-            Qt.TextInteractionFlag.TextSelectableByMouse
-            | Qt.TextInteractionFlag.TextSelectableByKeyboard
-        )
-        self.status.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        readable_label(self.status, STATUS_DESCRIPTION)  # read as its text: the answer
         colours.make_badge(self.status)
 
         self.message = QLabel()
         self.message.setObjectName("response_message")
         self.message.setWordWrap(True)
-        self.message.setAccessibleDescription("What the response means")
-        self.message.setTextInteractionFlags(
-            Qt.TextInteractionFlag.TextSelectableByMouse
-            | Qt.TextInteractionFlag.TextSelectableByKeyboard
-        )
-        self.message.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        readable_label(self.message, "What the response means")
 
         self.pretty = QCheckBox("Pretty-print JSON")
         self.pretty.setObjectName("response_pretty")
