@@ -89,6 +89,23 @@ def test_a_key_in_the_environment_makes_amplitude_the_first_target(
     assert SENTINEL_KEY not in window.preview.preview.toPlainText()
 
 
+def test_a_key_encoded_on_the_wire_is_not_copied_as_env(
+    qtbot: QtBot, services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    odd_key = "ab+cd/ef=0123456789abcdef012345"  # percent-encoded in the body
+    monkeypatch.setenv(KEY_ENV_VAR, odd_key)
+    services.environ = {KEY_ENV_VAR: odd_key}
+    window = open_window(qtbot, services)
+    window.editor.set_event(IOS_EVENT)
+    wait_key_note(qtbot, window, "$AMPLITUDE_API_KEY")
+    settle(qtbot, window)
+    assert not window.preview.copy_env_action.isEnabled()
+    QGuiApplication.clipboard().setText("before")
+    window.preview.copy_as(Format.CURL)  # as the disabled menu item would
+    assert QGuiApplication.clipboard().text() == "before"
+    assert "encoded on the wire" in window.statusBar().currentMessage()
+
+
 def test_no_key_for_amplitude_disables_send_and_says_how_to_add_one(
     qtbot: QtBot, window: MainWindow
 ) -> None:

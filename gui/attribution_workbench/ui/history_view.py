@@ -246,15 +246,15 @@ class HistoryPanel(QWidget):
     @Slot()
     def copy_curl(self) -> None:
         from attribution_workbench.core.history import entry_request
-        from attribution_workbench.core.wire import ENV_COPY_REFUSED, Format, KeyStyle
+        from attribution_workbench.core.wire import Format, KeyStyle, WireError
 
         if (entry := self._one_selected()) is None:
             return
-        request = entry_request(entry)
-        if not request.env_copy_ok():
-            self._show_status(ENV_COPY_REFUSED)
+        try:
+            text = entry_request(entry).render(Format.CURL, KeyStyle.ENV)
+        except WireError as exc:  # a key that a $AMPLITUDE_API_KEY copy would not reproduce
+            self._show_status(str(exc))
             return
-        text = request.render(Format.CURL, KeyStyle.ENV)
         QGuiApplication.clipboard().setText(text)
         self._show_status("Copied as curl; it reads the key from $AMPLITUDE_API_KEY.")
 

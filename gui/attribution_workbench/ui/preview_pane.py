@@ -39,12 +39,12 @@ from PySide6.QtWidgets import (
 
 from attribution_workbench import assets
 from attribution_workbench.core.wire import (
-    ENV_COPY_REFUSED,
     KEY_ENV_VAR,
     Format,
     KeyStyle,
     PreparedRequest,
     Transport,
+    WireError,
 )
 from attribution_workbench.ui.layout import buddy_label, choice_box
 
@@ -290,29 +290,32 @@ class PreviewPane(QGroupBox):
         """Copy the curl/Python text with the key read from $AMPLITUDE_API_KEY."""
         if self._request is None or not self._env_ok():
             return
-        if not self._request.env_copy_ok():
-            self.status_message.emit(ENV_COPY_REFUSED)
-            return
-        QGuiApplication.clipboard().setText(
-            self._request.render(self.current_format(), KeyStyle.ENV)
-        )
-        self.status_message.emit(
-            f"Copied; it reads the key from ${KEY_ENV_VAR} when run, so the key is not in it."
-        )
+        if self._copy_env(self.current_format()):
+            self.status_message.emit(
+                f"Copied; it reads the key from ${KEY_ENV_VAR} when run, so the key is not in it."
+            )
 
     def copy_as(self, fmt: Format) -> None:
         """Copy the request as ``fmt`` (curl, Python, HTTPie) reading $AMPLITUDE_API_KEY."""
-        if self._request is None:
+        if self._request is None or not self._copy_env(fmt):
             return
-        if not self._request.env_copy_ok():
-            self.status_message.emit(ENV_COPY_REFUSED)  # nothing copied: no wrong command
-            return
-        QGuiApplication.clipboard().setText(self._request.render(fmt, KeyStyle.ENV))
         label = dict(COPY_AS_ITEMS).get(fmt, fmt.value)
         self.status_message.emit(
             f"Copied as {label}; it reads the key from ${KEY_ENV_VAR} when run, so the key "
             "is not in it."
         )
+
+    def _copy_env(self, fmt: Format) -> bool:
+        """Copy the request as ``fmt`` reading $AMPLITUDE_API_KEY; False (and why, in the
+        status bar) when render refuses: such a command would send other bytes."""
+        assert self._request is not None
+        try:
+            text = self._request.render(fmt, KeyStyle.ENV)
+        except WireError as exc:
+            self.status_message.emit(str(exc))  # nothing copied: no wrong command
+            return False
+        QGuiApplication.clipboard().setText(text)
+        return True
 
     @Slot()
     def _on_copy_as(self) -> None:
