@@ -35,12 +35,16 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
+class NumberTooLarge(ValueError):
+    """A JSON number no 64-bit reader holds (``1e999``)."""
+
+
 def _finite_float(text: str) -> float:
     # 1e999 is JSON syntax, but no 64-bit reader holds it: Python reads infinity, and
     # json.dumps would then write the invalid word Infinity.
     value = float(text)
     if not math.isfinite(value):
-        raise ValueError(f"{text} is too large for a 64-bit float")
+        raise NumberTooLarge(f"{text} is too large for a 64-bit float")
     return value
 
 
@@ -76,9 +80,9 @@ def convert(kind: ValueType, text: str) -> tuple[Any, str | None]:
         return text, f"{_quote(text)} is not a boolean; write true or false"
     try:
         value = read_json(text)
+    except NumberTooLarge:
+        return text, f"{_quote(text)} is too large for a 64-bit float; write a smaller number"
     except ValueError as exc:
-        if "too large" in str(exc):
-            return text, f"{_quote(text)} is too large for a 64-bit float; write a smaller number"
         if kind is ValueType.NUMBER:
             return text, f"{_quote(text)} is not a number; write digits, e.g. 42 or -1.5"
         return text, f"{_quote(text)} is not valid JSON: {_reason(exc)}"
