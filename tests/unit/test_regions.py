@@ -196,6 +196,8 @@ def test_the_amplitude_target_always_uses_the_real_hosts() -> None:
         ("127.9.8.7", True),
         ("::1", True),
         ("[::1]", True),
+        ("::ffff:127.0.0.1", True),  # an IPv4 loopback client on a dual-stack socket
+        ("::ffff:192.0.2.7", False),
         ("128.0.0.1", False),
         ("0.0.0.0", False),
         ("::", False),

@@ -64,9 +64,12 @@ def is_loopback_host(host: str) -> bool:
     try:
         import ipaddress  # on first use: not needed to start
 
-        return ipaddress.ip_address(host).is_loopback
+        address = ipaddress.ip_address(host)
     except ValueError:
         return False
+    # ::ffff:127.0.0.1 is how a dual-stack socket reports an IPv4 loopback client.
+    mapped = getattr(address, "ipv4_mapped", None)
+    return bool(address.is_loopback or (mapped is not None and mapped.is_loopback))
 
 
 def check_url(url: str, what: str = "URL") -> str:

@@ -27,6 +27,8 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
+from attribution_workbench.core.regions import is_loopback_host
+
 from .config import REGIONS, ConfigError
 from .faults import FAULT_MODES, FAULT_PARAMS, FaultError
 from .parsing import parse_urlencoded, query_bytes
@@ -173,15 +175,13 @@ ROUTES: dict[str, dict[str, _Route]] = {
 
 def refusal(client_host: str, origin: str | None, host: str | None) -> str | None:
     """Why the inspection API does not answer this caller, or None (see the module)."""
-    if not _loopback_ip(client_host):
+    if not is_loopback_host(client_host):
         return "the inspection API answers only this computer (loopback clients)"
-    if origin is not None:
-        origin_host = urlsplit(origin).hostname or ""
-        if not (_loopback_ip(origin_host) or _is_localhost(origin_host)):
-            return f"the inspection API does not answer web pages (Origin {origin})"
+    if origin is not None and not is_loopback_host(urlsplit(origin).hostname or ""):
+        return f"the inspection API does not answer web pages (Origin {origin})"
     if host:
         name = urlsplit(f"//{host}").hostname or ""
-        if not (_is_ip(name) or _is_localhost(name)):
+        if not (_is_ip(name) or is_loopback_host(name)):
             return f"the inspection API answers only an IP address or localhost (Host {host})"
     return None
 
@@ -192,20 +192,6 @@ def _is_ip(text: str) -> bool:
     except ValueError:
         return False
     return True
-
-
-def _loopback_ip(text: str) -> bool:
-    try:
-        address = ipaddress.ip_address(text)
-    except ValueError:
-        return False
-    mapped = getattr(address, "ipv4_mapped", None)  # ::ffff:127.0.0.1 on a dual-stack socket
-    return bool(address.is_loopback or (mapped is not None and mapped.is_loopback))
-
-
-def _is_localhost(name: str) -> bool:
-    name = name.lower().rstrip(".")
-    return name == "localhost" or name.endswith(".localhost")
 
 
 def handle(state: SandboxState, method: str, endpoint: str, query: str, body: bytes) -> Reply:
