@@ -13,7 +13,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import SplitResult, urlsplit, urlunsplit
 
 
 class Region(str, enum.Enum):
@@ -94,7 +94,7 @@ def check_url(url: str, what: str = "URL") -> str:
         parts.port  # noqa: B018 - raises ValueError for a port out of range
     except ValueError as exc:
         raise DestinationError(f"The {what} has an invalid port: {exc}.") from None
-    if problem := _unencoded(url):
+    if problem := _unencoded(url, parts):
         raise DestinationError(f"The {what} {problem}")
     # The client sends the scheme and host in lower case: show them as they go out.
     userinfo, at, hostport = parts.netloc.rpartition("@")
@@ -105,7 +105,7 @@ def check_url(url: str, what: str = "URL") -> str:
 _PERCENT_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
 
 
-def _unencoded(url: str) -> str | None:
+def _unencoded(url: str, parts: SplitResult) -> str | None:
     """Why ``url`` would not be sent as written, or None.
 
     The HTTP client (requests, urllib3) rewrites some URLs on the way out: it percent-encodes
@@ -133,18 +133,14 @@ def _unencoded(url: str) -> str | None:
             return f"has {escape} {where}, which is sent as {decoded}; write {decoded}."
         if escape != escape.upper():
             return f"has {escape} {where}, which is sent as {escape.upper()}; write that."
-    scheme_end = url.find("://") + 3
-    ends = [i for i in (url.find("/", scheme_end), url.find("?", scheme_end)) if i >= 0]
-    rest_start = min(ends, default=len(url))
-    rest = url[rest_start:]  # path and query: brackets are only for an IPv6 host
-    for position, char in enumerate(rest, start=rest_start):
+    rest_start = len(f"{parts.scheme}://{parts.netloc}")  # brackets only for an IPv6 host
+    for position, char in enumerate(url[rest_start:], start=rest_start):
         if char in _ENCODED_ON_THE_WAY:
             return (
                 f"has {char!r} at character {position + 1}, which is sent percent-encoded "
                 f"(%{ord(char):02X}); write that."
             )
-    path = urlsplit(url).path
-    if any(part in (".", "..") for part in path.split("/")):
+    if any(part in (".", "..") for part in parts.path.split("/")):
         return (
             "has a ./ or ../ segment, which is resolved before it is sent; "
             "write the path without it."
