@@ -206,8 +206,9 @@ class EventEditor(QWidget):
         parsed = parse_event_text(text)
         # What is sent is settled before the form shows it: should showing it fail, the
         # preview and Send still follow the text (and the error reaches the excepthook).
-        self._event = parsed.event if parsed.event is not None else self._event
-        self._wire = text if parsed.event is not None else None
+        self._wire = None if parsed.event is None else text
+        if parsed.event is not None:
+            self._event = parsed.event
         self._problem = parsed.problem
         try:
             if parsed.event is not None:

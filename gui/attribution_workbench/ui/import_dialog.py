@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from attribution_workbench.core.importer import ImportResult, parse_paste
-from attribution_workbench.core.profiles import SlotState
+from attribution_workbench.core.profiles import SlotState, SlotStatus
 from attribution_workbench.core.regions import Region, Target
 from attribution_workbench.core.wire import mask_key
 from attribution_workbench.sandbox.config import DEMO_KEYS
@@ -215,10 +215,10 @@ class ImportDialog(QDialog):
             self.save_key.setEnabled(True)
             return
 
-        def checked(status: Any, error: BaseException | None) -> None:
+        def checked(status: SlotStatus | None, error: BaseException | None) -> None:
             self._task = None
-            stored = getattr(status, "masked", "") if error is None else ""
-            if error is None and getattr(status, "state", None) is SlotState.NOT_SET:
+            stored = status.masked if status is not None and error is None else ""
+            if status is not None and status.state is SlotState.NOT_SET:
                 question = f"Save it to {slot} in the keyring?"
             elif stored and stored != mask_key(key):
                 question = f"{slot.capitalize()} already holds a key ({stored}); replace it?"

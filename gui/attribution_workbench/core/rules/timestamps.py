@@ -28,10 +28,9 @@ class TimeChecks(Checker):
         elif isinstance(value, str):
             digits = value.strip()
             if digits.isascii() and digits.removeprefix("-").isdigit():
-                # int() refuses over 4,300 digits, and no time needs 20: say it without one.
-                fix = f"Remove the quotes: {int(digits)}." if len(digits) <= 25 else (
-                    "Remove the quotes."
-                )
+                fix = "Remove the quotes."
+                if len(digits) <= 25:  # int() refuses over 4,300 digits; no time needs 20
+                    fix = f"Remove the quotes: {int(digits)}."
             else:
                 fix = f"Give {ms_hint}."
             self.add(
