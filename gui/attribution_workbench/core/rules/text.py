@@ -57,6 +57,8 @@ def _non_finite(field: str, key: str | None) -> Finding:
 
 
 def _has_non_finite(value: Any) -> bool:
+    if value is None or isinstance(value, (str, int)):  # nearly every value: no work
+        return False
     # A loop, not recursion: the value may be nested as deep as the parser allowed.
     stack = [value]
     while stack:
