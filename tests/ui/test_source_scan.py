@@ -68,3 +68,16 @@ def test_imports_after_install_leave_nothing_in_linecache(module_dir: Path) -> N
 def test_without_pysides_support_module_nothing_changes(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delitem(sys.modules, source_scan.FEATURE_MODULE)
     assert source_scan.install() is False
+
+
+def test_install_drops_file_lines_pysides_check_left_but_keeps_the_rest(module_dir: Path) -> None:
+    path = module_dir / "aw_scan_probe_lines.py"
+    path.write_text("X = 1\n")
+    linecache.getline(str(path), 1)  # as PySide's own check does through inspect
+    linecache.cache["<console#1>"] = (5, None, ["x = 1\n"], "<console#1>")  # typed code
+    assert str(path) in linecache.cache
+    assert source_scan.install()
+    assert str(path) not in linecache.cache
+    assert linecache.cache["<console#1>"][2] == ["x = 1\n"]  # could not be read back
+    assert linecache.getline(str(path), 1) == "X = 1\n"  # a traceback still finds the line
+    del linecache.cache["<console#1>"]

@@ -51,4 +51,19 @@ def install() -> bool:
     if feature is None or not callable(getattr(feature, CHECK_NAME, None)):
         return False
     setattr(feature, CHECK_NAME, uses_pyside)
+    forget_file_lines()
     return True
+
+
+def forget_file_lines() -> None:
+    """Drop the lines linecache holds from files on disk: those PySide's own check read for
+    the modules imported before ``install()`` (enum, types, PySide6's own: ~0.2 MB at idle).
+
+    A traceback that needs them reads the file again. Entries not read from a file (code
+    typed into a console, registered lazily) are kept: they could not be read back.
+    """
+    import linecache
+
+    for filename, entry in list(linecache.cache.items()):
+        if len(entry) == 4 and entry[1] is not None:  # (size, mtime, lines, path): a file
+            linecache.cache.pop(filename, None)
