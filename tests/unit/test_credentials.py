@@ -147,7 +147,9 @@ def test_set_refuses_an_empty_key(key: str) -> None:
     assert backend.calls == []
 
 
-@pytest.mark.parametrize("key", [f"{KEY[:16]} {KEY[16:]}", f"{KEY[:16]}\n{KEY[16:]}", "ab\x00cd"])
+@pytest.mark.parametrize(
+    "key", [f"{KEY[:16]} {KEY[16:]}", f"{KEY[:16]}\n{KEY[16:]}", "ab\x00cd", "ab\u200bcd"]
+)
 def test_set_refuses_inner_whitespace_and_control_characters(key: str) -> None:
     backend = MemoryKeyring()
     with pytest.raises(ValueError, match="spaces or control characters") as info:
@@ -334,6 +336,8 @@ def test_keyring_is_imported_lazily() -> None:
         from attribution_workbench.core.credentials import KeyStore
         KeyStore()
         assert "keyring" not in sys.modules, "keyring imported eagerly"
+        # unicodedata too: the window imports this module at start, names are checked rarely
+        assert "unicodedata" not in sys.modules, "unicodedata imported eagerly"
         """
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)

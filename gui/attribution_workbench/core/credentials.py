@@ -14,7 +14,6 @@ from __future__ import annotations
 import enum
 import os
 import re
-import unicodedata
 from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, TypeVar
 
@@ -85,11 +84,18 @@ def slot_user(profile: str, region: str) -> str:
         raise ValueError("The profile name must not contain '@'.")
     if profile != profile.strip():
         raise ValueError("The profile name must not start or end with whitespace.")
-    if any(unicodedata.category(ch).startswith("C") for ch in profile):
+    if _has_control_or_invisible(profile):
         raise ValueError("The profile name must not contain control or invisible characters.")
     if region not in REGIONS:
         raise ValueError(f"Unknown region {region!r}; use 'us' or 'eu'.")
     return f"{profile}@{region}"
+
+
+def _has_control_or_invisible(text: str) -> bool:
+    """Any character of Unicode's "Other" categories (control, format, unassigned, ...)."""
+    import unicodedata  # here: the window loads this module at start, and checks are rare
+
+    return any(unicodedata.category(ch).startswith("C") for ch in text)
 
 
 def clean_api_key(key: str) -> str:
@@ -99,7 +105,7 @@ def clean_api_key(key: str) -> str:
     key = key.strip()
     if not key:
         raise ValueError("The API key is empty; paste the key from Amplitude's settings.")
-    if any(unicodedata.category(ch).startswith("C") or ch.isspace() for ch in key):
+    if _has_control_or_invisible(key) or any(ch.isspace() for ch in key):
         raise ValueError("The API key contains spaces or control characters; paste it again.")
     return key
 
