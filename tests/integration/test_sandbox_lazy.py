@@ -7,6 +7,7 @@ yet; the rest talk to it over real loopback sockets.
 from __future__ import annotations
 
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -29,7 +30,9 @@ IOS_BODY = (
 CHILD = r"""
 import sys
 from attribution_workbench.sandbox.lazy import LazySandboxServer
-HEAVY = ("http.server", "http.client", "email", "ssl", "attribution_workbench.sandbox.handler")
+# socket.py too (~1 MB with selectors and array): the port is bound through _socket.
+HEAVY = ("http.server", "http.client", "email", "ssl", "attribution_workbench.sandbox.handler",
+         "socket", "selectors")
 server = LazySandboxServer().start()
 print("before:" + ",".join(name for name in HEAVY if name in sys.modules))
 import urllib.request  # the client side brings http.client and ssl itself
@@ -142,3 +145,29 @@ def test_a_server_that_cannot_load_refuses_connections_instead_of_hanging(
             server.start()  # stopped is stopped
     finally:
         server.stop()
+
+
+def test_the_bare_listener_is_set_up_like_create_server_and_adopted_as_is() -> None:
+    from attribution_workbench.sandbox.sockets import adopt, listen_bare, socket_pair
+
+    bare = listen_bare()
+    host, port = bare.getsockname()
+    assert host == "127.0.0.1" and port > 0
+    assert not os.get_inheritable(bare.fileno())  # PEP 446, as every socket Python makes
+    assert bare.getsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR)
+    fd = bare.fileno()
+    adopted = adopt(bare)
+    try:
+        assert isinstance(adopted, socket.socket) and adopted.fileno() == fd
+        assert bare.fileno() == -1  # detached: closing it cannot close the adopted socket
+        assert adopted.family == socket.AF_INET and adopted.type == socket.SOCK_STREAM
+        with socket.create_connection(("127.0.0.1", port), timeout=5):
+            accepted, _ = adopted.accept()  # still the same listening socket
+            accepted.close()
+    finally:
+        adopted.close()
+    wake_read, wake_write = socket_pair()
+    wake_write.send(b"x")
+    assert wake_read.recv(1) == b"x"
+    wake_read.close()
+    wake_write.close()

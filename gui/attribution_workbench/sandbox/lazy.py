@@ -10,19 +10,20 @@ the only difference is that the first request waits for those imports. If loadin
 the socket is closed at once, so clients get "connection refused" rather than a hang.
 
 It serves the demo keys (``DEMO_KEYS``): it is the GUI's built-in sandbox. Imports nothing
-beyond ``socket``, ``select`` and ``threading``.
+beyond ``_socket``, ``select`` and ``threading`` until then (not even ``socket.py``: see
+``sockets``).
 """
 
 from __future__ import annotations
 
+import _socket
 import select
-import socket
 import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from .config import DEMO_KEYS
-from .sockets import base_url, listen
+from .sockets import adopt, base_url, listen_bare, socket_pair
 
 if TYPE_CHECKING:
     from .server import SandboxServer
@@ -32,13 +33,13 @@ class LazySandboxServer:
     """``SandboxServer``'s lifecycle (start, stop, base_url) with a deferred HTTP server."""
 
     def __init__(self) -> None:
-        self._listener = listen()
+        self._listener: _socket.socket = listen_bare()
         self._address: tuple[str, int] = self._listener.getsockname()[:2]  # kept after stop
         self._server: SandboxServer | None = None
         self._stopped = False
         self._lock = threading.Lock()
         # Written to by stop(): wakes the waiting thread at once instead of after a poll.
-        self._wake_read, self._wake_write = socket.socketpair()
+        self._wake_read, self._wake_write = socket_pair()
         self._thread: threading.Thread | None = None
 
     @property
@@ -81,6 +82,9 @@ class LazySandboxServer:
                 try:
                     from .server import SandboxServer
 
+                    # The same descriptor as a socket.socket (the HTTP server needs one); the
+                    # waiting thread's select() keeps watching it.
+                    self._listener = adopt(self._listener)
                     self._server = SandboxServer(listener=self._listener).start()
                 except BaseException:
                     # Nothing will ever accept: refuse connections instead of queueing them.
@@ -88,7 +92,7 @@ class LazySandboxServer:
                     # the waiting thread is still inside select() on it.
                     self._stopped = True
                     try:
-                        self._listener.shutdown(socket.SHUT_RDWR)
+                        self._listener.shutdown(_socket.SHUT_RDWR)
                     except OSError:
                         pass
                     self._listener.close()
