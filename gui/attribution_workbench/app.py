@@ -33,6 +33,7 @@ APP_ID = "io.github.attribution_workbench.AttributionWorkbench"
 SELF_CHECK_ENV = ("AW_SMOKE_TEST", "AW_STARTUP_PROBE")
 MAX_RESPONSE_BYTES = 2_000_000
 CONNECT_TIMEOUT_S = 5.0
+PIXMAP_CACHE_KB = 0  # see keep_no_style_pixmaps
 
 
 def parse_args(argv: Sequence[str] | None = None) -> tuple[argparse.Namespace, list[str]]:
@@ -207,6 +208,7 @@ def run(
     app.setApplicationDisplayName(APP_NAME)
     app.setApplicationVersion(__version__)
     app.setDesktopFileName(APP_ID)  # lets Wayland/X11 shells match the .desktop file and icon
+    keep_no_style_pixmaps()
 
     reporter = ErrorReporter()
     restore_hook = install_excepthook(reporter)
@@ -227,6 +229,19 @@ def run(
     finally:
         restore_signals()
         restore_hook()
+
+
+def keep_no_style_pixmaps() -> None:
+    """Let the style draw its buttons, frames and tabs each time instead of caching them.
+
+    Qt keeps every rendered style element and icon size in QPixmapCache (up to 10 MB): 0.45
+    MB of the idle window's memory right after start-up, growing as more of the UI is
+    shown. Drawing them again costs ~0.8 ms on a full repaint of the window (4.6 vs 3.7
+    ms, measured offscreen); the usual repaint is one field's, much less.
+    """
+    from PySide6.QtGui import QPixmapCache
+
+    QPixmapCache.setCacheLimit(PIXMAP_CACHE_KB)
 
 
 def display_problem(environ: Mapping[str, str], qt_args: Sequence[str]) -> str | None:

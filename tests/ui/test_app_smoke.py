@@ -77,6 +77,8 @@ def wait_for_sandbox():
     ours = [n.split("attribution_workbench")[-1] for n in linecache.cache
             if "attribution_workbench" in n]
     print("sources-cached:" + ",".join(sorted(ours)), flush=True)
+    from PySide6.QtGui import QPixmapCache
+    print("pixmap-cache-kb:%d" % QPixmapCache.cacheLimit(), flush=True)
     print("sandbox:" + sandbox.base_url, flush=True)
     QApplication.quit()
 
@@ -143,6 +145,7 @@ def test_start_up_paints_before_any_heavy_import_then_starts_and_stops_the_sandb
     assert lines["loaded-when-ready"] == ""
     # Not even the two package files PySide's own check read before app.run installed ours.
     assert lines["sources-cached"] == ""
+    assert lines["pixmap-cache-kb"] == "0"  # app.keep_no_style_pixmaps (idle memory)
     base_url = lines["sandbox"]
     assert base_url.startswith("http://127.0.0.1:")
     # The app stopped its sandbox on quit: nothing listens on that port any more.
