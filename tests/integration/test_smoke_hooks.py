@@ -11,6 +11,7 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from PySide6.QtCore import Signal
+from PySide6.QtGui import QPaintEvent
 from PySide6.QtWidgets import QWidget
 
 from attribution_workbench import smoke
@@ -20,7 +21,10 @@ NO_TARGET = "smoke: FAILED: the window has no QComboBox named 'target'"
 
 
 class StandInWindow(QWidget):
+    """The window's side of the probes: ``ready``, ``painted`` (on each of its paints)."""
+
     ready = Signal()
+    painted = Signal()
 
     def __init__(self, ready: bool) -> None:
         super().__init__()
@@ -28,6 +32,10 @@ class StandInWindow(QWidget):
 
     def is_ready(self) -> bool:
         return self.built
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
+        super().paintEvent(event)
+        self.painted.emit()
 
 
 class FakeApplication:
