@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import gc
 import json
+import os
 import re
+import subprocess
 import sys
 import time
 from typing import Any
@@ -84,6 +86,12 @@ def focused() -> QWidget:
     return widget
 
 
+def focus(widget: QWidget, qtbot: QtBot) -> None:
+    """Put the keyboard focus in ``widget``, as a click or Tab would."""
+    widget.setFocus()
+    qtbot.waitUntil(widget.hasFocus)
+
+
 def valid_ios(**extra: Any) -> AttributionEvent:
     return AttributionEvent(event_type="[Acme] Install", platform="ios", idfa=IDFA, **extra)
 
@@ -149,6 +157,7 @@ def test_generate_gives_ids_in_the_platform_case(event_editor: EventEditor, qtbo
     idfa = child(event_editor, QLineEdit, "idfa").text()
     assert UPPER_UUID.fullmatch(idfa)
     idfv_field = child(event_editor, QLineEdit, "idfv")
+    focus(idfv_field, qtbot)  # keys reach the field the user is in
     qtbot.keyClick(idfv_field, Qt.Key.Key_G, CTRL)
     assert UPPER_UUID.fullmatch(idfv_field.text())
     assert sent(event_editor)["idfa"] == idfa and sent(event_editor)["idfv"] == idfv_field.text()
@@ -159,7 +168,9 @@ def test_generate_gives_ids_in_the_platform_case(event_editor: EventEditor, qtbo
             child(event_editor, QToolButton, f"generate_{name}"), Qt.MouseButton.LeftButton
         )
         assert LOWER_UUID.fullmatch(child(event_editor, QLineEdit, name).text())
-    qtbot.keyClick(child(event_editor, QLineEdit, "android_id"), Qt.Key.Key_G, CTRL)
+    android_id = child(event_editor, QLineEdit, "android_id")
+    focus(android_id, qtbot)
+    qtbot.keyClick(android_id, Qt.Key.Key_G, CTRL)
     assert re.fullmatch(r"[0-9a-f]{16}", sent(event_editor)["android_id"])
     assert child(event_editor, QToolButton, "generate_adid").toolTip().count("Ctrl+G") == 1
 
@@ -1029,3 +1040,55 @@ def test_finding_icons_are_one_size_in_notes_and_list(event_editor: EventEditor)
     # The list's default icon size (the style's) is larger than the notes' 16 px.
     findings = child(event_editor, QListWidget, "findings")
     assert (findings.iconSize().width(), findings.iconSize().height()) == (16, 16)
+
+
+# -- key bindings and memory ---------------------------------------------------------------
+
+EVENT_CLASSES_AFTER_START = r"""
+import sys
+from PySide6 import QtGui
+from PySide6.QtWidgets import QApplication
+from attribution_workbench.ui.event_editor import EventEditor
+app = QApplication([])
+editor = EventEditor()
+editor.resize(1000, 900)
+editor.show()
+for _ in range(20):
+    app.processEvents()
+print(",".join(sorted(name for name in vars(QtGui) if name.endswith("Event"))))
+"""
+
+
+def test_a_shown_editor_has_not_made_pyside_build_every_event_class() -> None:
+    # A Python event filter (or event() override) makes PySide build the classes of all ~50
+    # QEvent subclasses on its first event (0.5 MB of idle memory): ui/keys.py installs
+    # its filters on first focus, so showing the editor builds only the few it handles.
+    result = subprocess.run(
+        [sys.executable, "-c", EVENT_CLASSES_AFTER_START],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
+    assert result.returncode == 0, result.stderr
+    built = result.stdout.strip().splitlines()[-1].split(",")
+    assert "QDragEnterEvent" not in built and "QTabletEvent" not in built, built
+    assert len(built) < 10
+
+
+def test_bound_keys_work_once_the_field_has_had_the_focus(
+    event_editor: EventEditor, qtbot: QtBot
+) -> None:
+    from attribution_workbench.ui.keys import KeyBindings
+
+    idfv = child(event_editor, QLineEdit, "idfv")
+    bindings = idfv.findChild(KeyBindings)
+    assert bindings is not None and not bindings.filtering  # nothing focused it yet
+    qtbot.mouseClick(idfv, Qt.MouseButton.LeftButton)  # a click gives the focus
+    qtbot.waitUntil(idfv.hasFocus)
+    assert bindings.filtering
+    qtbot.keyClick(idfv, Qt.Key.Key_G, CTRL)
+    assert UPPER_UUID.fullmatch(idfv.text())
+    idfv.clearFocus()
+    qtbot.keyClick(child(event_editor, QLineEdit, "event_type"), Qt.Key.Key_A)
+    assert bindings.filtering  # stays installed: refocusing costs nothing

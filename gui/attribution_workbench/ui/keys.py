@@ -4,15 +4,20 @@ A window-wide action with the same key (an Edit ▸ Paste menu item, say) would 
 ``QShortcut`` ambiguous, and Qt then triggers neither. ``bind_keys`` instead claims the key
 during ``ShortcutOverride`` while the widget has focus, the way ``QLineEdit`` claims Ctrl+V,
 so the focused widget wins and window shortcuts keep working everywhere else.
+
+The filter goes on when the widget first gets the focus (``QApplication.focusChanged``),
+not when the binding is made: an event filter written in Python makes PySide build the
+Python classes of all ~50 QEvent subclasses (0.5 MB) on the first event it sees, and a
+window that was just opened has had no key pressed in any of these widgets yet.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, QObject
+from PySide6.QtCore import QEvent, QObject, Slot
 from PySide6.QtGui import QKeyEvent, QKeySequence
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QApplication, QWidget
 
 Key = QKeySequence | QKeySequence.StandardKey
 
@@ -22,8 +27,38 @@ class KeyBindings(QObject):
 
     def __init__(self, widget: QWidget) -> None:
         super().__init__(widget)
+        self._widget = widget
         self._bindings: list[tuple[Key, Callable[[], object]]] = []
-        widget.installEventFilter(self)
+        self._filtering = False
+        if widget.hasFocus():
+            self._start_filtering()
+        else:
+            app = QApplication.instance()
+            assert isinstance(app, QApplication)
+            app.focusChanged.connect(self._on_focus_changed)
+
+    @property
+    def filtering(self) -> bool:
+        """True once the widget has had the focus (the filter is installed from then on)."""
+        return self._filtering
+
+    @Slot(QWidget, QWidget)
+    def _on_focus_changed(self, _old: QWidget | None, now: QWidget | None) -> None:
+        # Key events go to the focus widget only after this signal: nothing is missed.
+        if now is self._widget:
+            self._start_filtering()
+
+    def _start_filtering(self) -> None:
+        if self._filtering:
+            return
+        self._filtering = True
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            try:
+                app.focusChanged.disconnect(self._on_focus_changed)
+            except (RuntimeError, TypeError):  # never connected (focused at once)
+                pass
+        self._widget.installEventFilter(self)
 
     def add(self, key: Key | str, callback: Callable[[], object]) -> None:
         self._bindings.append((QKeySequence(key) if isinstance(key, str) else key, callback))
