@@ -216,3 +216,34 @@ def test_every_ui_icon_has_current_png_renderings_and_qicon_uses_them(qapp: obje
             assert png_size(path) == (size, size)
         rendered = assets.qicon(icon)
         assert not rendered.isNull() and rendered.availableSizes(), icon
+
+
+WITHOUT_CTYPES = r"""
+import sys
+sys.modules["ctypes"] = None  # as in the Linux bundle, which leaves ctypes out
+import keyring.backend
+keyring.backend.get_all_keyring()  # loads every backend module, as keyring does at start
+import keyring.backends.kwallet, keyring.backends.macOS, keyring.backends.SecretService
+import jeepney, platformdirs, requests, secretstorage, truststore  # noqa: F401
+import attribution_workbench.app, attribution_workbench.cli  # noqa: F401
+from attribution_workbench.core import client, credentials, history, network  # noqa: F401
+print("imported without ctypes")
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the spec drops ctypes on Linux")
+def test_the_linux_bundle_can_leave_ctypes_out() -> None:
+    # The spec excludes ctypes on Linux (PyInstaller would import it at every start): every
+    # module the app and its keyring backends load there must import without it.
+    assert '"ctypes"' in SPEC.read_text()
+    result = subprocess.run(
+        [sys.executable, "-c", WITHOUT_CTYPES],
+        env=cli_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "imported without ctypes"
+    # Whether the Secret Service backend then works from the bundle: packaging/smoke_test.sh
+    # (its real-keyring round trip, run by .ci/run inside a D-Bus session).
