@@ -135,3 +135,20 @@ def test_cancel_stops_promptly(clean_sandbox: SandboxServer) -> None:
     sent = [r for r in results if r.status is RowStatus.OK]
     assert 1 <= len(sent) < 10
     assert len(clean_sandbox.state.requests(path="/attribution")) < 10
+
+
+def test_a_2xx_that_does_not_confirm_the_event_is_not_counted_ok(
+    clean_sandbox: SandboxServer,
+) -> None:
+    # As `attribution-cli send` judges one answer (core/answers.confirms_success): HTTP 200
+    # with an empty body is not the "success" the API answers, so the row may or may not have
+    # been taken: maybe-accepted, not retried automatically, and the run is not all ok.
+    clean_sandbox.add_fault("empty", accept=True, count=1, path="/attribution")
+    results = sender(clean_sandbox, concurrency=1, retry=POLICY).run(read_jsonl(lines(3)))
+    assert [r.status for r in results] == [
+        RowStatus.MAYBE_ACCEPTED, RowStatus.OK, RowStatus.OK,
+    ]
+    doubtful = results[0]
+    assert doubtful.http_status == 200 and doubtful.attempts == 1
+    assert "empty body" in (doubtful.error or "")
+    assert len(clean_sandbox.state.requests(path="/attribution")) == 3  # no automatic retry

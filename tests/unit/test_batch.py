@@ -196,3 +196,11 @@ def test_a_repeated_header_column_is_one_file_problem_not_one_per_row() -> None:
     rows = list(read_csv(io.StringIO(text)))
     assert len(rows) == 1 and not rows[0].valid
     assert "repeats column(s) idfa" in (rows[0].error or "")
+
+
+def test_a_2xx_the_answer_does_not_confirm_may_have_been_accepted() -> None:
+    doubt = "HTTP 200 with an empty body: ..."
+    assert decide(POLICY, 1, status=200, unconfirmed=doubt) == Decision(
+        RowStatus.MAYBE_ACCEPTED, reason=doubt
+    )
+    assert decide(POLICY, 1, status=204, unconfirmed=None) == Decision(RowStatus.OK)

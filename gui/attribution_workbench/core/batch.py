@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from attribution_workbench.core import rules
-from attribution_workbench.core.answers import retry_after_seconds
+from attribution_workbench.core.answers import explain, retry_after_seconds
 from attribution_workbench.core.event import AttributionEvent, canonical_json
 from attribution_workbench.core.typed_values import ValueType, convert, read_json
 from attribution_workbench.core.wire import Transport, WireError, prepare, redact_key
@@ -273,11 +273,19 @@ def decide(
     status: int | None = None,
     error_kind: str | None = None,
     retry_after: str | None = None,
+    unconfirmed: str | None = None,
     now: float | None = None,
 ) -> Decision:
-    """What to do after attempt number ``attempt`` (1-based) got ``status`` or ``error_kind``."""
+    """What to do after attempt number ``attempt`` (1-based) got ``status`` or ``error_kind``.
+
+    ``unconfirmed``: why a 2xx answer does not confirm the event (``answers.explain``: an
+    empty, truncated, HTML or undecodable body), as ``attribution-cli send`` judges it; such
+    a row may have been accepted, so it is not retried automatically and not counted ok.
+    """
     if status is not None:
         if 200 <= status < 300:
+            if unconfirmed:
+                return Decision(RowStatus.MAYBE_ACCEPTED, reason=unconfirmed)
             return Decision(RowStatus.OK)
         if status in (429, 503):
             return _backoff(policy, attempt, f"HTTP {status}", retry_after, now)
@@ -527,6 +535,7 @@ class BatchSender:
                     attempt,
                     status=outcome.status,
                     retry_after=outcome.header("Retry-After"),
+                    unconfirmed=explain(outcome) if 200 <= outcome.status < 300 else None,
                 )
                 # Masked before trimming, so a cut can never leave part of the key behind.
                 body = redact_key(outcome.text, self.key)[:BODY_CAP]
