@@ -8,7 +8,7 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QTabWidget
+from PySide6.QtWidgets import QLabel, QMenu, QTabWidget
 
 from attribution_workbench.core.regions import Region, Target
 from attribution_workbench.core.verify import Verdict
@@ -209,6 +209,18 @@ def test_no_two_visible_mnemonics_share_a_letter(qtbot: QtBot, window: MainWindo
     letters = [m.group(1).lower() for t in texts if (m := re.search(r"&([^&])", t))]
     duplicates = {letter for letter in letters if letters.count(letter) > 1}
     assert not duplicates, [t for t in texts if re.search(rf"&[{''.join(duplicates)}]", t, re.I)]
+
+
+def test_every_menu_item_has_a_mnemonic_of_its_own_in_its_menu(window: MainWindow) -> None:
+    # Alt+letter, then the item's letter: the keyboard reaches every item, even those
+    # without a shortcut (the copy-with-$AMPLITUDE_API_KEY items, Network settings...).
+    for title_action in window.menuBar().actions():
+        menu = title_action.menu()
+        assert isinstance(menu, QMenu), title_action.text()
+        texts = [a.text() for a in menu.actions() if not a.isSeparator()]
+        letters = [m.group(1).lower() for t in texts if (m := re.search(r"&([^&])", t))]
+        assert len(letters) == len(texts), [t for t in texts if "&" not in t]
+        assert len(set(letters)) == len(letters), (title_action.text(), texts)
 
 
 def test_renaming_the_selected_profile_keeps_it_selected(qtbot: QtBot, window: MainWindow) -> None:

@@ -61,7 +61,16 @@ TRANSPORT_ITEMS = (
 )
 ENV_FORMATS = (Format.CURL, Format.PYTHON)
 # "Copy as … with $AMPLITUDE_API_KEY": whatever format the preview shows.
-COPY_AS_ITEMS = ((Format.CURL, "curl"), (Format.PYTHON, "Python"), (Format.HTTPIE, "HTTPie"))
+# The menu items' texts, with a mnemonic each (unique in their menu: View, Edit). The tabs
+# show FORMAT_ITEMS without one: their Alt+letters would clash with the form's.
+FORMAT_MENU_TEXT = {
+    Format.BODY: "&Form body",
+    Format.QUERY: "&Query URL",
+    Format.CURL: "&curl",
+    Format.PYTHON: "&Python",
+    Format.JSON: "Decoded &JSON",
+}
+COPY_AS_ITEMS = ((Format.CURL, "c&url"), (Format.PYTHON, "&Python"), (Format.HTTPIE, "&HTTPie"))
 NO_BODY_NOTE = (
     "No body: with the query-string transport both parameters travel in the URL "
     "(see Query URL). Content-Length is 0."
@@ -133,7 +142,7 @@ class PreviewPane(QGroupBox):
         self.copy_action = QAction(assets.qicon(assets.Icon.COPY), "&Copy preview", self)
         self.copy_action.setShortcut(QKeySequence("Ctrl+Shift+C"))
         self.copy_action.triggered.connect(self.copy_shown)
-        self.copy_env_action = QAction(f"Copy with ${KEY_ENV_VAR} for the key", self)
+        self.copy_env_action = QAction(f"Copy &with ${KEY_ENV_VAR} for the key", self)
         self.copy_env_action.triggered.connect(self.copy_with_env)
         self.copy_as_actions: dict[Format, QAction] = {}
         for fmt, label in COPY_AS_ITEMS:
@@ -144,8 +153,8 @@ class PreviewPane(QGroupBox):
         self.format_group = QActionGroup(self)
         self.format_group.setExclusive(True)
         self.format_actions: dict[Format, QAction] = {}
-        for number, (fmt, text) in enumerate(FORMAT_ITEMS, start=1):
-            action = QAction(text, self, checkable=True)
+        for number, (fmt, _tab_text) in enumerate(FORMAT_ITEMS, start=1):
+            action = QAction(FORMAT_MENU_TEXT[fmt], self, checkable=True)
             action.setShortcut(QKeySequence(f"Ctrl+{number}"))
             action.setData(fmt.value)
             action.triggered.connect(self._on_format_action)
@@ -299,7 +308,7 @@ class PreviewPane(QGroupBox):
         """Copy the request as ``fmt`` (curl, Python, HTTPie) reading $AMPLITUDE_API_KEY."""
         if self._request is None or not self._copy_env(fmt):
             return
-        label = dict(COPY_AS_ITEMS).get(fmt, fmt.value)
+        label = dict(COPY_AS_ITEMS).get(fmt, fmt.value).replace("&", "")
         self.status_message.emit(
             f"Copied as {label}; it reads the key from ${KEY_ENV_VAR} when run, so the key "
             "is not in it."
