@@ -202,15 +202,17 @@ def _report(
         for result in results:
             if result.status not in (batch.RowStatus.OK, batch.RowStatus.SKIPPED):
                 status = result.http_status if result.http_status is not None else "-"
-                console.out(f"row {result.row.number}: {result.status.label} ({status})")
+                why = f": {result.error}" if result.error else ""
+                console.out(f"row {result.row.number}: {result.status.label} ({status}){why}")
         console.out(
             f"{done.sent} sent: {done.ok} ok, {done.failed} failed, {skipped} skipped (invalid)."
         )
     maybe = by_status[batch.RowStatus.MAYBE_ACCEPTED.value]
     if maybe:
         console.note(
-            f"{maybe} row(s) got 500/502/504 or lost their answer: the server may have ingested "
-            "them, so they were not retried. Check before sending them again."
+            f"{maybe} row(s) got 500/502/504, lost their answer or got a 2xx that does not "
+            "confirm the event: the server may have ingested them, so they were not retried. "
+            "Check before sending them again."
         )
     return EXIT_OK if done.failed == 0 else EXIT_FAILED
 

@@ -90,6 +90,21 @@ def test_a_500_makes_exit_1_and_is_not_retried(sandbox: Sandbox, tmp_path: Path)
     assert len(attribution_requests(sandbox, since)) == 1
 
 
+def test_an_empty_200_is_not_ok_and_the_row_says_why(sandbox: Sandbox, tmp_path: Path) -> None:
+    # As `send` judges the same answer: a 2xx without the API's "success" confirms nothing.
+    path = tmp_path / "events.jsonl"
+    path.write_text(
+        f'{{"event_type":"[Adjust] Install","platform":"ios","idfa":"{IDFA.format(8)}"}}\n',
+        encoding="utf-8",
+    )
+    sandbox.post("/_sandbox/faults", {"mode": "empty", "count": 1, "path": "/attribution"})
+    result = run_cli("batch", str(path), "--sandbox", sandbox.base_url, key=US_KEY)
+    assert result.code == 1
+    row = next(line for line in result.stdout.splitlines() if line.startswith("row 1:"))
+    assert "may have been accepted) (200): HTTP 200 with an empty body" in row
+    assert "a 2xx that does not confirm the event" in result.stderr
+
+
 def test_no_key_is_bad_input(sandbox: Sandbox, tmp_path: Path) -> None:
     since = sandbox.last_id()
     args = ("batch", str(write(tmp_path)), "--sandbox", sandbox.base_url, "--skip-invalid")

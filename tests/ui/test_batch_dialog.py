@@ -83,6 +83,20 @@ def test_a_500_is_offered_to_retry_failed(
     assert [dialog.table.item(i, 1).text() for i in range(2)] == ["200 ok"] * 2
 
 
+def test_a_row_that_is_not_ok_says_why_before_the_body(
+    qtbot: QtBot, window: MainWindow, sandbox: SandboxServer, tmp_path: Path
+) -> None:
+    dialog = open_dialog(qtbot, window, write_jsonl(tmp_path / "b.jsonl", 2))
+    sandbox.add_fault("empty", count=1, path="/attribution")  # an empty 200 confirms nothing
+    sandbox.add_fault("status", code=400, count=1, path="/attribution")
+    dialog.concurrency.setValue(1)
+    qtbot.mouseClick(dialog.start, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.is_running(), timeout=10_000)
+    rows = [(dialog.table.item(i, 1).text(), dialog.table.item(i, 2).text()) for i in range(2)]
+    assert rows[0][0].startswith("200 failed") and "empty body" in rows[0][1]
+    assert rows[1] == ("400 rejected", "HTTP 400: Bad Request")  # the server's word kept
+
+
 def test_cancel_mid_way_stops(
     qtbot: QtBot, window: MainWindow, sandbox: SandboxServer, tmp_path: Path
 ) -> None:

@@ -307,10 +307,15 @@ class BatchDialog(QDialog):
         status = result.status.label
         if result.http_status is not None:
             status = f"{result.http_status} {status}"
+        detail = result.body
+        if result.status is not batch.RowStatus.OK and result.error:
+            # Why it is not ok first (an empty 200 has no body to show; "HTTP 400" alone
+            # would hide the server's own word), then what the server said.
+            detail = f"{result.error}: {detail}" if detail else result.error
         cells = (
             str(result.row.number),
             status,
-            result.body or result.error or "",
+            detail,
             f"{result.elapsed_ms:.0f} ms" if result.attempts else "",
         )
         self.table.setRowCount(max(self.table.rowCount(), index + 1))
