@@ -1092,3 +1092,39 @@ def test_bound_keys_work_once_the_field_has_had_the_focus(
     idfv.clearFocus()
     qtbot.keyClick(child(event_editor, QLineEdit, "event_type"), Qt.Key.Key_A)
     assert bindings.filtering  # stays installed: refocusing costs nothing
+
+
+def test_a_binding_made_on_the_focused_widget_filters_at_once_without_warnings(
+    event_editor: EventEditor, qtbot: QtBot
+) -> None:
+    import warnings
+
+    from attribution_workbench.ui.keys import bind_keys
+
+    prefix = child(event_editor, QLineEdit, "event_type")
+    focus(prefix, qtbot)
+    hits: list[bool] = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # PySide warns on a disconnect that was never made
+        bindings = bind_keys(prefix, ("Ctrl+Shift+J", lambda: hits.append(True)))
+    assert bindings.filtering
+    qtbot.keyClick(prefix, Qt.Key.Key_J, CTRL | Qt.KeyboardModifier.ShiftModifier)
+    assert hits == [True]
+
+
+def test_a_binding_works_when_the_focus_goes_to_a_child_of_the_widget(qtbot: QtBot) -> None:
+    from attribution_workbench.ui.keys import bind_keys
+
+    outer = QWidget()
+    inner = QLineEdit(outer)  # like a table's cell editor: keys it ignores go to the parent
+    qtbot.addWidget(outer)
+    outer.show()
+    qtbot.waitExposed(outer)
+    outer.activateWindow()
+    qtbot.waitUntil(outer.isActiveWindow)
+    hits: list[bool] = []
+    bindings = bind_keys(outer, ("Alt+Down", lambda: hits.append(True)))
+    focus(inner, qtbot)
+    assert bindings.filtering
+    qtbot.keyClick(inner, Qt.Key.Key_Down, Qt.KeyboardModifier.AltModifier)
+    assert hits == [True]

@@ -30,12 +30,15 @@ class KeyBindings(QObject):
         self._widget = widget
         self._bindings: list[tuple[Key, Callable[[], object]]] = []
         self._filtering = False
-        if widget.hasFocus():
+        self._waiting = False  # connected to focusChanged
+        focus = QApplication.focusWidget()
+        if focus is not None and (focus is widget or widget.isAncestorOf(focus)):
             self._start_filtering()
         else:
             app = QApplication.instance()
             assert isinstance(app, QApplication)
             app.focusChanged.connect(self._on_focus_changed)
+            self._waiting = True
 
     @property
     def filtering(self) -> bool:
@@ -44,8 +47,9 @@ class KeyBindings(QObject):
 
     @Slot(QWidget, QWidget)
     def _on_focus_changed(self, _old: QWidget | None, now: QWidget | None) -> None:
-        # Key events go to the focus widget only after this signal: nothing is missed.
-        if now is self._widget:
+        # Key events go to the focus widget only after this signal: nothing is missed. A child
+        # (a cell editor of a table, say) passes the keys it ignores up to the widget.
+        if now is not None and (now is self._widget or self._widget.isAncestorOf(now)):
             self._start_filtering()
 
     def _start_filtering(self) -> None:
@@ -53,11 +57,9 @@ class KeyBindings(QObject):
             return
         self._filtering = True
         app = QApplication.instance()
-        if isinstance(app, QApplication):
-            try:
-                app.focusChanged.disconnect(self._on_focus_changed)
-            except (RuntimeError, TypeError):  # never connected (focused at once)
-                pass
+        if self._waiting and isinstance(app, QApplication):
+            self._waiting = False
+            app.focusChanged.disconnect(self._on_focus_changed)
         self._widget.installEventFilter(self)
 
     def add(self, key: Key | str, callback: Callable[[], object]) -> None:
