@@ -171,3 +171,25 @@ def test_the_bare_listener_is_set_up_like_create_server_and_adopted_as_is() -> N
     assert wake_read.recv(1) == b"x"
     wake_read.close()
     wake_write.close()
+
+
+def test_a_failed_adoption_leaves_the_descriptor_with_the_bare_socket(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from attribution_workbench.sandbox.sockets import adopt, listen_bare
+
+    bare = listen_bare()
+    fd = bare.fileno()
+
+    def refuse(*args: object, **kwargs: object) -> socket.socket:
+        raise OSError("no more sockets")
+
+    monkeypatch.setattr(socket, "socket", refuse)
+    with pytest.raises(OSError):
+        adopt(bare)
+    assert bare.fileno() == fd  # still owned: closing it frees the port
+    port = bare.getsockname()[1]
+    bare.close()
+    monkeypatch.undo()
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection(("127.0.0.1", port), timeout=5)

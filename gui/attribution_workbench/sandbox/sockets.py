@@ -52,10 +52,15 @@ def listen_bare(port: int = 0) -> _socket.socket:
 
 
 def adopt(bare: _socket.socket) -> socket.socket:
-    """``bare``'s file descriptor as a ``socket.socket`` (``bare`` is left detached)."""
+    """``bare``'s file descriptor as a ``socket.socket`` (``bare`` is left detached).
+
+    If that fails, ``bare`` still owns the descriptor (and closing it frees the port).
+    """
     import socket
 
-    return socket.socket(fileno=bare.detach())
+    adopted = socket.socket(fileno=bare.fileno())
+    bare.detach()
+    return adopted
 
 
 def socket_pair() -> tuple[_socket.socket, _socket.socket]:
