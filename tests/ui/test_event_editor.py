@@ -352,6 +352,29 @@ def test_value_that_does_not_fit_its_type_is_an_error(
     assert sent(event_editor)["user_properties"] == {"[Acme] n": 7}
 
 
+def test_a_cell_counts_while_it_is_typed_and_escape_puts_it_back(
+    event_editor: EventEditor, qtbot: QtBot
+) -> None:
+    event_editor.set_event(valid_ios(user_properties={"[Acme] n": 1}))
+    table = child(event_editor, QTableView, "user_properties")
+    table.setFocus()
+    table.setCurrentIndex(table.model().index(0, 1))
+    qtbot.keyClick(table, Qt.Key.Key_F2)
+    cell = focused()
+    assert isinstance(cell, QLineEdit)
+    qtbot.keyClick(cell, Qt.Key.Key_End)  # F2 selects the whole text
+    qtbot.keyClicks(cell, "23")  # no Enter: the preview follows each keystroke
+    assert sent(event_editor)["user_properties"] == {"[Acme] n": 123}
+    assert cell.text() == "123" and cell.cursorPosition() == 3  # typing was not disturbed
+    qtbot.keyClick(cell, Qt.Key.Key_Home)
+    qtbot.keyClicks(cell, "x")
+    assert sent(event_editor)["user_properties"] == {"[Acme] n": "x123"}
+    assert cell.cursorPosition() == 1
+    qtbot.keyClick(cell, Qt.Key.Key_Escape)  # the value from before the edit comes back
+    assert sent(event_editor)["user_properties"] == {"[Acme] n": 1}
+    assert table.model().index(0, 1).data(Qt.ItemDataRole.EditRole) == "1"
+
+
 def test_properties_remove_and_reorder_with_keys_and_buttons(
     event_editor: EventEditor, qtbot: QtBot
 ) -> None:

@@ -3,7 +3,9 @@
 Keyboard, while the table has focus: Insert adds a row, Delete removes the selected rows,
 Alt+Up / Alt+Down move the current row, Ctrl+V pastes ``key<TAB>value`` lines copied from a
 spreadsheet (one cell without tabs pastes into the current cell), Ctrl+C copies the selected
-rows the same way. F2 or typing edits a cell; Tab moves from key to value to type.
+rows the same way. F2 or typing edits a cell; Tab moves from key to value to type. What is
+typed in a key or value cell counts at once (findings and preview follow each keystroke);
+Escape puts back the cell's value from before the edit.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QHeaderView,
     QLabel,
+    QLineEdit,
     QStyledItemDelegate,
     QTableView,
     QWidget,
@@ -60,6 +63,50 @@ TYPE_LABELS = {
     ValueType.JSON: "json (object, array, …)",
 }
 ROW_HEIGHT_PADDING = 6
+
+
+class LiveTextDelegate(QStyledItemDelegate):
+    """Key and value cells: what is typed reaches the model (and so the findings and the
+    preview) at each keystroke, not only on Enter; Escape still puts back the cell's value
+    from before the edit."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        # editor -> (its cell, the text before the edit), for Escape.
+        self._before: dict[QWidget, tuple[QPersistentModelIndex, str]] = {}
+        self.closeEditor.connect(self._on_close_editor)
+
+    def createEditor(  # noqa: N802
+        self,
+        parent: QWidget,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> QWidget:
+        editor = super().createEditor(parent, option, index)
+        if isinstance(editor, QLineEdit):
+            before = index.data(Qt.ItemDataRole.EditRole)
+            self._before[editor] = (QPersistentModelIndex(index), "" if before is None else before)
+            # textEdited: the user's changes (typing, paste, undo), not setEditorData's.
+            editor.textEdited.connect(lambda _text: self.commitData.emit(editor))
+            editor.destroyed.connect(lambda: self._before.pop(editor, None))
+        return editor
+
+    def setEditorData(  # noqa: N802
+        self, editor: QWidget, index: QModelIndex | QPersistentModelIndex
+    ) -> None:
+        # The model changed because of this very editor (each keystroke is committed):
+        # setting the same text again would move the cursor to the end and drop a selection.
+        if isinstance(editor, QLineEdit) and editor.text() == index.data(Qt.ItemDataRole.EditRole):
+            return
+        super().setEditorData(editor, index)
+
+    @Slot(QWidget, QAbstractItemDelegate.EndEditHint)
+    def _on_close_editor(self, editor: QWidget, hint: QAbstractItemDelegate.EndEditHint) -> None:
+        cell, before = self._before.pop(editor, (None, ""))
+        if hint is QAbstractItemDelegate.EndEditHint.RevertModelCache and cell is not None:
+            model = cell.model()
+            if cell.isValid() and model is not None:
+                model.setData(cell, before, Qt.ItemDataRole.EditRole)
 
 
 class TypeDelegate(QStyledItemDelegate):
@@ -129,6 +176,9 @@ class PropertiesTable(QWidget):
         self.view.setObjectName("user_properties")
         self.view.setModel(self.model)
         self.view.setItemDelegateForColumn(TYPE, TypeDelegate(self.view))
+        # The view's own delegate (key and value columns), not a column delegate: when a row
+        # goes away under an open editor, Qt unhooks only the view's delegate from it.
+        self.view.setItemDelegate(LiveTextDelegate(self.view))
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.view.setEditTriggers(
