@@ -40,7 +40,7 @@ on stderr and nothing is sent unless --skip-invalid is given.
 
 429 and 503 answers are retried with backoff (honouring Retry-After); 500, 502 and 504 are
 never retried (the server may have ingested the event) and are reported as failed, as is
-a 2xx whose body does not confirm the event (empty, cut off or undecodable).
+a 2xx whose body does not confirm the event (empty, cut off, undecodable or HTML).
 Exit status: 0 every sent row was confirmed, 1 otherwise, 2 bad input (nothing sent)."""
 
 MAX_LISTED = 50  # invalid rows listed one by one; the rest are counted

@@ -58,7 +58,7 @@ listed on stderr; the preview is still printed, and the exit status is then 2.
 SEND_HELP = """\
 Validate the event, then send it. Every error is listed on stderr and nothing is sent
 (exit 2); warnings are listed but do not stop the send. Exit 0 when the server answers 2xx
-with a body that confirms it (not empty, cut off or undecodable), 1 when it answers
+with a body that confirms it (not empty, cut off, undecodable or HTML), 1 when it answers
 otherwise or cannot be reached."""
 
 VERIFY_HELP = f"""\

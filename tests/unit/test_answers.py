@@ -91,6 +91,15 @@ def test_html_error_page() -> None:
     assert looks_like_html("<!DOCTYPE html><p>") and not looks_like_html("success")
 
 
+def test_a_200_html_page_does_not_confirm_but_the_apis_own_success_does() -> None:
+    portal = "<!DOCTYPE html><html><body>Sign in to the hotel Wi-Fi</body></html>"
+    sentence = explain(Fake(status=200, body=portal.encode(), text=portal)) or ""
+    assert "HTML page" in sentence and "does not confirm" in sentence
+    assert not confirms_success(Fake(status=200, body=portal.encode(), text=portal))
+    # The API's own answer: Content-Type text/html, body "success" (API-FACTS.md).
+    assert confirms_success(Fake(status=200, body=b"success", text="success"))
+
+
 def test_truncated_empty_and_non_utf8_bodies_do_not_confirm() -> None:
     huge = Fake(body=b"0" * 10, text="0" * 10, truncated=True)
     assert "truncated after 10 bytes" in (explain(huge) or "")

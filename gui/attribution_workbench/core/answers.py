@@ -185,6 +185,14 @@ def explain(answer: Answer, *, body_hints: bool = True) -> str | None:
             f"HTTP {answer.status}: an HTML error page (from a proxy or load balancer, not "
             "the Attribution API itself), which does not say whether the event was taken."
         )
+    if looks_like_html(answer.text):
+        # The API's own 200 is the plain word "success" (its Content-Type says text/html,
+        # so the body is what tells them apart).
+        return (
+            f"HTTP {answer.status} with an HTML page for a body: a captive portal, a proxy or "
+            "a web site answered, not the Attribution API (it answers \"success\"), so this "
+            "does not confirm that the event was taken."
+        )
     if answer.truncated:
         return (
             f"The body was truncated after {len(answer.body):,} bytes (the app reads no "

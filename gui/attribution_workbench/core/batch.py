@@ -279,7 +279,7 @@ def decide(
     """What to do after attempt number ``attempt`` (1-based) got ``status`` or ``error_kind``.
 
     ``unconfirmed``: why a 2xx answer does not confirm the event (``answers.explain``: an
-    empty, truncated or undecodable body), as ``attribution-cli send`` judges it; such
+    empty, truncated, undecodable or HTML body), as ``attribution-cli send`` judges it; such
     a row may have been accepted, so it is not retried automatically and not counted ok.
     """
     if status is not None:
