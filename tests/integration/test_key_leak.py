@@ -126,9 +126,14 @@ def test_no_key_in_any_file_or_log(
                 idfa="6D0B3A4F-5C1E-4B8A-9D2F-7E3C1A0B9F84",
             )
         )
-        qtbot.waitUntil(lambda: window.send_blockers() == [], timeout=10_000)
-        prepared = window.prepared_request()
-        assert prepared is not None and SENTINEL.encode() in prepared.body
+        # The form already held a sendable event (the first-run sample): wait for the request
+        # that carries the new profile's key, not merely for no blockers.
+        def ready_with_the_sentinel() -> bool:
+            prepared = window.prepared_request()
+            return prepared is not None and SENTINEL.encode() in prepared.body
+
+        qtbot.waitUntil(ready_with_the_sentinel, timeout=10_000)
+        assert window.send_blockers() == []
         assert "profile 'leak', US" in window.destination.key_note.text()
         with qtbot.waitSignal(window.sent, timeout=10_000):
             window.send()

@@ -487,6 +487,28 @@ def test_settings_are_restored_and_never_hold_the_key(
     assert (second.width(), second.height()) == size
 
 
+def test_the_first_start_holds_a_sample_that_sends_as_it_is_and_later_starts_do_not(
+    qtbot: QtBot, services: Services, sandbox: SandboxServer
+) -> None:
+    first = open_window(qtbot, services)
+    qtbot.waitUntil(lambda: first.backend.sandbox is not None)
+    settle(qtbot, first)
+    sample = first.editor.current_event()
+    assert sample.event_type == "[Sample] Install" and sample.platform == "ios"
+    assert sample.idfa and sample.idfa == sample.idfa.upper()
+    assert first.destination.current_target() is Target.SANDBOX
+    assert first.send_blockers() == [] and first.send_button.isEnabled()  # Send works at once
+    assert not first.isWindowModified()  # nothing to save or to lose
+    first.send()
+    qtbot.waitUntil(lambda: first.response.status.text().startswith("✓ 200"), timeout=10_000)
+    first.new_event()  # File > New event: the user's own, empty one
+    first.close()
+
+    services.settings = Settings()
+    second = open_window(qtbot, services)
+    assert second.editor.current_event().event_type is None  # the saved form, not the sample
+
+
 def test_a_key_typed_into_the_event_is_not_saved_either(
     qtbot: QtBot, window: MainWindow, services: Services, monkeypatch: pytest.MonkeyPatch
 ) -> None:

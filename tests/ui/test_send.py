@@ -265,7 +265,6 @@ def test_send_stays_disabled_until_the_sandbox_is_up_then_it_works(
     services.sandbox_starter = slow_start
     try:
         win = open_window(qtbot, services)
-        first_run_event = win.editor.current_event()
         win.editor.set_event(IOS_EVENT)  # a valid event: the sandbox is the only reason
         settle(qtbot, win)
         assert win.backend.sandbox is None
@@ -275,8 +274,8 @@ def test_send_stays_disabled_until_the_sandbox_is_up_then_it_works(
         release.set()
     qtbot.waitUntil(lambda: win.backend.sandbox is not None)
     settle(qtbot, win)
-    # Up: what holds Send back now is the event (the first-run one has no idfa)...
-    win.editor.set_event(first_run_event.with_fields(event_type="[X] Install"))
+    # Up: what holds Send back now is the event (this one has no idfa)...
+    win.editor.set_event(IOS_EVENT.with_fields(idfa=None))
     settle(qtbot, win)
     assert any("idfa" in reason for reason in win.send_blockers())
     # ...and a valid one is sent.

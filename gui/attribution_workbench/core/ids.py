@@ -7,14 +7,27 @@ upper-case UUIDs, Android reports its advertising and app set IDs as lower-case 
 
 from __future__ import annotations
 
+import os
+
 from attribution_workbench.core.event import ANDROID_ID_FIELDS, IOS_ID_FIELDS
+
+
+def _uuid4() -> str:
+    """A random (version 4) UUID in the usual 8-4-4-4-12 lowercase form.
+
+    What ``str(uuid.uuid4())`` gives, without the uuid module: on Linux it imports and runs
+    ``platform`` (0.3 MB), and the window's first-run sample event needs an ID at start-up.
+    """
+    raw = bytearray(os.urandom(16))
+    raw[6] = (raw[6] & 0x0F) | 0x40  # version 4
+    raw[8] = (raw[8] & 0x3F) | 0x80  # variant: RFC 4122
+    text = raw.hex()
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 
 def new_ad_id(platform: str) -> str:
     """A random UUID written the way ``platform`` ("ios" or "android") reports ad IDs."""
-    import uuid  # on first use: uuid (and the platform module it loads) is not needed to start
-
-    text = str(uuid.uuid4())
+    text = _uuid4()
     if platform == "ios":
         return text.upper()
     if platform == "android":

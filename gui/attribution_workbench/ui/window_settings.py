@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 
     from attribution_workbench.ui.main_window import MainWindow
 
+SAMPLE_PREFIX = "[Sample]"  # the company-prefix convention, with an obviously made-up name
+
 def restore_settings(window: MainWindow, settings: S.Settings, environ: Mapping[str, str]) -> None:
     # The geometry was restored by the window itself, before its first frame.
     s = settings
@@ -40,6 +42,11 @@ def restore_settings(window: MainWindow, settings: S.Settings, environ: Mapping[
             window.editor.restore_state(editor_state)
         except Exception:  # a stale or hand-edited form state must not stop start-up
             window.editor.set_event(AttributionEvent(platform=DEFAULT_PLATFORM))
+    else:
+        # The first start (the form is saved at every shutdown): a sample event that is valid
+        # as it is, so a new user can press Send at once (the target is the sandbox unless
+        # a key is set); File > New event starts from an empty one.
+        window.editor.set_event(first_run_event())
     if prefix := s.get(S.COMPANY_PREFIX):
         window.editor.set_company_prefix(prefix)
     window.destination.set_region(Region(s.get(S.REGION)))
@@ -61,6 +68,18 @@ def restore_settings(window: MainWindow, settings: S.Settings, environ: Mapping[
         window.statusBar().showMessage(
             f"Some settings were invalid and were reset to their defaults: {names}."
         )
+
+
+def first_run_event() -> AttributionEvent:
+    """What the form holds at the very first start: an iOS install with a fresh IDFA."""
+    from attribution_workbench.core.ids import new_ad_id
+
+    return AttributionEvent(
+        event_type=f"{SAMPLE_PREFIX} Install",
+        platform="ios",
+        idfa=new_ad_id("ios"),
+        user_properties={f"{SAMPLE_PREFIX} media source": "first run sample"},
+    )
 
 
 def save_settings(window: MainWindow, settings: S.Settings) -> None:
