@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
+from PySide6.QtCore import QItemSelectionModel
 from PySide6.QtGui import QGuiApplication
 
 from attribution_workbench.app import (
@@ -185,11 +186,19 @@ def test_sentinel_key_leaks_nowhere_over_gui_and_cli(
             batch_dialog.close()
 
             # --- history: entries, copy curl, JSONL export -----------------------------
-            qtbot.waitUntil(lambda: panel.model.total >= 1, timeout=20_000)
+            # total counts the file's rows; the table's rows arrive from a worker after it.
+            qtbot.waitUntil(lambda: panel.model.rowCount() >= 1, timeout=20_000)
             for row in range(panel.model.rowCount()):
                 for column in range(panel.model.columnCount()):
                     shown.append(str(panel.model.data(panel.model.index(row, column))))
-            panel.table.selectRow(0)
+            # Not selectRow: it follows QGuiApplication.keyboardModifiers(), which a modifier
+            # key an earlier test clicked in this process can leave "held" (then it extends
+            # or toggles instead of selecting).
+            panel.table.selectionModel().select(
+                panel.model.index(0, 0),
+                QItemSelectionModel.SelectionFlag.ClearAndSelect
+                | QItemSelectionModel.SelectionFlag.Rows,
+            )
             panel.copy_curl()
             assert "${AMPLITUDE_API_KEY}" in clipboard.take()
             export = work / "history.jsonl"

@@ -509,6 +509,17 @@ def test_the_first_start_holds_a_sample_that_sends_as_it_is_and_later_starts_do_
     assert second.editor.current_event().event_type is None  # the saved form, not the sample
 
 
+def test_the_request_read_right_after_a_change_is_the_changed_one(window: MainWindow) -> None:
+    # The rebuild waits for the event loop's next turn; readers (Send, automation, tests)
+    # must not get the request from before the change in the meantime.
+    assert "/us/" in (window.prepared_request() or pytest.fail("no request")).url
+    window.destination.set_region(Region.EU)
+    request = window.prepared_request()
+    assert request is not None and "/eu/" in request.url
+    window.editor.set_event(IOS_EVENT.with_fields(idfa=None))
+    assert any("idfa" in reason for reason in window.send_blockers())
+
+
 def test_a_key_typed_into_the_event_is_not_saved_either(
     qtbot: QtBot, window: MainWindow, services: Services, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -363,11 +363,19 @@ class MainWindow(QMainWindow):
         self._update_send_controls()
 
     def prepared_request(self) -> PreparedRequest | None:
-        """The object the preview shows and Send sends."""
+        """The object the preview shows and Send sends (rebuilt first if an input changed
+        since: the rebuild otherwise waits for the event loop's next turn)."""
+        self._flush_rebuild()
         return self._prepared
 
     def send_blockers(self) -> list[str]:
+        """Why Send is disabled now ([] when it is not), for the current inputs."""
+        self._flush_rebuild()
         return list(self._blockers)
+
+    def _flush_rebuild(self) -> None:
+        if self._built and self._rebuild_timer.isActive():
+            self.rebuild_now()
 
     def _update_send_controls(self) -> None:
         from attribution_workbench.ui.preview_pane import shortcut_text
