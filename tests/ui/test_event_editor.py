@@ -375,6 +375,33 @@ def test_a_cell_counts_while_it_is_typed_and_escape_puts_it_back(
     assert table.model().index(0, 1).data(Qt.ItemDataRole.EditRole) == "1"
 
 
+def test_escape_in_a_cell_gives_an_opened_text_its_authority_back(
+    event_editor: EventEditor, qtbot: QtBot
+) -> None:
+    # An opened file's text is sent as written ("1.50" stays "1.50"). The cell's first
+    # keystroke hands the authority to the form; Escape must hand it back, text and all,
+    # or the window would stay "modified" and send the form's compact JSON instead.
+    from attribution_workbench.ui.unsaved import UnsavedChanges
+
+    text = (
+        '{"event_type": "[Acme] Install", "platform": "ios", '
+        f'"idfa": "{IDFA}", "user_properties": {{"[Acme] price": 1.50}}}}'
+    )
+    event_editor.set_text(text)
+    unsaved = UnsavedChanges(event_editor, event_editor)
+    table = child(event_editor, QTableView, "user_properties")
+    table.setFocus()
+    table.setCurrentIndex(table.model().index(0, 1))
+    qtbot.keyClick(table, Qt.Key.Key_F2)
+    cell = focused()
+    qtbot.keyClicks(cell, "9")
+    assert event_editor.wire_text() != text and unsaved.is_modified()
+    qtbot.keyClick(cell, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: event_editor.wire_text() == text)
+    assert not unsaved.is_modified()
+    assert not child(event_editor, QPushButton, "raw_restore").isVisibleTo(event_editor)
+
+
 def test_properties_remove_and_reorder_with_keys_and_buttons(
     event_editor: EventEditor, qtbot: QtBot
 ) -> None:

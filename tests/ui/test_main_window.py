@@ -509,6 +509,18 @@ def test_the_first_start_holds_a_sample_that_sends_as_it_is_and_later_starts_do_
     assert second.editor.current_event().event_type is None  # the saved form, not the sample
 
 
+def test_a_first_start_that_targets_amplitude_holds_no_sample(
+    qtbot: QtBot, services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A key in the environment points the first start at Amplitude: a sendable sample
+    # there would be one Ctrl+Return from a fake install in a real project.
+    monkeypatch.setenv(KEY_ENV_VAR, SENTINEL_KEY)
+    window = open_window(qtbot, services)
+    assert window.destination.current_target() is Target.AMPLITUDE
+    assert window.editor.current_event().event_type is None
+    assert window.send_blockers() != []
+
+
 def test_the_request_read_right_after_a_change_is_the_changed_one(window: MainWindow) -> None:
     # The rebuild waits for the event loop's next turn; readers (Send, automation, tests)
     # must not get the request from before the change in the meantime.

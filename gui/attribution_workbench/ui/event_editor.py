@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import QLabel, QScrollArea, QSplitter, QTabWidget, QWidget
 
 from attribution_workbench.core import rules
@@ -102,6 +102,11 @@ class EventEditor(QWidget):
         self.setLayout(vbox(splitter, margin=NO_MARGIN))
 
         self.form.edited.connect(self.on_form_edited)
+        # A cell's first keystroke counts at once, so it hands the raw text's authority to
+        # the form; Escape in that cell gives it back, with the text as it was.
+        self._raw_before_cell_edit: str | None = None
+        self.form.properties.cell_edit_started.connect(self._on_cell_edit_started)
+        self.form.properties.cell_edit_reverted.connect(self._on_cell_edit_reverted)
         self.form.company_prefix_changed.connect(self.company_prefix_changed)
         self.raw.text_edited.connect(self.on_raw_edited)
         self.findings_list.finding_activated.connect(self.focus_finding)
@@ -187,6 +192,17 @@ class EventEditor(QWidget):
         replaced = self._raw_text if self._raw_authority else None
         self._raw_authority = False
         self._refresh_from_form(replaced=replaced)
+
+    @Slot()
+    def _on_cell_edit_started(self) -> None:
+        self._raw_before_cell_edit = self._raw_text if self._raw_authority else None
+
+    @Slot()
+    def _on_cell_edit_reverted(self) -> None:
+        text, self._raw_before_cell_edit = self._raw_before_cell_edit, None
+        if text is not None:
+            # After the cell editor has closed: loading the text rebuilds the table.
+            QTimer.singleShot(0, lambda: self.set_text(text))
 
     @Slot()
     def on_raw_edited(self) -> None:

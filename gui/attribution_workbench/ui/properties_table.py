@@ -68,7 +68,11 @@ ROW_HEIGHT_PADDING = 6
 class LiveTextDelegate(QStyledItemDelegate):
     """Key and value cells: what is typed reaches the model (and so the findings and the
     preview) at each keystroke, not only on Enter; Escape still puts back the cell's value
-    from before the edit."""
+    from before the edit (``edit_started`` / ``edit_reverted`` let the editor put back what
+    else the first keystroke changed: which text is sent)."""
+
+    edit_started = Signal()
+    edit_reverted = Signal()
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -86,10 +90,16 @@ class LiveTextDelegate(QStyledItemDelegate):
         if isinstance(editor, QLineEdit):
             before = index.data(Qt.ItemDataRole.EditRole)
             self._before[editor] = (QPersistentModelIndex(index), "" if before is None else before)
-            # textEdited: the user's changes (typing, paste, undo), not setEditorData's.
-            editor.textEdited.connect(lambda _text: self.commitData.emit(editor))
+            # textEdited: the user's changes (typing, paste, undo), not setEditorData's. Not
+            # once the view has let the editor go (hidden, its row removed under it).
+            editor.textEdited.connect(lambda _text: self._commit_if_shown(editor))
             editor.destroyed.connect(lambda: self._before.pop(editor, None))
+            self.edit_started.emit()
         return editor
+
+    def _commit_if_shown(self, editor: QWidget) -> None:
+        if editor.isVisible():
+            self.commitData.emit(editor)
 
     def setEditorData(  # noqa: N802
         self, editor: QWidget, index: QModelIndex | QPersistentModelIndex
@@ -107,6 +117,7 @@ class LiveTextDelegate(QStyledItemDelegate):
             model = cell.model()
             if cell.isValid() and model is not None:
                 model.setData(cell, before, Qt.ItemDataRole.EditRole)
+                self.edit_reverted.emit()
 
 
 class TypeDelegate(QStyledItemDelegate):
@@ -166,6 +177,8 @@ class PropertiesTable(QWidget):
     """Table + Add/Remove/Up/Down/Paste buttons + the findings note for user_properties."""
 
     edited = Signal()
+    cell_edit_started = Signal()  # a key or value cell editor opened
+    cell_edit_reverted = Signal()  # ... and Escape put its value back
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -178,7 +191,10 @@ class PropertiesTable(QWidget):
         self.view.setItemDelegateForColumn(TYPE, TypeDelegate(self.view))
         # The view's own delegate (key and value columns), not a column delegate: when a row
         # goes away under an open editor, Qt unhooks only the view's delegate from it.
-        self.view.setItemDelegate(LiveTextDelegate(self.view))
+        live_text = LiveTextDelegate(self.view)
+        live_text.edit_started.connect(self.cell_edit_started)
+        live_text.edit_reverted.connect(self.cell_edit_reverted)
+        self.view.setItemDelegate(live_text)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.view.setEditTriggers(

@@ -42,11 +42,6 @@ def restore_settings(window: MainWindow, settings: S.Settings, environ: Mapping[
             window.editor.restore_state(editor_state)
         except Exception:  # a stale or hand-edited form state must not stop start-up
             window.editor.set_event(AttributionEvent(platform=DEFAULT_PLATFORM))
-    else:
-        # The first start (the form is saved at every shutdown): a sample event that is valid
-        # as it is, so a new user can press Send at once (the target is the sandbox unless
-        # a key is set); File > New event starts from an empty one.
-        window.editor.set_event(first_run_event())
     if prefix := s.get(S.COMPANY_PREFIX):
         window.editor.set_company_prefix(prefix)
     window.destination.set_region(Region(s.get(S.REGION)))
@@ -58,6 +53,12 @@ def restore_settings(window: MainWindow, settings: S.Settings, environ: Mapping[
         has_env_key = bool(environ.get(KEY_ENV_VAR, "").strip())
         target = Target.AMPLITUDE.value if has_env_key else Target.SANDBOX.value
     window.destination.set_target(Target(target))
+    if not editor_state and target == Target.SANDBOX.value:
+        # The first start (the form is saved at every shutdown), on the sandbox: a sample
+        # event that is valid as it is, so a new user can press Send at once. Not when it
+        # would go to Amplitude (a key in the environment): a fake install in a real
+        # project. File > New event starts from an empty one.
+        window.editor.set_event(first_run_event())
     window.timeout.setValue(s.get(S.TIMEOUT_S))
     window.preview.set_format(Format(s.get(S.PREVIEW_FORMAT)))
     window.preview.set_transport(Transport(s.get(S.TRANSPORT)))
