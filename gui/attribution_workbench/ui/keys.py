@@ -29,37 +29,36 @@ class KeyBindings(QObject):
         super().__init__(widget)
         self._widget = widget
         self._bindings: list[tuple[Key, Callable[[], object]]] = []
-        self._filtering = False
-        self._waiting = False  # connected to focusChanged
-        focus = QApplication.focusWidget()
-        if focus is not None and (focus is widget or widget.isAncestorOf(focus)):
+        self._filtering = False  # until then, waiting for the focus (connected to focusChanged)
+        if self._holds(QApplication.focusWidget()):
             self._start_filtering()
         else:
-            app = QApplication.instance()
-            assert isinstance(app, QApplication)
-            app.focusChanged.connect(self._on_focus_changed)
-            self._waiting = True
+            self._app().focusChanged.connect(self._on_focus_changed)
 
     @property
     def filtering(self) -> bool:
         """True once the widget has had the focus (the filter is installed from then on)."""
         return self._filtering
 
+    @staticmethod
+    def _app() -> QApplication:
+        app = QApplication.instance()
+        assert isinstance(app, QApplication)
+        return app
+
+    def _holds(self, focus: QWidget | None) -> bool:
+        # A child (a cell editor of a table, say) passes the keys it ignores up to the widget.
+        return focus is not None and (focus is self._widget or self._widget.isAncestorOf(focus))
+
     @Slot(QWidget, QWidget)
     def _on_focus_changed(self, _old: QWidget | None, now: QWidget | None) -> None:
-        # Key events go to the focus widget only after this signal: nothing is missed. A child
-        # (a cell editor of a table, say) passes the keys it ignores up to the widget.
-        if now is not None and (now is self._widget or self._widget.isAncestorOf(now)):
+        # Key events go to the focus widget only after this signal: nothing is missed.
+        if self._holds(now) and not self._filtering:
+            self._app().focusChanged.disconnect(self._on_focus_changed)
             self._start_filtering()
 
     def _start_filtering(self) -> None:
-        if self._filtering:
-            return
         self._filtering = True
-        app = QApplication.instance()
-        if self._waiting and isinstance(app, QApplication):
-            self._waiting = False
-            app.focusChanged.disconnect(self._on_focus_changed)
         self._widget.installEventFilter(self)
 
     def add(self, key: Key | str, callback: Callable[[], object]) -> None:
