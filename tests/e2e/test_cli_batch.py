@@ -21,6 +21,16 @@ def write(tmp_path: Path) -> Path:
     return path
 
 
+def one_event_jsonl(tmp_path: Path, n: int) -> Path:
+    """A JSONL file with one valid iOS install (IDFA number ``n``)."""
+    path = tmp_path / "events.jsonl"
+    path.write_text(
+        f'{{"event_type":"[Adjust] Install","platform":"ios","idfa":"{IDFA.format(n)}"}}\n',
+        encoding="utf-8",
+    )
+    return path
+
+
 def attribution_requests(sandbox: Sandbox, since: int) -> list[dict[str, object]]:
     return [r for r in sandbox.requests(path="/attribution") if int(r["id"]) > since]
 
@@ -77,11 +87,7 @@ def test_skip_invalid_sends_only_the_good_rows(sandbox: Sandbox, tmp_path: Path)
 
 
 def test_a_500_makes_exit_1_and_is_not_retried(sandbox: Sandbox, tmp_path: Path) -> None:
-    path = tmp_path / "events.jsonl"
-    path.write_text(
-        f'{{"event_type":"[Adjust] Install","platform":"ios","idfa":"{IDFA.format(7)}"}}\n',
-        encoding="utf-8",
-    )
+    path = one_event_jsonl(tmp_path, 7)
     sandbox.post("/_sandbox/faults", {"mode": "status", "code": 500, "path": "/attribution"})
     since = sandbox.last_id()
     result = run_cli("batch", str(path), "--sandbox", sandbox.base_url, key=US_KEY)
@@ -92,11 +98,7 @@ def test_a_500_makes_exit_1_and_is_not_retried(sandbox: Sandbox, tmp_path: Path)
 
 def test_an_empty_200_is_not_ok_and_the_row_says_why(sandbox: Sandbox, tmp_path: Path) -> None:
     # As `send` judges the same answer: a 2xx without the API's "success" confirms nothing.
-    path = tmp_path / "events.jsonl"
-    path.write_text(
-        f'{{"event_type":"[Adjust] Install","platform":"ios","idfa":"{IDFA.format(8)}"}}\n',
-        encoding="utf-8",
-    )
+    path = one_event_jsonl(tmp_path, 8)
     sandbox.post("/_sandbox/faults", {"mode": "empty", "count": 1, "path": "/attribution"})
     result = run_cli("batch", str(path), "--sandbox", sandbox.base_url, key=US_KEY)
     assert result.code == 1
