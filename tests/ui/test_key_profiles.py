@@ -246,3 +246,20 @@ def test_renaming_the_selected_profile_keeps_it_selected(qtbot: QtBot, window: M
         qtbot.mouseClick(dialog.rename_profile, Qt.MouseButton.LeftButton)
     assert "qa2" in profiles_listed(window)
     assert window.destination.profile.currentText() == "stage"
+
+
+def test_a_hidden_credentials_dialog_reads_the_keyring_once_when_shown_again(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    dialog = open_credentials(qtbot, window)
+    dialog.close()
+    reads: list[bool] = []
+    original = dialog.refresh
+    dialog.refresh = lambda: (reads.append(True), original())[1]  # type: ignore[method-assign]
+    window.key_profiles.reload_dialog()  # e.g. after Import saved a key
+    assert reads == []  # hidden: nothing read now (each read may wait on D-Bus or prompt)
+    open_credentials(qtbot, window)
+    assert reads == [True]  # ...but once when it is shown again
+    window.key_profiles.reload_dialog()
+    qtbot.waitUntil(lambda: not dialog.is_busy())
+    assert reads == [True, True]  # shown: read now

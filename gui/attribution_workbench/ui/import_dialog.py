@@ -265,7 +265,7 @@ class ImportDialog(QDialog):
                 return
             self._window.backend.reload_keys()
             self._window.key_profiles.refresh()
-            self._window.key_profiles.reload_dialog()  # Ctrl+K shows the new key
+            self._window.key_profiles.reload_dialog()  # if shown; a hidden one reads on show
             self._window.show_status(done)
             self.accept()
 

@@ -88,9 +88,9 @@ class KeyProfiles(QObject):
             dialog.idle.connect(self._apply_pending)
             self.dialog = dialog
         dialog = self.dialog
-        if not dialog.isVisible():
+        if not dialog.isVisible() and not dialog.is_busy():
             # Keys may have changed since it was last shown (Import, the CLI, another window).
-            self.reload_dialog()
+            dialog.refresh()
         dialog.verify_panel.set_destination(*self._verify_destination())
         self._pending = (
             self._destination.current_profile(),
@@ -105,8 +105,11 @@ class KeyProfiles(QObject):
         return dialog
 
     def reload_dialog(self) -> None:
-        """Read the keyring again into the credentials dialog, if there is one (a worker)."""
-        if self.dialog is not None and not self.dialog.is_busy():
+        """Read the keyring again into the credentials dialog while it is shown (a worker).
+
+        A hidden dialog re-reads when it is shown again (open_dialog): reading now too
+        would ask the keyring twice, each read a D-Bus call that may prompt to unlock."""
+        if self.dialog is not None and self.dialog.isVisible() and not self.dialog.is_busy():
             self.dialog.refresh()
 
     def _verify_destination(self) -> tuple[Target, str | None]:
