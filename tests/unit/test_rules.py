@@ -624,3 +624,19 @@ def test_hostile_text_gets_findings_not_exceptions(text: str, words: list[str]) 
     findings = check_text(text, now_ms=NOW)
     assert has_errors(findings)
     assert any(all(word in f.message for word in words) for f in findings), findings
+
+
+def test_a_too_large_number_beside_nan_is_still_found_and_nan_is_named_as_such() -> None:
+    text = (
+        f'{{"event_type": "[A] I", "platform": "ios", "idfa": "{IDFA}", '
+        '"user_properties": {"[A] a": NaN, "[A] b": 1e999}}'
+    )
+    findings = check_text(text, now_ms=NOW)
+    by_key = {f.property_key: f.message for f in findings if f.field == "user_properties"}
+    assert "NaN (not a number)" in by_key["[A] a"] and "too large" not in by_key["[A] a"]
+    assert "too large" in by_key["[A] b"]  # was hidden whenever the text used NaN
+    assert any("not valid JSON" in f.message for f in findings)  # the text's own finding
+    event = parse_event_text(text).event
+    assert event is not None
+    built = {f.property_key: f.message for f in check_event(event, now_ms=NOW)}
+    assert "NaN (not a number)" in built["[A] a"] and "too large" in built["[A] b"]

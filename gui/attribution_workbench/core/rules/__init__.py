@@ -73,10 +73,11 @@ def check_parsed(parsed: ParsedText, *, now_ms: int | None = None) -> list[Findi
             message += "." + _json_hint(parsed.text, problem.line, problem.column)
         return [Finding("event", Level.ERROR, "event: " + message)]
     raw = parsed.value if isinstance(parsed.value, dict) else None
-    findings = _text_findings(parsed) + _check(parsed.event, raw, now_ms)
-    if not parsed.constants:  # NaN/Infinity written as such have their own finding
-        findings += non_finite_findings(parsed.event)
-    return findings
+    # NaN/Infinity written as such also get the event-level "not valid JSON" finding; the
+    # per-field one says where, and finds a 1e999 beside them.
+    return _text_findings(parsed) + _check(parsed.event, raw, now_ms) + non_finite_findings(
+        parsed.event
+    )
 
 
 def _check(

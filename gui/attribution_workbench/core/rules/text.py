@@ -29,47 +29,53 @@ def _json_hint(text: str, line: int, column: int) -> str:
 
 
 def non_finite_findings(event: AttributionEvent) -> list[Finding]:
-    """An ERROR for each field holding a number no JSON reader takes: one too large for a
-    64-bit double (``1e999`` reads as infinity), or NaN/Infinity however it got there."""
+    """An ERROR for each field holding a number no JSON reader takes, where it is: one too
+    large for a 64-bit double (``1e999`` reads as infinity), Infinity, or NaN."""
     findings = []
     for field, value in event.to_dict().items():
         if field == "time":
             continue  # any time that is not an integer has its own error (timestamps)
         if field == "user_properties" and isinstance(value, dict):
             for key, item in value.items():
-                if _has_non_finite(item):
-                    findings.append(_non_finite(field, key))
-        elif _has_non_finite(value):
-            findings.append(_non_finite(field, None))
+                if (bad := _non_finite_in(item)) is not None:
+                    findings.append(_non_finite(field, key, bad))
+        elif (bad := _non_finite_in(value)) is not None:
+            findings.append(_non_finite(field, None, bad))
     return findings
 
 
-def _non_finite(field: str, key: str | None) -> Finding:
+def _non_finite(field: str, key: str | None, number: float) -> Finding:
     where = f"{_label(field)}: The property {_show(key)}" if key is not None else _label(field)
     verb = " holds" if key is not None else ": It holds"
+    what = (
+        "NaN (not a number)"
+        if math.isnan(number)
+        else "a number too large for a 64-bit float, or Infinity (it reads as infinity)"
+    )
     return Finding(
         field,
         Level.ERROR,
-        f"{where}{verb} a number too large for a 64-bit float (it reads as infinity); "
-        "the server cannot read it. Write a smaller number, or a string.",
+        f"{where}{verb} {what}; the server cannot read it. Write a smaller number, or a "
+        "string.",
         key,
     )
 
 
-def _has_non_finite(value: Any) -> bool:
+def _non_finite_in(value: Any) -> float | None:
+    """The first NaN or infinity anywhere in ``value``, or None."""
     if value is None or isinstance(value, (str, int)):  # nearly every value: no work
-        return False
+        return None
     # A loop, not recursion: the value may be nested as deep as the parser allowed.
     stack = [value]
     while stack:
         item = stack.pop()
         if isinstance(item, float) and not math.isfinite(item):
-            return True
+            return item
         if isinstance(item, dict):
             stack.extend(item.values())
         elif isinstance(item, list):
             stack.extend(item)
-    return False
+    return None
 
 
 def _text_findings(parsed: ParsedText) -> list[Finding]:
