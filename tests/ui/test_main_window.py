@@ -737,3 +737,18 @@ def test_every_control_has_a_name_and_a_description(window: MainWindow) -> None:
         if not (named and widget.accessibleDescription()):
             lacking.append(f"{type(widget).__name__} {widget.objectName()!r}")
     assert lacking == []
+
+
+def test_an_unreadable_history_entry_leaves_the_destination_alone(window: MainWindow) -> None:
+    from types import SimpleNamespace
+
+    from attribution_workbench.ui.window_history import WindowHistory
+
+    before = (window.destination.current_region(), window.destination.current_target())
+    entry = SimpleNamespace(
+        id=7, api="/attribution", event_text="{not json", region="eu", target="custom",
+        url="http://127.0.0.1:9/eu/attribution", profile="default",
+    )
+    assert WindowHistory(window).app_event_for(entry) is None
+    assert (window.destination.current_region(), window.destination.current_target()) == before
+    assert "no readable event" in window.statusBar().currentMessage()

@@ -361,15 +361,13 @@ def open_app_event_dialog(
     return dialog
 
 
-def open_from_history(window: MainWindow, entry: Any) -> AppEventDialog | None:
-    """The matching app event for a history entry's attribution event."""
+def history_event(entry: Any) -> tuple[AttributionEvent | None, str]:
+    """A history entry's attribution event, or (None, why it has none)."""
     from attribution_workbench.core.event import parse_event_text
 
     if getattr(entry, "api", "/attribution") != "/attribution":
-        window.show_status("That entry is not an attribution event; pick an /attribution send.")
-        return None
+        return None, "That entry is not an attribution event; pick an /attribution send."
     parsed = parse_event_text(entry.event_text)
     if parsed.event is None:
-        window.show_status(f"History entry #{entry.id} has no readable event.")
-        return None
-    return open_app_event_dialog(window, parsed.event)
+        return None, f"History entry #{entry.id} has no readable event."
+    return parsed.event, ""

@@ -76,12 +76,15 @@ class WindowHistory:
         window's current destination the app event could go to the other region (never
         matched, though the dialog said it was ingested), or to Amplitude for a sandbox send.
         """
-        from attribution_workbench.ui.app_event_dialog import open_from_history
+        from attribution_workbench.ui.app_event_dialog import history_event, open_app_event_dialog
 
-        if getattr(entry, "api", "/attribution") == "/attribution":
-            self._point_at(entry)
-            self._window.rebuild_now()
-        return open_from_history(self._window, entry)
+        event, problem = history_event(entry)
+        if event is None:  # checked first: an unusable entry leaves the destination alone
+            self._window.show_status(problem)
+            return None
+        self._point_at(entry)
+        self._window.rebuild_now()
+        return open_app_event_dialog(self._window, event)
 
     def _point_at(self, entry: Any) -> None:
         """The window's region, target (custom URL) and key profile, as the entry's send had."""
