@@ -263,29 +263,52 @@ def display_problem(environ: Mapping[str, str], qt_args: Sequence[str]) -> str |
 def quit_on_signals(app: Any) -> Callable[[], None]:
     """Ctrl+C in the terminal (SIGINT) and SIGTERM quit the app through its normal shutdown.
 
-    Python runs signal handlers only between bytecodes, and Qt's event loop is C++: a
-    quarter-second timer lets the interpreter run now and then to notice. Returns a function
-    that puts the previous handlers back.
+    Python runs signal handlers only between bytecodes, and Qt's event loop is C++: the C
+    handler writes a byte to a pipe (``signal.set_wakeup_fd``) that a QSocketNotifier
+    watches, so the interpreter runs as soon as a signal comes and never otherwise (a
+    polling timer would wake the idle app four times a second). Returns a function that
+    puts the previous handlers back.
     """
     import signal
 
-    from PySide6.QtCore import QTimer
+    from PySide6.QtCore import QSocketNotifier
 
     if threading.current_thread() is not threading.main_thread():
         return lambda: None  # signals can only be handled on the main thread
     previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
     for sig in previous:
         signal.signal(sig, lambda _sig, _frame: app.quit())
-    waker = QTimer(app)
-    waker.setInterval(250)
-    waker.timeout.connect(lambda: None)
-    waker.start()
 
-    def restore() -> None:
-        waker.stop()
-        waker.deleteLater()
+    def restore_handlers() -> None:
         for sig, handler in previous.items():
             signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
+
+    if sys.platform == "win32":
+        # set_wakeup_fd takes only a socket there; a console Ctrl+C is handled at the
+        # next Python call (any event the window handles in Python).
+        return restore_handlers
+    read_fd, write_fd = os.pipe()
+    os.set_blocking(write_fd, False)  # the C handler must never block
+    os.set_blocking(read_fd, False)
+    previous_fd = signal.set_wakeup_fd(write_fd)
+    notifier = QSocketNotifier(read_fd, QSocketNotifier.Type.Read, app)
+
+    def drain() -> None:  # the Python handler has run by now; empty the pipe
+        try:
+            while os.read(read_fd, 512):
+                pass
+        except BlockingIOError:
+            pass
+
+    notifier.activated.connect(drain)
+
+    def restore() -> None:
+        notifier.setEnabled(False)
+        notifier.deleteLater()
+        signal.set_wakeup_fd(previous_fd)
+        restore_handlers()
+        os.close(read_fd)
+        os.close(write_fd)
 
     return restore
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import socket
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -364,3 +366,35 @@ def test_ctrl_c_or_sigterm_in_the_terminal_quits_cleanly(tmp_path: Path, sig: in
             child.kill()
             child.wait()
     assert (tmp_path / ".config" / S.ORGANIZATION / (S.APPLICATION + ".ini")).is_file()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="no wakeup pipe on Windows")
+def test_a_signal_wakes_the_event_loop_without_a_polling_timer(qtbot: QtBot) -> None:
+    from PySide6.QtCore import QEventLoop, QObject, QTimer
+
+    from attribution_workbench.app import quit_on_signals
+
+    loop = QEventLoop()
+
+    class Owner(QObject):
+        quits = 0
+
+        def quit(self) -> None:
+            self.quits += 1
+            loop.quit()
+
+    owner = Owner()
+    restore = quit_on_signals(owner)
+    try:
+        assert owner.findChildren(QTimer) == []  # nothing wakes the idle app
+        QTimer.singleShot(3000, loop.quit)  # a C++ slot: runs no Python
+        started = time.monotonic()
+        # From another thread: the main thread sits in Qt's C++ loop and runs no Python
+        # until something wakes it (here only the wakeup pipe can, before 3 s).
+        killer = threading.Timer(0.05, os.kill, (os.getpid(), signal.SIGTERM))
+        killer.start()
+        loop.exec()
+        killer.join()
+        assert owner.quits == 1 and time.monotonic() - started < 2.0
+    finally:
+        restore()
