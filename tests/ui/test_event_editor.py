@@ -1178,3 +1178,25 @@ def test_a_binding_works_when_the_focus_goes_to_a_child_of_the_widget(qtbot: QtB
     assert bindings.filtering
     qtbot.keyClick(inner, Qt.Key.Key_Down, Qt.KeyboardModifier.AltModifier)
     assert hits == [True]
+
+
+def test_delete_while_a_type_editor_is_open_removes_the_row_quietly(
+    event_editor: EventEditor, qtbot: QtBot, qtlog: Any
+) -> None:
+    # The type column's combo box does not take Delete, so the table's Delete removes the
+    # selected rows with the editor still open; Qt then logged "commitData called with an
+    # editor that does not belong to this view" when the editor lost focus.
+    event_editor.set_event(valid_ios(user_properties={"a": 1, "b": "x", "c": True}))
+    table = child(event_editor, QTableView, "user_properties")
+    table.setFocus()
+    table.setCurrentIndex(table.model().index(1, 2))
+    qtbot.keyClick(table, Qt.Key.Key_F2)
+    assert isinstance(focused(), QComboBox)
+    qtbot.keyClick(focused(), Qt.Key.Key_Down)  # a new type for "b", committed at once
+    qtbot.keyClick(focused(), Qt.Key.Key_Delete)
+    qtbot.waitUntil(lambda: table.state() == QAbstractItemView.State.NoState)
+    qtbot.wait(50)  # the removed editor's deferred deletion and focus change
+    assert sent(event_editor)["user_properties"] == {"a": 1, "c": True}
+    assert table.hasFocus() or table.isAncestorOf(focused())
+    warnings = [r.message for r in qtlog.records if "commitData" in r.message]
+    assert warnings == []

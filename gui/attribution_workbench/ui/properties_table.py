@@ -385,6 +385,10 @@ class PropertiesTable(QWidget):
 
     @Slot()
     def remove_rows(self) -> None:
+        # An open type editor (its combo box leaves Delete to the table) is closed first:
+        # removing its row under it would drop the focus out of the table and make Qt warn
+        # that the orphaned editor's commit does not belong to the view.
+        self.commit_open_edit()
         rows = self.selected_rows()
         if not rows:
             return
