@@ -677,3 +677,92 @@ def test_configure_and_absolute_form_target(clean_sandbox: SandboxServer) -> Non
     assert response.getheader("Content-Type") == "text/plain"
     conn.close()
     assert clean_sandbox.state.request()["region"] == "eu"  # type: ignore[index]
+
+
+def nested(levels: int) -> Any:
+    value: Any = 1
+    for _ in range(levels):
+        value = {"a": value}
+    return value
+
+
+def strict_json(response: requests.Response) -> Any:
+    """The answer parsed as JSON parsers outside Python read it (no NaN or Infinity)."""
+
+    def refuse(name: str) -> Any:
+        raise AssertionError(f"not JSON: {name}")
+
+    return json.loads(response.text, parse_constant=refuse)
+
+
+def test_deeply_nested_properties_match_and_inspect_whole(
+    http: requests.Session, clean_sandbox: SandboxServer
+) -> None:
+    # ~490 levels made copy.deepcopy hit the recursion limit in the middle of matching:
+    # a 500 with the attribution marked matched but not on its user, listings 500 after.
+    deep = {**IOS_EVENT, "user_properties": {"[X] deep": nested(498)}}
+    assert attribute(http, clean_sandbox, deep).text == "success"
+    r = app_event(
+        http, clean_sandbox, {"event_type": "open", "device_id": "device-deep", "idfa": IDFA}
+    )
+    assert r.status_code == 200
+    [matched] = strict_json(http.get(clean_sandbox.base_url + "/_sandbox/attributions"))
+    [user] = strict_json(http.get(clean_sandbox.base_url + "/_sandbox/users"))
+    assert matched["state"] == "matched" and user["attribution_ids"] == [matched["id"]]
+    assert user["user_properties"]["[X] deep"] == nested(498)
+    assert clean_sandbox.state.summary()["internal_errors"] == 0
+    # Deeper than 500 levels is refused as unparseable (the JVM parser has a limit too).
+    too_deep = {**IOS_EVENT, "user_properties": {"[X] deep": nested(520)}}
+    assert attribute(http, clean_sandbox, too_deep).text == "missing_event"
+    r = app_event(http, clean_sandbox, {"event_type": "o", "device_id": "dev-2", "p": nested(520)})
+    assert r.status_code == 400
+    assert len(clean_sandbox.state.attributions()) == 1
+
+
+def test_numbers_past_a_double_are_refused_so_inspection_stays_json(
+    http: requests.Session, clean_sandbox: SandboxServer
+) -> None:
+    # Python reads 1e999 as inf, which json.dumps writes as Infinity: not JSON.
+    text = json.dumps(IOS_EVENT)[:-1] + ', "time_zone_offset": 1e999}'
+    assert attribute(http, clean_sandbox, text).text == "missing_event"
+    body = '{"api_key": "%s", "events": [{"event_type": "o", "device_id": "dev-1", "v": -1e999}]}'
+    assert raw_httpapi(http, clean_sandbox, body % US).status_code == 400
+    assert attribute(http, clean_sandbox, {**IOS_EVENT, "user_properties": {"v": 1e308}}).ok
+    strict_json(http.get(clean_sandbox.base_url + "/_sandbox/attributions"))
+    strict_json(http.get(clean_sandbox.base_url + "/_sandbox/users"))
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"time": 2**63},  # past the API's Long
+        {"time": -(2**63) - 1},
+        {"user_properties": "abc"},  # the seed: a Dictionary
+        {"user_properties": [1, 2]},
+    ],
+)
+def test_time_must_be_a_long_and_user_properties_an_object(
+    http: requests.Session, clean_sandbox: SandboxServer, change: dict[str, Any]
+) -> None:
+    r = attribute(http, clean_sandbox, {**IOS_EVENT, **change})
+    assert (r.status_code, r.text) == (400, "invalid_event")
+    assert clean_sandbox.state.attributions() == []
+    assert attribute(http, clean_sandbox, {**IOS_EVENT, "time": 2**63 - 1}).text == "success"
+    # null passes as absent (the app warns about it, as the server may take it either way).
+    assert attribute(http, clean_sandbox, {**IOS_EVENT, "user_properties": None}).ok
+
+
+def test_android_id_is_not_an_advertising_id_for_matching(
+    http: requests.Session, clean_sandbox: SandboxServer
+) -> None:
+    adid = ANDROID_EVENT["adid"]
+    android_id = "9774d56d682e549e"
+    attribute(http, clean_sandbox, {**ANDROID_EVENT, "android_id": android_id})
+    app_event(
+        http, clean_sandbox, {"event_type": "o", "device_id": "dev-aid", "android_id": android_id}
+    )
+    [held] = clean_sandbox.state.attributions()
+    assert held["state"] == "held" and held["ad_ids"] == {"adid": adid}
+    app_event(http, clean_sandbox, {"event_type": "o", "device_id": "dev-adid", "adid": adid})
+    [matched] = clean_sandbox.state.attributions()
+    assert matched["matched_by"]["device_id"] == "dev-adid"

@@ -51,4 +51,5 @@ def test_the_sandbox_uses_the_same_id_reference_data_as_the_client() -> None:
 
     assert config.INVALID_IDS == V2_INVALID_IDS
     assert config.ZERO_UUID == event.ZERO_UUID
-    assert config.AD_ID_FIELDS == event.AD_ID_FIELDS
+    # Matching takes the advertising IDs: the platform IDs, not the device's android_id.
+    assert config.AD_ID_FIELDS == event.IOS_ID_FIELDS + event.ANDROID_AD_ID_FIELDS

@@ -18,8 +18,10 @@ HTTPAPI = "/2/httpapi"
 ENDPOINTS: tuple[str, ...] = (ATTRIBUTION, HTTPAPI)
 INSPECTION_PREFIX = "/_sandbox"
 
-# Order matters only for display; matching is always field-to-same-field.
-AD_ID_FIELDS: tuple[str, ...] = ("idfa", "idfv", "adid", "android_app_set_id", "android_id")
+# The IDs matching uses (the seed: "the Advertising ID (IDFA/IDFV or ADID)", plus the App
+# Set ID that stands in for ADID). android_id is the device's Android ID, not an advertising
+# ID: it never matches. Order matters only for display; matching is field-to-same-field.
+AD_ID_FIELDS: tuple[str, ...] = ("idfa", "idfv", "adid", "android_app_set_id")
 ZERO_UUID = "00000000-0000-0000-0000-000000000000"
 # Compared case-insensitively, as the HTTP V2 docs list them.
 INVALID_IDS: frozenset[str] = frozenset(
@@ -46,6 +48,7 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "missing_ios_id": "invalid_event",
     "missing_android_id": "invalid_event",
     "invalid_time": "invalid_event",
+    "invalid_user_properties": "invalid_event",
     "attribution_content_type": "text/html; charset=utf-8",
     # Matching.
     "case_sensitive_match": True,

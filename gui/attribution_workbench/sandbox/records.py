@@ -3,11 +3,36 @@
 from __future__ import annotations
 
 import base64
-import copy
 from dataclasses import dataclass, field
 from typing import Any
 
 from .config import ATTRIBUTION_WINDOW_MS
+
+
+def copy_json(value: Any) -> Any:
+    """A deep copy of a parsed JSON value, without recursion.
+
+    copy.deepcopy takes two Python frames per level, so ~490 nested objects (which
+    json.loads accepts) hit the recursion limit in the middle of a state change.
+    """
+    if not isinstance(value, (dict, list)):
+        return value  # str, int, float, bool, None: immutable
+    root: Any = {} if isinstance(value, dict) else []
+    stack: list[tuple[Any, Any]] = [(value, root)]
+    while stack:
+        source, target = stack.pop()
+        items = source.items() if isinstance(source, dict) else enumerate(source)
+        for key, item in items:
+            if isinstance(item, (dict, list)):
+                child: Any = {} if isinstance(item, dict) else []
+                stack.append((item, child))
+            else:
+                child = item
+            if isinstance(target, dict):
+                target[key] = child
+            else:
+                target.append(child)
+    return root
 
 
 @dataclass
@@ -70,9 +95,9 @@ class Attribution:
         return {
             "id": self.id, "request_id": self.request_id, "region": self.region,
             "state": state, "received_at": self.received_at, "deadline": self.deadline,
-            "matched_at": self.matched_at, "matched_by": copy.deepcopy(self.matched_by),
+            "matched_at": self.matched_at, "matched_by": copy_json(self.matched_by),
             "remaining_ms": self.deadline - now if state == "held" else 0,
-            "ad_ids": dict(self.ad_ids), "event": copy.deepcopy(self.event),
+            "ad_ids": dict(self.ad_ids), "event": copy_json(self.event),
         }
 
 
@@ -94,21 +119,21 @@ class User:
             return
         for key, value in props.items():
             if key == "$set" and isinstance(value, dict):
-                self.user_properties.update(copy.deepcopy(value))
+                self.user_properties.update(copy_json(value))
             elif key == "$setOnce" and isinstance(value, dict):
                 for k, v in value.items():
-                    self.user_properties.setdefault(k, copy.deepcopy(v))
+                    self.user_properties.setdefault(k, copy_json(v))
             elif key == "$unset" and isinstance(value, dict):
                 for k in value:
                     self.user_properties.pop(k, None)
             elif not key.startswith("$"):
-                self.user_properties[key] = copy.deepcopy(value)
+                self.user_properties[key] = copy_json(value)
 
     def to_json(self) -> dict[str, Any]:
         return {
             "region": self.region, "device_id": self.device_id, "user_id": self.user_id,
             "first_seen": self.first_seen, "last_seen": self.last_seen,
             "event_count": self.event_count,
-            "user_properties": copy.deepcopy(self.user_properties),
+            "user_properties": copy_json(self.user_properties),
             "ad_ids": dict(self.ad_ids), "attribution_ids": list(self.attribution_ids),
         }

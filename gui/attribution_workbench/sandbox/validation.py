@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from .config import AD_ID_FIELDS, INVALID_IDS
+
+# Deeper JSON is refused as unparseable. The JVM servers' parser has a nesting limit of its
+# own ([guess]: Jackson's default is 1000); below Python's recursion limit, this keeps
+# every later step (json.dumps of the inspection answers) clear of RecursionError too.
+MAX_JSON_DEPTH = 500
+LONG_MIN, LONG_MAX = -(2**63), 2**63 - 1  # the API's "Long"
 
 
 def _reject_constant(name: str) -> Any:
@@ -15,12 +22,41 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"not JSON: {name}")
 
 
+def _finite_float(text: str) -> float:
+    # 1e999 is valid JSON syntax that no double holds; Python would make it inf, which
+    # json.dumps then writes as Infinity (not JSON) in the inspection answers.
+    value = float(text)
+    if value in (math.inf, -math.inf):
+        raise ValueError(f"number out of range: {text[:40]}")
+    return value
+
+
+def json_depth(value: Any) -> int:
+    """How deeply containers nest in a parsed JSON value (a scalar is 0), without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
 def loads_strict(text: str | bytes) -> Any:
-    """json.loads that rejects NaN/Infinity and turns every failure into ValueError."""
+    """json.loads that rejects NaN, Infinity, out-of-range numbers and nesting deeper than
+    MAX_JSON_DEPTH, and turns every failure into ValueError."""
     try:
-        return json.loads(text, parse_constant=_reject_constant)
+        value = json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
     except RecursionError as exc:  # deeply nested input
         raise ValueError("JSON nested too deeply") from exc
+    if json_depth(value) > MAX_JSON_DEPTH:
+        raise ValueError(f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
+    return value
 
 
 def is_json_int(value: Any) -> bool:
@@ -53,8 +89,13 @@ def _event_rule_violation(event: dict[str, Any], ids: dict[str, str]) -> str | N
         return "missing_ios_id"
     if platform == "android" and not ("adid" in ids or "android_app_set_id" in ids):
         return "missing_android_id"
-    if "time" in event and not is_json_int(event["time"]):
+    if "time" in event and not (
+        is_json_int(event["time"]) and LONG_MIN <= event["time"] <= LONG_MAX
+    ):
         return "invalid_time"
+    # null passes as absent (the app warns about it); anything else must be an object.
+    if event.get("user_properties") is not None and not isinstance(event["user_properties"], dict):
+        return "invalid_user_properties"
     return None
 
 
