@@ -448,3 +448,69 @@ def test_http10_client(clean_sandbox: SandboxServer) -> None:
     head, _, body = reply.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 200") and b"Content-Length" in head
     assert "now_ms" in json.loads(body)
+
+
+def test_fault_path_with_a_region_prefix_fires_in_that_region(
+    clean_sandbox: SandboxServer,
+) -> None:
+    # "/us/attribution" was taken and never fired: requests match on the endpoint, the
+    # region prefix taken off.
+    r = requests.post(
+        clean_sandbox.base_url + "/_sandbox/faults",
+        json={"mode": "status", "code": 503, "path": "/us/attribution"},
+    )
+    assert r.status_code == 200 and (r.json()["path"], r.json()["region"]) == (
+        "/attribution",
+        "us",
+    )
+    assert attribution(clean_sandbox, region="eu").status_code == 400  # EU: the key check
+    assert attribution(clean_sandbox, region="us").status_code == 503
+    for path, region in [("/foo", None), ("/us/2/httpapi/x", None), ("/eu/attribution", "us")]:
+        r = requests.post(
+            clean_sandbox.base_url + "/_sandbox/faults",
+            json={"mode": "status", "code": 503, "path": path, "region": region},
+        )
+        assert r.status_code == 400 and "path" in r.json()["error"], (path, r.text)
+    assert clean_sandbox.state.faults() == []
+
+
+def test_an_upload_refused_before_it_is_sent_is_recorded(clean_sandbox: SandboxServer) -> None:
+    # curl asks (Expect: 100-continue) before a body over 1 MB; the refusal is recorded
+    # and answered as the same upload sent without asking would be (JSON on /2/httpapi).
+    for path in ("/attribution", "/eu/2/httpapi"):
+        reply = raw_exchange(
+            clean_sandbox,
+            f"POST {path} HTTP/1.1\r\nExpect: 100-continue\r\n".encode()
+            + b"Content-Length: 50000000\r\n\r\n",
+        )
+        assert reply.startswith(b"HTTP/1.1 413")
+    attribution_rec, httpapi_rec = clean_sandbox.state.requests()
+    assert (attribution_rec["endpoint"], attribution_rec["status"]) == ("/attribution", 413)
+    assert "refused before upload" in attribution_rec["note"]
+    assert (httpapi_rec["region"], httpapi_rec["status"]) == ("eu", 413)
+    assert reply.endswith(b'{"code": 413, "error": "Payload too large"}')
+
+
+def test_a_malformed_request_line_is_answered_without_the_key_and_recorded(
+    clean_sandbox: SandboxServer,
+) -> None:
+    # The seed's Android example pasted into a raw request: spaces left in the query.
+    line = f"POST /attribution?api_key={US}&event={{\"event_type\":\"[X] Install\"}} HTTP/1.1"
+    reply = raw_exchange(clean_sandbox, line.encode() + b"\r\nHost: x\r\n\r\n")
+    status_line, _, rest = reply.partition(b"\r\n")
+    assert status_line == b"HTTP/1.1 400 Bad Request"
+    assert US.encode() not in reply and rest.endswith(b"400 Bad request syntax")
+    [rec] = clean_sandbox.state.requests()
+    assert (rec["method"], rec["endpoint"], rec["status"]) == ("POST", "/attribution", 400)
+    assert rec["target"].startswith("/attribution?api_key=") and rec["headers"] == []
+    assert "%20" in rec["note"]
+    # A request refused after its line: its own headers, not the previous request's.
+    reply = raw_exchange(
+        clean_sandbox,
+        b"GET /_sandbox/clock HTTP/1.1\r\nX-First: 1\r\n\r\n"
+        b"BREW /attribution HTTP/1.1\r\nX-Second: 2\r\n\r\n",
+    )
+    assert b"HTTP/1.1 501" in reply
+    last = clean_sandbox.state.requests()[-1]
+    assert (last["method"], last["status"], last["headers"]) == ("BREW", 501, [["X-Second", "2"]])
+    assert still_serving(clean_sandbox)

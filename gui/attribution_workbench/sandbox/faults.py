@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
 
-from .config import HTTPAPI, REGIONS
+from .config import ENDPOINTS, HTTPAPI, REGIONS
 from .validation import loads_strict, payload_too_large
 
 # mode -> {param: (type, default)}; a default of None means "optional, absent".
@@ -85,6 +85,30 @@ def _coerce(name: str, kind: type, value: Any) -> Any:
     raise FaultError(f"{name} must be a {kind.__name__}")
 
 
+def _endpoint_and_region(path: Any, region: str | None) -> tuple[str | None, str | None]:
+    """A fault's path as the endpoint it matches; "/eu/attribution" means region eu.
+
+    Any other path would be taken and never fire (requests are matched on the endpoint,
+    the region prefix taken off), so it is refused.
+    """
+    if path is None:
+        return None, region
+    endpoints = " or ".join(repr(e) for e in ENDPOINTS)
+    if not isinstance(path, str):
+        raise FaultError(f"path must be {endpoints}")
+    for prefix in REGIONS:
+        if path.startswith(f"/{prefix}/"):
+            if region not in (None, prefix):
+                raise FaultError(f"path {path!r} is in region {prefix}, not {region}")
+            path, region = path[len(prefix) + 1:], prefix
+            break
+    if path not in ENDPOINTS:
+        raise FaultError(
+            f"path must be {endpoints} (optionally after /us or /eu), not {path!r}"
+        )
+    return path, region
+
+
 def make_fault(
     fault_id: int, mode: Any, count: Any = 1, path: Any = None, region: Any = None,
     **params: Any,
@@ -92,10 +116,9 @@ def make_fault(
     if mode not in FAULT_PARAMS:
         raise FaultError(f"unknown fault mode {mode!r}; use one of {', '.join(FAULT_MODES)}")
     count = _coerce("count", int, count)
-    if path is not None and (not isinstance(path, str) or not path.startswith("/")):
-        raise FaultError("path must be an endpoint such as '/attribution' or '/2/httpapi'")
     if region is not None and region not in REGIONS:
         raise FaultError(f"region must be one of {', '.join(REGIONS)}")
+    path, region = _endpoint_and_region(path, region)
     spec = FAULT_PARAMS[mode]
     unknown = sorted(set(params) - set(spec))
     if unknown:

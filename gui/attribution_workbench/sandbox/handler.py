@@ -34,6 +34,7 @@ Response = tuple[int, Headers, bytes]
 TEXT = "text/plain; charset=utf-8"
 JSON = "application/json"
 _DIGITS = re.compile(r"[0-9]{1,12}")
+_QUOTED_LINE = re.compile(r" \((?:'.*'|\".*\")\)$", re.DOTALL)  # http.server's %r of the line
 
 
 class _BadBody(Exception):
@@ -70,17 +71,62 @@ class _Handler(BaseHTTPRequestHandler):
                    explain: str | None = None) -> None:
         # The base class answers junk request lines HTTP/0.9-style (no status line) with an
         # HTML page; a short text answer with a real status line serves any client better.
+        # Its messages quote the request line, key and all ("Bad request syntax ('POST
+        # /attribution?api_key=...')"): the answer leaves the quote out, the record has it.
         self.close_connection = True
-        body = f"{code} {message or phrase(code)}".encode("latin-1", "replace")
+        words = _QUOTED_LINE.sub("", message or phrase(code))
+        self._record_unparsed(code, words)
+        body = f"{code} {words}".encode("latin-1", "replace")
         self._send(code, [("Content-Type", TEXT)], b"" if self.command == "HEAD" else body,
                    length=len(body))
 
+    def parse_request(self) -> bool:
+        # A keep-alive connection reuses this object: without this, a request refused while
+        # its headers are read would be recorded with the previous request's headers.
+        self.__dict__.pop("headers", None)
+        return super().parse_request()
+
+    def _record_unparsed(self, code: int, words: str) -> None:
+        """Record a request the base class refused before dispatch (a malformed request line,
+        say unencoded spaces in the URL), as far as it was read: every request is recorded."""
+        raw = getattr(self, "raw_requestline", b"")
+        if not raw:
+            return  # the client connected and sent nothing
+        line = raw.decode("latin-1").rstrip("\r\n")
+        method, _, rest = line.partition(" ")
+        target_text, _, version = rest.rpartition(" ")
+        if not version.startswith("HTTP/"):
+            target_text = rest
+        target = split_target(target_text or "/")
+        if target.inspection:
+            return  # the inspection API is not recorded
+        host, port = self.client_address[:2]
+        headers = getattr(self, "headers", None)
+        rec = self.server.state.record(
+            region=target.region, method=method, target=target_text, path=target.path,
+            endpoint=target.endpoint, query=target.query,
+            headers=list(headers.items()) if headers is not None else [],
+            body=b"", client=f"{host}:{port}",
+        )
+        hint = " (spaces in a URL must be sent as %20 or +)" if " " in target_text else ""
+        self.server.state.finish(rec, code, note=f"refused before reading: {words}{hint}")
+
     def handle_expect_100(self) -> bool:
-        # Refuse an oversized upload before the client sends it.
+        # Refuse an oversized upload before the client sends it (curl asks first for bodies
+        # over 1 MB); recorded, and answered, as the same upload sent without asking would be.
         length = self.headers.get("Content-Length", "").strip()
         if _DIGITS.fullmatch(length) and int(length) > MAX_REQUEST_BODY:
             self.close_connection = True
-            self._send(413, [("Content-Type", TEXT)], b"Payload Too Large")
+            target = split_target(self.path)
+            if not target.inspection:
+                self.server.state.finish(
+                    self._record(target, b""), 413,
+                    note=f"body over {MAX_REQUEST_BODY} bytes (refused before upload)",
+                )
+            if target.endpoint == HTTPAPI and not target.inspection:
+                self._json(413, payload_too_large())
+            else:
+                self._send(413, [("Content-Type", TEXT)], b"Payload Too Large")
             return False
         return super().handle_expect_100()
 
