@@ -18,6 +18,7 @@ from typing import Any, TextIO
 
 from attribution_workbench.cli_support import (
     EXIT_FAILED,
+    EXIT_INTERRUPTED,
     EXIT_OK,
     CliError,
     Console,
@@ -142,8 +143,8 @@ def run_batch(args: argparse.Namespace, console: Console) -> int:
             return
         eta = f", ETA {progress.eta_s:.0f} s" if progress.eta_s is not None else ""
         console.note(
-            f"{progress.sent}/{progress.total} sent: {progress.ok} ok, {progress.failed} failed, "
-            f"{progress.retried} retried ({progress.rate:.1f}/s{eta})"
+            f"{progress.processed}/{progress.total} processed: {progress.ok} ok, "
+            f"{progress.failed} failed, {progress.retried} retried ({progress.rate:.1f}/s{eta})"
         )
 
     transport = Transport.QUERY if args.as_query else Transport.BODY
@@ -161,7 +162,13 @@ def run_batch(args: argparse.Namespace, console: Console) -> int:
                 progress_interval=1.0,
             )
             results = sender.run(batch.iter_rows(path), total=valid)
+        if sender.interrupted:
+            # Ctrl+C: every row still gets its line, so a script can tell what went out.
+            results = batch.with_unreached(batch.iter_rows(path), results)
         code = _report(args, console, results, finished[-1])
+        if sender.interrupted:
+            code = EXIT_INTERRUPTED
+            _note_interrupted(console, results)
         if results_out is not None:
             try:
                 batch.write_results_csv(results, results_out)
@@ -182,9 +189,11 @@ def _report(
 ) -> int:
     by_status = Counter(result.status.value for result in results)
     skipped = by_status[batch.RowStatus.SKIPPED.value]
+    went_out = sum(result.went_out for result in results)
     if args.json:
         summary = {
-            "sent": done.sent,
+            "processed": done.processed,  # rows finished, whether or not their request left
+            "sent": went_out,  # rows whose request left (or may have left)
             "ok": done.ok,
             "failed": done.failed,
             "skipped": skipped,
@@ -199,13 +208,23 @@ def _report(
             )
         )
     else:
+        unreached = [result.row.number for result in results if result.error == batch.NOT_REACHED]
         for result in results:
-            if result.status not in (batch.RowStatus.OK, batch.RowStatus.SKIPPED):
-                status = result.http_status if result.http_status is not None else "-"
-                why = f": {result.error}" if result.error else ""
-                console.out(f"row {result.row.number}: {result.status.label} ({status}){why}")
+            if result.status in (batch.RowStatus.OK, batch.RowStatus.SKIPPED):
+                continue
+            if result.error == batch.NOT_REACHED:
+                continue  # one line for all of them, below
+            status = result.http_status if result.http_status is not None else "-"
+            why = f": {result.error}" if result.error else ""
+            console.out(f"row {result.row.number}: {result.status.label} ({status}){why}")
+        if unreached:
+            console.out(
+                f"rows {unreached[0]}-{unreached[-1]}: not sent, the batch was stopped "
+                f"({len(unreached)} row(s))."
+            )
         console.out(
-            f"{done.sent} sent: {done.ok} ok, {done.failed} failed, {skipped} skipped (invalid)."
+            f"{done.processed} processed, {went_out} sent: {done.ok} ok, {done.failed} failed, "
+            f"{skipped} skipped (invalid)."
         )
     maybe = by_status[batch.RowStatus.MAYBE_ACCEPTED.value]
     if maybe:
@@ -215,6 +234,18 @@ def _report(
             "Check before sending them again."
         )
     return EXIT_OK if done.failed == 0 else EXIT_FAILED
+
+
+def _note_interrupted(console: Console, results: list[batch.RowResult]) -> None:
+    unreached = sum(result.error == batch.NOT_REACHED for result in results)
+    in_flight = sum(result.error == batch.IN_FLIGHT_CANCEL for result in results)
+    went_out = sum(result.went_out for result in results)
+    words = (
+        f"Interrupted: {went_out} row(s) went out; {unreached} were not reached and not sent"
+    )
+    if in_flight:
+        words += f"; {in_flight} were cancelled in flight and may have arrived"
+    console.error(words + ". The results above list every row.")
 
 
 def _result_json(result: batch.RowResult) -> dict[str, Any]:

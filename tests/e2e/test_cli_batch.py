@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import csv
+import json
+import signal
+import subprocess
+import time
 from pathlib import Path
 
-from cli_harness import US_KEY, Sandbox, run_cli
+import requests
+
+from attribution_workbench.core.batch import NOT_REACHED
+from cli_harness import CLI, US_KEY, Sandbox, cli_env, closed_port, run_cli
 
 IDFA = "6D0B3A4F-5C1E-4B8A-9D2F-7E3C1A0B9F8{}"
 CSV = (
@@ -113,3 +121,71 @@ def test_no_key_is_bad_input(sandbox: Sandbox, tmp_path: Path) -> None:
     result = run_cli(*args)  # no $AMPLITUDE_API_KEY, no keyring
     assert result.code == 2 and "AMPLITUDE_API_KEY" in result.stderr
     assert attribution_requests(sandbox, since) == []
+
+
+def test_ctrl_c_reports_every_row_and_what_went_out(sandbox: Sandbox, tmp_path: Path) -> None:
+    # Ctrl+C mid-batch printed nothing and left --results-csv empty: a script could not
+    # tell which rows went out, so running it again sent duplicates.
+    rows = 60
+    path = tmp_path / "events.jsonl"
+    path.write_text(
+        "".join(
+            f'{{"event_type":"[Adjust] Install","platform":"ios","idfa":"CTRL-C-{n}"}}\n'
+            for n in range(rows)
+        ),
+        encoding="utf-8",
+    )
+    results_csv = tmp_path / "results.csv"
+    sandbox.post("/_sandbox/faults", {"mode": "delay", "seconds": 0.2, "count": 0})
+    since = sandbox.last_id()
+    try:
+        process = subprocess.Popen(
+            [*CLI, "batch", str(path), "--sandbox", sandbox.base_url, "--json",
+             "--concurrency", "2", "--results-csv", str(results_csv)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=cli_env({"AMPLITUDE_API_KEY": US_KEY}),
+        )
+        deadline = time.monotonic() + 20
+        while len(attribution_requests(sandbox, since)) < 6 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=20)
+    finally:
+        requests.delete(sandbox.base_url + "/_sandbox/faults", timeout=5)
+    assert process.returncode == 130, err.decode()
+    assert b"Traceback" not in err
+    report = json.loads(out)
+    statuses = [r["status"] for r in report["results"]]
+    assert [r["row"] for r in report["results"]] == list(range(1, rows + 1))
+    ok = statuses.count("ok")
+    unreached = [r for r in report["results"] if r["error"] == NOT_REACHED]
+    in_flight = [r for r in report["results"] if r["error"] and "in flight" in r["error"]]
+    assert ok >= 4 and unreached and ok + len(unreached) + len(in_flight) == rows
+    assert report["summary"]["sent"] == ok + len(in_flight)
+    time.sleep(0.5)  # a request cancelled in flight may still be finishing on the server
+    arrived = len(attribution_requests(sandbox, since))
+    assert ok <= arrived <= ok + len(in_flight)
+    with results_csv.open(encoding="utf-8") as handle:
+        written = list(csv.DictReader(handle))
+    assert [row["status"] for row in written] == statuses
+    assert "Interrupted:" in err.decode() and "not reached" in err.decode()
+
+
+def test_rows_that_never_left_are_not_counted_as_sent(tmp_path: Path) -> None:
+    path = tmp_path / "events.jsonl"
+    path.write_text(
+        "".join(
+            f'{{"event_type":"[Adjust] Install","platform":"ios","idfa":"{IDFA.format(n)}"}}\n'
+            for n in range(4)
+        ),
+        encoding="utf-8",
+    )
+    dead = f"http://127.0.0.1:{closed_port()}"
+    result = run_cli("batch", str(path), "--sandbox", dead, "--json", key=US_KEY, timeout=60)
+    assert result.code == 1
+    summary = result.json()["summary"]
+    assert (summary["processed"], summary["sent"], summary["failed"]) == (4, 0, 4)
+    assert summary["by_status"] == {"not-sent": 4}
+    text = run_cli("batch", str(path), "--sandbox", dead, key=US_KEY, timeout=60)
+    assert "4 processed, 0 sent: 0 ok, 4 failed, 0 skipped (invalid)." in text.stdout

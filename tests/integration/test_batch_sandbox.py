@@ -79,7 +79,7 @@ def test_fault_schedule_is_retried_exactly_where_the_policy_says(
     assert sorted(r.http_status for r in retried) == [200, 200]
     assert any(r.elapsed_ms >= 900 for r in retried)  # Retry-After: 1 was honoured
     final = progress[-1]
-    assert final.done and (final.sent, final.ok, final.failed, final.retried) == (7, 6, 1, 2)
+    assert final.done and (final.processed, final.ok, final.failed, final.retried) == (7, 6, 1, 2)
 
     # "Retry failed" is the user's call: only the maybe-accepted row goes again.
     again = batch.retry_failed(results)

@@ -244,6 +244,9 @@ _LABELS = {
 }
 # What "Retry failed" re-sends; REJECTED would only be rejected again.
 USER_RETRYABLE = frozenset({RowStatus.MAYBE_ACCEPTED, RowStatus.GAVE_UP, RowStatus.NOT_SENT})
+# A row cancelled while its request was on its way: the server may have it already.
+IN_FLIGHT_CANCEL = "cancelled in flight: the server may have received it"
+NOT_REACHED = "not sent: the batch was stopped before this row"
 
 
 @dataclass(frozen=True)
@@ -338,15 +341,20 @@ class RowResult:
     attempts: int = 0
     error: str | None = None
 
+    @property
+    def went_out(self) -> bool:
+        """Whether a request for this row left (or may have left) for the server."""
+        return self.attempts > 0 and self.status not in (RowStatus.NOT_SENT, RowStatus.SKIPPED)
+
 
 @dataclass(frozen=True)
 class Progress:
     total: int | None  # rows to send, when known
-    sent: int  # rows finished (any status but skipped)
+    processed: int  # rows finished (any status but skipped), whether or not they left
     ok: int
     failed: int
     retried: int  # retry attempts made
-    rate: float  # rows finished per second so far
+    rate: float  # rows processed per second so far
     eta_s: float | None
     done: bool = False
     # The rows finished since the previous report (sent, failed or skipped), in the order
@@ -419,6 +427,8 @@ class BatchSender:
         self.progress_interval = progress_interval
         self._lock = threading.Lock()
         self._cancelled = threading.Event()
+        # Set when Ctrl+C ended run(): it then returns the results it has instead of raising.
+        self.interrupted = False
 
     # -- control --------------------------------------------------------------------------
 
@@ -437,12 +447,15 @@ class BatchSender:
     def run(self, rows: Iterable[Row], total: int | None = None) -> list[RowResult]:
         """Send every valid row (invalid rows become SKIPPED results); results by row number.
 
-        Rows not reached because of a cancel get no result.
+        Rows not reached because of a cancel get no result. Ctrl+C (KeyboardInterrupt in
+        this thread) cancels, waits for the rows in flight and returns the results so far
+        with ``interrupted`` set: a script must learn which rows went out.
         """
+        self.interrupted = False
         self._limiter = RateLimiter(self.rate)
         self._started = time.monotonic()
         self._last_report = 0.0
-        self._counts = {"sent": 0, "ok": 0, "failed": 0, "retried": 0}
+        self._counts = {"processed": 0, "ok": 0, "failed": 0, "retried": 0}
         self._total = total
         self._unreported: list[RowResult] = []
         results: list[RowResult] = []
@@ -464,17 +477,37 @@ class BatchSender:
                         self._unreported.append(skipped)
                     continue
                 work.put(row)
+        except KeyboardInterrupt:
+            self._interrupt()
         except BaseException:
-            self.cancel()  # Ctrl+C or a read error: the workers must not go on sending
+            self.cancel()  # a read error: the workers must not go on sending
             raise
         finally:
-            for _ in threads:
-                work.put(None)
-            for thread in threads:
-                thread.join()
+            self._stop_workers(work, threads)
         self._report(final=True)
         results.sort(key=lambda result: result.row.number)
         return results
+
+    def _interrupt(self) -> None:
+        self.interrupted = True
+        self.cancel()
+
+    def _stop_workers(
+        self, work: queue.Queue[Row | None], threads: list[threading.Thread]
+    ) -> None:
+        """Tell each worker to stop and wait for it; a Ctrl+C meanwhile cancels the rows in
+        flight (their sockets are shut down, so the wait stays short) and waits on."""
+        stops = len(threads)
+        while True:
+            try:
+                while stops:
+                    work.put(None)  # the workers drain the queue once cancelled
+                    stops -= 1
+                for thread in threads:
+                    thread.join()
+                return
+            except KeyboardInterrupt:
+                self._interrupt()
 
     def retry_failed(self, results: list[RowResult]) -> list[RowResult]:
         """Re-send the rows that failed but might succeed (see USER_RETRYABLE); the new
@@ -505,12 +538,12 @@ class BatchSender:
             with self._lock:
                 results.append(result)
                 self._unreported.append(result)
-                self._counts["sent"] += 1
+                self._counts["processed"] += 1
                 self._counts["ok" if result.status is RowStatus.OK else "failed"] += 1
             self._report()
 
     def _send_row(self, row: Row) -> RowResult:
-        from attribution_workbench.core.client import SendError
+        from attribution_workbench.core.client import SendError, SendErrorKind
 
         assert row.event_text is not None
         try:
@@ -529,6 +562,8 @@ class BatchSender:
                 decision = decide(self.retry, attempt, error_kind=exc.kind.value)
                 http_status, body = None, ""
                 error: str | None = exc.message
+                if exc.kind is SendErrorKind.CANCELLED:
+                    error = IN_FLIGHT_CANCEL
             else:
                 decision = decide(
                     self.retry,
@@ -565,14 +600,14 @@ class BatchSender:
             counts = dict(self._counts)
             finished, self._unreported = tuple(self._unreported), []
         elapsed = max(now - self._started, 1e-9)
-        rate = counts["sent"] / elapsed
+        rate = counts["processed"] / elapsed
         eta = None
         if self._total is not None and rate > 0:
-            eta = max(0, self._total - counts["sent"]) / rate
+            eta = max(0, self._total - counts["processed"]) / rate
         self.on_progress(
             Progress(
                 self._total,
-                counts["sent"],
+                counts["processed"],
                 counts["ok"],
                 counts["failed"],
                 counts["retried"],
@@ -585,6 +620,21 @@ class BatchSender:
 
 
 # --- results ------------------------------------------------------------------------------
+
+
+def with_unreached(rows: Iterable[Row], results: list[RowResult]) -> list[RowResult]:
+    """``results`` completed with a result for every row a stopped batch did not reach: valid
+    rows as CANCELLED (NOT_REACHED), invalid ones SKIPPED as a whole run would; by row."""
+    done = {result.row.number for result in results}
+    added = [
+        RowResult(row, RowStatus.CANCELLED, error=NOT_REACHED)
+        if row.valid
+        else RowResult(row, RowStatus.SKIPPED, error="; ".join(row.problems()))
+        for row in rows
+        if row.number not in done
+    ]
+    return sorted([*results, *added], key=lambda result: result.row.number)
+
 
 RESULT_COLUMNS = ("row", "status", "http_status", "attempts", "elapsed_ms", "body", "error")
 

@@ -269,11 +269,11 @@ class BatchDialog(QDialog):
 
     @Slot(object)
     def _on_progress(self, progress: batch.Progress) -> None:
-        self.progress.setValue(min(progress.sent, self.progress.maximum()))
+        self.progress.setValue(min(progress.processed, self.progress.maximum()))
         eta = f", ETA {progress.eta_s:.0f} s" if progress.eta_s is not None else ""
         self.stats.setText(
-            f"{progress.sent}/{progress.total} sent — {progress.ok} ok, {progress.failed} failed, "
-            f"{progress.retried} retried — {progress.rate:.1f}/s{eta}"
+            f"{progress.processed}/{progress.total} done — {progress.ok} ok, "
+            f"{progress.failed} failed, {progress.retried} retried — {progress.rate:.1f}/s{eta}"
         )
         # Rows appear as they finish; _on_done puts the whole table in row order.
         for result in progress.finished:
