@@ -26,10 +26,10 @@ from attribution_workbench.cli_support import (
     EXIT_USAGE,
     CliError,
     Console,
-    positive_float,
     profile_option,
     region_option,
     request_options,
+    timeout_seconds,
 )
 
 PROG = "attribution-cli"
@@ -153,7 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
     send.add_argument(
         "--timeout",
         metavar="SEC",
-        type=positive_float,
+        type=timeout_seconds,
         help="give up when the server has not answered in SEC seconds (default: 30)",
     )
     send.add_argument(
@@ -181,7 +181,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="v2: HTTP API V2 empty batch (default); probe: attribution event with a random, "
         "never-seen ad ID; both",
     )
-    verify.add_argument("--timeout", metavar="SEC", type=positive_float, help="per-request timeout")
+    verify.add_argument(
+        "--timeout", metavar="SEC", type=timeout_seconds, help="per-request timeout"
+    )
     verify.add_argument("--json", action="store_true", help="print one JSON object per region")
     verify.set_defaults(handler=cli_commands.run_verify)
 

@@ -244,6 +244,13 @@ def run_verify(args: argparse.Namespace, console: Console) -> int:
     # The same --sandbox/--endpoint serves every region; a bad one is refused before any
     # key lookup.
     chosen = destination(args, regions[0])
+    if getattr(args, "endpoint", None) and len(regions) != 1:
+        # One URL for both regions: two checks of the same server would report a verdict
+        # for a region nobody asked (a US key "accepted in us and eu").
+        raise CliError(
+            "--endpoint is one server, which serves one region: name it with --region us or "
+            "--region eu (verify then checks that region's key there). Nothing was sent."
+        )
     store = KeyStore()
     keys: dict[Region, str] = {}
     one_key = None  # $AMPLITUDE_API_KEY, tried in every region

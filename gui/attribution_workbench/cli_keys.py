@@ -24,6 +24,7 @@ from attribution_workbench.core.credentials import (
     REGIONS,
     CredentialError,
     KeyStore,
+    clean_api_key,
     env_api_key,
     looks_like_api_key,
     slot_user,
@@ -87,9 +88,12 @@ def _read_key(prompt: str) -> str:
     stdin = sys.stdin
     if stdin is None:
         return ""
-    if stdin.isatty():
-        return getpass.getpass(prompt)
-    return stdin.read()
+    try:
+        if stdin.isatty():
+            return getpass.getpass(prompt)
+        return stdin.read()
+    except EOFError:  # Ctrl+D at the prompt: no key given
+        return ""
 
 
 def _set(store: KeyStore, args: argparse.Namespace, console: Console) -> int:
@@ -98,6 +102,10 @@ def _set(store: KeyStore, args: argparse.Namespace, console: Console) -> int:
     if not key:
         raise CliError("No key was given; nothing was stored.")
     console.protect(key)
+    try:
+        key = clean_api_key(key)  # checked before the warning below promises to store it
+    except ValueError as exc:
+        raise CliError(f"{exc} Nothing was stored.") from None
     if not looks_like_api_key(key):
         console.note(
             "warning: this does not look like an Amplitude API key (32 hex characters); "

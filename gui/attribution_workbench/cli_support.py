@@ -23,7 +23,7 @@ from attribution_workbench.core.regions import (
     host_check,
     sandbox_base_url,
 )
-from attribution_workbench.core.wire import redact_key
+from attribution_workbench.core.wire import MIN_MASKED_KEY_CHARS, redact_key
 
 EXIT_OK = 0
 EXIT_FAILED = 1  # the server answered non-2xx, or the network failed
@@ -115,7 +115,14 @@ def read_source(source: str, what: str) -> str:
     the error message, e.g. "the event"."""
     if source == "-":
         stdin = sys.stdin
-        data = stdin.buffer.read() if hasattr(stdin, "buffer") else stdin.read().encode()
+        if stdin is None:  # started with standard input closed (<&-)
+            raise CliError(f"Cannot read {what} from standard input: it is closed.")
+        try:
+            data = stdin.buffer.read() if hasattr(stdin, "buffer") else stdin.read().encode()
+        except OSError as exc:
+            raise CliError(
+                f"Cannot read {what} from standard input: {exc.strerror or exc}."
+            ) from None
         name = "standard input"
     else:
         name = source
@@ -200,6 +207,12 @@ def find_key(
         raise CliError(exc.message) from None
     if found is not None:
         console.protect(found[0])
+        if len(found[0]) < MIN_MASKED_KEY_CHARS:
+            source = f"${ENV_VAR}" if found[1] == "environment" else "the keyring's key"
+            console.note(
+                f"warning: {source} is only {len(found[0])} character(s) long (Amplitude's "
+                "keys are 32 hex digits), too short to be masked in the output."
+            )
     return found
 
 
@@ -256,4 +269,17 @@ def positive_float(text: str) -> float:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
     if not value > 0 or value == float("inf"):
         raise argparse.ArgumentTypeError(f"{text!r} is not a positive number")
+    return value
+
+
+MAX_TIMEOUT_S = 86_400.0  # a day; far past it the socket layer overflows (time_t)
+
+
+def timeout_seconds(text: str) -> float:
+    """An argparse type: a timeout in seconds, > 0 and at most MAX_TIMEOUT_S."""
+    value = positive_float(text)
+    if value > MAX_TIMEOUT_S:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} seconds is more than a day (at most {MAX_TIMEOUT_S:g})"
+        )
     return value

@@ -151,3 +151,25 @@ def test_cancel_a_hanging_check(
         qtbot.mouseClick(panel.cancel_button, pytest.importorskip("PySide6.QtCore").Qt.LeftButton)
     assert panel.summary.text().startswith("Cancelled.")
     assert "cancelled" in panel.cell_for(Region.US, V2).text()
+
+
+def test_a_custom_url_is_checked_as_the_windows_region_only(
+    qtbot: QtBot, panel: VerifyPanel, clean_sandbox: SandboxServer
+) -> None:
+    # One server for both rows: a US key was "accepted in both regions" at a URL that is
+    # the sandbox's US endpoint, and the EU row's verdict came from the US server.
+    panel.set_destination(
+        Target.CUSTOM, clean_sandbox.base_url + "/us/attribution", Region.US
+    )
+    report = run(qtbot, panel, lambda: panel.verify_key(US_KEY))
+    assert set(report.matrix) == {Region.US} and report.custom_region is Region.US
+    assert texts(panel, Region.US)[0] == "✔ accepted"
+    assert texts(panel, Region.EU) == (
+        "not checked: the custom URL is sent as US",
+    ) * 3
+    assert panel.summary.text().startswith("The custom URL: US key accepted.")
+    assert "checked as US only" in panel.scope.text()
+    assert len(clean_sandbox.state.requests()) == 2  # V2 + probe, once each
+    panel.set_destination(Target.SANDBOX, clean_sandbox.base_url, Region.US)
+    run(qtbot, panel, lambda: panel.verify_key(US_KEY))
+    assert texts(panel, Region.EU)[0] == "✖ rejected\nbelongs to US"  # the sandbox: both

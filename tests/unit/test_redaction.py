@@ -60,7 +60,7 @@ def test_redact_key_longest_first_and_odd_keys() -> None:
     assert redact_key(f"{outer} {inner}", inner, outer) == f"{mask_key(outer)} {mask_key(inner)}"
     assert redact_key("nothing", "", "") == "nothing"
     # A key with an unpaired surrogate has no percent-encoded spelling; raw is still masked.
-    assert redact_key("k=\ud800xyz1", "\ud800xyz1") == "k=" + mask_key("\ud800xyz1")
+    assert redact_key("k=\ud800xyz1abc", "\ud800xyz1abc") == "k=" + mask_key("\ud800xyz1abc")
 
 
 def test_history_stores_no_spelling(tmp_path: Path) -> None:

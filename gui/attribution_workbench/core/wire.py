@@ -79,16 +79,23 @@ def mask_key(key: str) -> str:
     return "•" * 8 + (tail if shown else "")
 
 
+# Shorter keys are not masked in free text: "0", "us" or "false" (no Amplitude key, which
+# is 32 hex digits, but what a typo in $AMPLITUDE_API_KEY gives) would be replaced inside
+# status codes, hosts and JSON, and corrupt the output. The preview masks by position.
+MIN_MASKED_KEY_CHARS = 8
+
+
 def redact_key(text: str, *keys: str, style: KeyStyle = KeyStyle.MASK) -> str:
     """``text`` with each key masked wherever it appears: raw, percent-encoded as a parameter
-    is sent (``encode_component``), or as ``quote``/``quote_plus`` spell it (a server or a
-    library echoing the URL). ``KeyStyle.MASK`` shows ``mask_key``, ``REDACT`` the constant
-    ``REDACTED_KEY``. Longest spelling first, so a key containing another is masked whole."""
+    is sent (``encode_component``), as ``quote``/``quote_plus`` spell it (a server or a
+    library echoing the URL), or escaped in a JSON string. ``KeyStyle.MASK`` shows
+    ``mask_key``, ``REDACT`` the constant ``REDACTED_KEY``. Longest spelling first, so a key
+    containing another is masked whole. Keys under MIN_MASKED_KEY_CHARS are left alone."""
     masks: dict[str, str] = {}
     for key in keys:
-        if not key:
+        if len(key) < MIN_MASKED_KEY_CHARS:
             continue
-        spellings = {key}
+        spellings = {key, json.dumps(key)[1:-1], json.dumps(key, ensure_ascii=False)[1:-1]}
         for encode in (encode_component, quote, quote_plus):
             try:
                 spellings.add(encode(key))
@@ -400,16 +407,20 @@ def _render_decoded(request: PreparedRequest, style: KeyStyle) -> str:
         "transport": request.transport.value,
     }
     if request.transport is Transport.JSON:
-        payload = json.loads(request.body)
-        payload["api_key"] = shown_key
-        decoded["body"] = payload
+        try:
+            payload = json.loads(request.body)
+        except RecursionError:  # an event nested past what Python reads: shown as text
+            decoded["body"] = request.display_body(style)
+        else:
+            payload["api_key"] = shown_key
+            decoded["body"] = payload
     else:
         source = request.body_text() if request.body else urlsplit(request.url).query
         params = parse_qs(source, keep_blank_values=True)
         event_text = params.get("event", [""])[0]
         try:
             event_value: Any = json.loads(event_text)
-        except ValueError:
+        except (ValueError, RecursionError):
             event_value = event_text
         decoded["api_key"] = shown_key
         decoded["event"] = event_value
@@ -419,7 +430,15 @@ def _render_decoded(request: PreparedRequest, style: KeyStyle) -> str:
             decoded["other_parameters"] = {
                 name: values[0] if len(values) == 1 else values for name, values in others.items()
             }
-    return json.dumps(decoded, indent=2, ensure_ascii=False)
+    try:
+        return json.dumps(decoded, indent=2, ensure_ascii=False)
+    except RecursionError:
+        # Readable by json.loads but too deep for the indenting (pure Python) encoder.
+        if "event" in decoded:
+            decoded["event"] = event_text
+        else:
+            decoded["body"] = request.display_body(style)
+        return json.dumps(decoded, indent=2, ensure_ascii=False)
 
 
 _OURS = frozenset({"api_key", "event"})

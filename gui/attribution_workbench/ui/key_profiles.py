@@ -112,14 +112,15 @@ class KeyProfiles(QObject):
         if self.dialog is not None and self.dialog.isVisible() and not self.dialog.is_busy():
             self.dialog.refresh()
 
-    def _verify_destination(self) -> tuple[Target, str | None]:
+    def _verify_destination(self) -> tuple[Target, str | None, Region | None]:
         target = self._destination.current_target()
         if target is Target.SANDBOX:
             sandbox = self._backend.sandbox
-            return target, sandbox.base_url if sandbox is not None else None
+            return target, sandbox.base_url if sandbox is not None else None, None
         if target is Target.CUSTOM:
-            return target, self._destination.custom_url.text().strip() or None
-        return target, None
+            url = self._destination.custom_url.text().strip() or None
+            return target, url, self._destination.current_region()
+        return target, None, None
 
     @Slot()
     def _apply_pending(self) -> None:

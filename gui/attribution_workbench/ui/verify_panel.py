@@ -90,6 +90,8 @@ class VerifyReport:
     belongs: dict[Region, Region] = field(default_factory=dict)
     missing: list[Region] = field(default_factory=list)
     env_key: bool = False
+    # A custom URL is one server, taken as serving this region; the other is not checked.
+    custom_region: Region | None = None
 
     def verdict(self, region: Region) -> Verdict | None:
         checks = self.matrix.get(region)
@@ -104,14 +106,25 @@ def run_checks(
     url: str | None,
     methods: tuple[VerifyMethod, ...],
     cancel: Any = None,
+    custom_region: Region | None = None,
 ) -> VerifyReport:
-    """Run the matrix (blocking; in a worker). Raises DestinationError for a bad URL."""
+    """Run the matrix (blocking; in a worker). Raises DestinationError for a bad URL.
+
+    A custom URL (``custom_region``: the region the window sends it as) is one server: only
+    that region is checked there, and no key is tried "in the other region" at the same URL.
+    """
     report = VerifyReport(single_key, target, methods)
-    report.missing = [region for region in Region if not keys.get(region)]
+    regions = list(Region)
+    if target is Target.CUSTOM and custom_region is not None:
+        regions = [custom_region]
+        report.custom_region = custom_region
+    report.missing = [region for region in regions if not keys.get(region)]
     report.matrix = check_matrix(
-        client, keys, list(Region), target, url, methods, CHECK_TIMEOUT_S, cancel
+        client, keys, regions, target, url, methods, CHECK_TIMEOUT_S, cancel
     )
     verdicts = region_verdicts(report.matrix)
+    if report.custom_region is not None:
+        return report
     if single_key:
         home = belongs_to(verdicts)
         if home is not None:
@@ -167,6 +180,7 @@ class VerifyPanel(QWidget):
         self._relay: CancelRelay | None = None
         self._target = Target.AMPLITUDE
         self._url: str | None = None
+        self._custom_region: Region | None = None
         # Asked before keys go to a custom URL (the window's HostGate.allows); None = no gate.
         self.host_allows: Callable[[str], bool] | None = None
         self.report: VerifyReport | None = None
@@ -217,10 +231,14 @@ class VerifyPanel(QWidget):
         self._clear_cells("")
 
     # --- configuration -----------------------------------------------------------------
-    def set_destination(self, target: Target, url: str | None = None) -> None:
-        """Where checks go: Amplitude, the sandbox (its base URL) or a custom URL."""
+    def set_destination(
+        self, target: Target, url: str | None = None, region: Region | None = None
+    ) -> None:
+        """Where checks go: Amplitude, the sandbox (its base URL) or a custom URL, which is
+        one server: ``region``, the region the window sends it as, is the one checked."""
         self._target = target
         self._url = url
+        self._custom_region = region if target is Target.CUSTOM else None
 
     def methods(self) -> tuple[VerifyMethod, ...]:
         if self.use_probe.isChecked():
@@ -258,6 +276,7 @@ class VerifyPanel(QWidget):
             self.summary.setText("A check is already running; cancel it first.")
             return False
         target, url, methods = self._target, self._url, self.methods()
+        custom_region = self._custom_region
         if target is Target.CUSTOM and self.host_allows is not None:
             if not self.host_allows(url or ""):
                 self.summary.setText("Not checked: the API key was not sent to that host.")
@@ -273,13 +292,17 @@ class VerifyPanel(QWidget):
             one_key = single_key or from_env
             # A client per run: it picks up Settings ▸ Network as they are now.
             with self._client_factory() as client:
-                report = run_checks(client, keys, one_key, target, url, methods, token)
+                report = run_checks(
+                    client, keys, one_key, target, url, methods, token, custom_region
+                )
             report.env_key = from_env
             return report
 
         self._relay = relay
         self._task = self._runner.run(work, self._on_done, "verify")
         where = "Amplitude" if target is Target.AMPLITUDE else (url or target.value)
+        if custom_region is not None:
+            where += f" (a custom URL is one server: checked as {custom_region.value.upper()} only)"
         self.scope.setText(f"{scope}, at {where}.")
         self._clear_cells("checking…")
         self.summary.setText("Checking…")
@@ -338,7 +361,7 @@ class VerifyPanel(QWidget):
             for column, method in enumerate(METHOD_TITLES, start=1):
                 check = checks.get(method)
                 if check is None:
-                    why = "no key for this region" if region in report.missing else "not run"
+                    why = _unchecked_text(report, region, "no key for this region", "not run")
                     self.matrix.setItem(row, column, QTableWidgetItem(why))
                     continue
                 item = QTableWidgetItem(icons[check.verdict], cell_text(check))
@@ -356,15 +379,30 @@ class VerifyPanel(QWidget):
     ) -> QTableWidgetItem:
         verdict = report.verdict(region)
         if verdict is None:
-            return QTableWidgetItem("no key" if region in report.missing else "not checked")
+            return QTableWidgetItem(_unchecked_text(report, region, "no key", "not checked"))
         text = f"{VERDICT_SYMBOLS[verdict]} {verdict.value}"
         if region in report.belongs:
             text += f"\nbelongs to {report.belongs[region].value.upper()}"
         return QTableWidgetItem(icons[verdict], text)
 
 
+def _unchecked_text(report: VerifyReport, region: Region, no_key: str, otherwise: str) -> str:
+    if report.custom_region is not None and region is not report.custom_region:
+        return f"not checked: the custom URL is sent as {report.custom_region.value.upper()}"
+    return no_key if region in report.missing else otherwise
+
+
 def summary_text(report: VerifyReport) -> str:
     """One or two sentences on what the matrix means."""
+    if report.custom_region is not None:
+        name = report.custom_region.value.upper()
+        verdict = report.verdict(report.custom_region)
+        if verdict is None:
+            return f"No {name} key to check at the custom URL."
+        return (
+            f"The custom URL: {name} key {verdict.value}. It is one server, so which region "
+            "a key belongs to cannot be told there; check against Amplitude for that."
+        )
     verdicts = {region: report.verdict(region) for region in Region}
     if report.single_key:
         accepted = [r.value.upper() for r, v in verdicts.items() if v is Verdict.ACCEPTED]
