@@ -117,3 +117,22 @@ def test_error_reporter_masks_every_spelling() -> None:
     reporter.forbid(KEY)
     out = reporter.redact(ECHO)
     assert not leaks(out) and out.count("•" * 8) == 4
+
+
+def test_a_key_in_quotes_is_masked_where_a_server_echoes_it_json_escaped() -> None:
+    # Quotes come along when a key is copied out of JSON or a .env file; the V2 API echoes
+    # it JSON-escaped (\"...\"), which parsing then turns back into the raw key.
+    key = '"0badc0de5e471e1f00d5eed1dea15ca7"'
+    echo = json.dumps({"code": 400, "error": f"Invalid API key: {key}"})
+    masked = redact_key(echo, key, style=KeyStyle.REDACT)
+    assert "0badc0de" not in json.loads(masked)["error"]
+    assert "0badc0de" not in redact_key(json.dumps(key, ensure_ascii=False), key)
+    outcome = Outcome(400, "Bad Request", (), echo.encode(), False, echo, "utf-8", 1.0, 0, "u")
+    assert "0badc0de" not in str(interpret_v2(400, echo, api_key=key))
+
+    class Echo:
+        def send(self, request: PreparedRequest, **_: Any) -> Outcome:
+            return outcome
+
+    check = check_key(Echo(), key, SANDBOX, VerifyMethod.V2_EMPTY_BATCH)  # type: ignore[arg-type]
+    assert "0badc0de" not in check.message
