@@ -224,3 +224,33 @@ def test_a_long_paste_is_read_when_typing_pauses_and_import_reads_the_latest_tex
     assert dialog.isVisible() and not dialog.import_button.isEnabled()
     assert window.editor.wire_text() == before
     dialog.reject()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        json.dumps({"api_key": PASTED_KEY, "events": [json.loads(EVENT)]}),  # an HTTP V2 body
+        f'{{"api_key": "{PASTED_KEY}", "event": {EVENT}',  # one JSON slip: the final }} missing
+    ],
+)
+def test_a_pasted_key_never_reaches_the_editor_preview_or_saved_state(
+    qtbot: QtBot, window: MainWindow, memory_keyring: MemoryKeyring, text: str
+) -> None:
+    before = window.editor.wire_text()
+    dialog = open_import(qtbot, window)
+    paste(qtbot, dialog, text)
+    qtbot.waitUntil(lambda: bool(dialog.summary.text()))
+    assert PASTED_KEY not in dialog.summary.text()
+    if dialog.import_button.isEnabled():
+        qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+        settle(qtbot, window)
+        assert json.loads(window.editor.wire_text() or "") == json.loads(EVENT)
+    else:
+        assert "holds an api_key" in dialog.summary.text()
+        assert window.editor.wire_text() == before
+    assert PASTED_KEY not in (window.editor.wire_text() or "")
+    assert PASTED_KEY not in window.preview.shown_text()
+    window.save_settings()
+    settings = window.backend.settings
+    settings.sync()
+    assert PASTED_KEY not in Path(settings.path).read_text(encoding="utf-8")

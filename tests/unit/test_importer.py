@@ -317,3 +317,65 @@ def test_an_empty_body_value_does_not_hide_the_querys() -> None:
     result = parse_paste(text)
     assert result.event_text == event, result
     assert result.found_key == "k123"
+
+
+# --- a key never reaches the event (found by a security review, each reproduced) ---------
+
+
+def no_key_anywhere(result: object, key: str = KEY) -> None:
+    assert key not in repr(result)  # found_key, the one place it may be, has repr=False
+    for line in [*result.recognised, *result.problems]:  # type: ignore[attr-defined]
+        assert key not in line
+
+
+def test_an_http_v2_body_gives_its_first_event_without_the_key() -> None:
+    event = {"event_type": "[Adjust] Install", "idfa": "ABC", "platform": "ios"}
+    result = parse_paste(json.dumps({"api_key": KEY, "events": [event, {"event_type": "b"}]}))
+    assert result.found_key == KEY and result.event_text is not None
+    assert json.loads(result.event_text) == event
+    assert "HTTP API V2" in result.summary() and "of 2" in result.summary()
+    no_key_anywhere(result)
+
+
+def test_an_event_with_the_key_inside_is_taken_without_it() -> None:
+    result = parse_paste(json.dumps({"api_key": KEY, **json.loads(EVENT)}))
+    assert result.found_key == KEY and result.event_text is not None
+    assert json.loads(result.event_text) == json.loads(EVENT)
+    assert "taken out" in result.summary()
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        f'{{"api_key": "{KEY}", "event": {EVENT}',  # the final }} missing
+        f'{{"api_key": "{KEY}", "event": {EVENT},}}',  # a trailing comma
+        f'{{"api_key":"{KEY}","events":[{EVENT}]',
+    ],
+)
+def test_broken_json_holding_a_key_is_not_imported_as_written(broken: str) -> None:
+    # "Imported as written" put the whole text, key and all, into the raw editor, the
+    # preview (Reveal off) and the saved window state.
+    result = parse_paste(broken)
+    assert not result.usable and result.event_text is None
+    assert "holds an api_key" in result.summary()
+    no_key_anywhere(result)
+
+
+def test_curl_with_a_json_body_imports_the_event_and_never_quotes_the_key() -> None:
+    text = (
+        "curl -X POST https://api2.amplitude.com/attribution "
+        "-H 'Content-Type: application/json' "
+        f"-d '{{\"api_key\": \"{KEY}\", \"event\": {EVENT}}}'"
+    )
+    result = parse_paste(text)
+    assert result.found_key == KEY and result.event_text is not None
+    assert json.loads(result.event_text) == json.loads(EVENT)
+    assert "Ignored parameters" not in result.summary()
+    assert "reads a form body" in result.summary()
+    no_key_anywhere(result)
+
+
+def test_a_message_never_quotes_a_key_shaped_value() -> None:
+    result = parse_paste(f"api_key=x&event={EVENT}&{KEY}=1")
+    assert "Ignored parameters: ••••••••" in result.summary()
+    no_key_anywhere(result)

@@ -15,7 +15,8 @@ from __future__ import annotations
 import json
 import re
 import textwrap
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Any
 from urllib.parse import unquote_plus, urlsplit
 
 from attribution_workbench.core import _curl
@@ -88,9 +89,40 @@ class _Request:
 def parse_paste(text: str) -> ImportResult:
     """Read pasted text; never raises."""
     try:
-        return _parse(text)
+        result = _parse(text)
     except Exception as exc:  # a safety net: a paste must never crash the caller
         return ImportResult(problems=[f"The text could not be read ({type(exc).__name__})."])
+    return _keyless(result)
+
+
+# "api_key": as a JSON member name, however spaced.
+_KEY_MEMBER = re.compile(r'"api_key"\s*:')
+# What an Amplitude key looks like, wherever a message might quote one.
+_HEX_KEY = re.compile(r"(?<![0-9A-Fa-f])[0-9A-Fa-f]{32}(?![0-9A-Fa-f])")
+
+
+def _keyless(result: ImportResult) -> ImportResult:
+    """The last guard of the promise above: no event text holding an api_key member, and no
+    message quoting a key (masked, the found one and anything shaped like one)."""
+    def mask(sentence: str) -> str:
+        if result.found_key:
+            sentence = sentence.replace(result.found_key, mask_key(result.found_key))
+        return _HEX_KEY.sub(lambda match: mask_key(match.group()), sentence)
+
+    event_text, problems = result.event_text, [mask(p) for p in result.problems]
+    if event_text is not None and _KEY_MEMBER.search(event_text):
+        event_text = None
+        problems.append(
+            "The event text holds an api_key, so it was not imported: a key never goes into "
+            "the form. Remove the api_key member (or fix the JSON around it) and paste again."
+        )
+    return replace(
+        result,
+        event_text=event_text,
+        transport=result.transport if event_text is not None else None,
+        recognised=[mask(r) for r in result.recognised],
+        problems=problems,
+    )
 
 
 def _parse(text: str) -> ImportResult:
@@ -142,20 +174,45 @@ def _bare_json(text: str) -> ImportResult:
         return ImportResult(
             event_text=text, shape="event JSON", recognised=recognised, problems=problems
         )
-    if isinstance(value, dict) and "event" in value and "api_key" in value:
-        # {"api_key": …, "event": …}: the two parameters written as JSON.
-        event = value["event"]
-        event_text = event if isinstance(event, str) else json.dumps(event, ensure_ascii=False)
-        request = _Request(
-            "JSON object of parameters",
-            body_params=[("api_key", str(value["api_key"])), ("event", event_text)],
-        )
-        return _result(request)
+    if isinstance(value, dict) and "api_key" in value:
+        return _result(_json_parameters(value))
     if not isinstance(value, dict):
         problems.append("The JSON is not an object; an event is one JSON object.")
     return ImportResult(
         event_text=text, shape="event JSON", recognised=recognised, problems=problems
     )
+
+
+def _json_parameters(value: dict[str, Any]) -> _Request:
+    """A JSON object of parameters (it has ``api_key`` or ``event``), as those parameters.
+
+    ``{"api_key", "event"}`` is the two parameters written as JSON; ``{"api_key", "events"}``
+    is an HTTP API V2 body, whose first event is taken; anything else is an event with the
+    key put into it by mistake, taken without the key.
+    """
+    shape = "JSON object of parameters"
+    params: list[tuple[str, str]] = []
+    if "api_key" in value:
+        key = value["api_key"]
+        params.append(("api_key", key if isinstance(key, str) else json.dumps(key)))
+    notes: list[str] = []
+    events = value.get("events")
+    if "event" in value:
+        event = value["event"]
+    elif isinstance(events, list) and events:
+        event = events[0]
+        shape = "HTTP API V2 body (/2/httpapi)"
+        notes.append(
+            "It is not an attribution request: its first event"
+            + (f" (of {len(events)})" if len(events) > 1 else "")
+            + " was taken as the attribution event; check its fields."
+        )
+    else:
+        event = {name: item for name, item in value.items() if name != "api_key"}
+        notes.append("The api_key was inside the event; it was taken out.")
+    event_text = event if isinstance(event, str) else json.dumps(event, ensure_ascii=False)
+    params.append(("event", event_text))
+    return _Request(shape, body_params=params, notes=notes)
 
 
 def _read_curl(text: str) -> _Request:
@@ -166,6 +223,20 @@ def _read_curl(text: str) -> _Request:
     for kind, value in parsed.data:
         if kind == "urlencode":
             data.extend(_urlencode_piece(value, request))
+        elif (as_json := _json_object(value)) is not None:
+            # -d '{"api_key": …, "event": …}' (-H 'Content-Type: application/json'): a JSON
+            # body, not form data; a bare JSON event is the event. The endpoint reads a form
+            # (api_key=…&event=…), which is what the app sends.
+            if "api_key" in as_json or "event" in as_json:
+                json_request = _json_parameters(as_json)
+                data.extend(json_request.body_params)
+                request.notes.extend(json_request.notes)
+            else:
+                data.append(("event", value))
+            request.problems.append(
+                "The data is JSON; the endpoint reads a form body (api_key=…&event=…), which "
+                "is what the app sends."
+            )
         else:
             data.extend(_params(value))
     if parsed.get:
@@ -175,6 +246,16 @@ def _read_curl(text: str) -> _Request:
     if parsed.method and parsed.method.upper() not in ("POST", "GET"):
         request.problems.append(f"The method {parsed.method.upper()} was ignored; it is POST.")
     return request
+
+
+def _json_object(text: str) -> dict[str, Any] | None:
+    if not text.lstrip().startswith("{"):
+        return None
+    try:
+        value = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    return value if isinstance(value, dict) else None
 
 
 def _urlencode_piece(value: str, request: _Request) -> list[tuple[str, str]]:
