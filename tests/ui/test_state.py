@@ -12,7 +12,7 @@ from pytestqt.qtbot import QtBot
 from PySide6.QtCore import Qt
 
 from attribution_workbench.core.history import History
-from attribution_workbench.core.regions import Region
+from attribution_workbench.core.regions import Region, Target
 from attribution_workbench.sandbox import SandboxServer
 from attribution_workbench.ui import settings as S
 from attribution_workbench.ui.main_window import MainWindow
@@ -165,3 +165,43 @@ def test_network_settings_reach_send_even_when_the_password_cannot_be_stored(
     qtbot.waitUntil(lambda: "not saved" in dialog.error.text())
     assert dialog.isVisible()  # the user sees why, and can retry
     assert resets  # the written settings are what Send uses from now on
+
+
+def test_settings_that_cannot_be_read_say_so_and_never_default_to_amplitude(
+    qtbot: QtBot, services: Services
+) -> None:
+    # An unreadable settings file looked like a first start: with $AMPLITUDE_API_KEY set
+    # the target became Amplitude (production), with no word of what happened. (A folder
+    # where the file should be stands in for chmod 000, which root, as in CI, ignores.)
+    Path(S.default_path()).mkdir(parents=True)
+    environ = {**services.environ, "AMPLITUDE_API_KEY": "0a1b2c3d4e5f60718293a4b5c6d7e8f9"}
+    window = open_window(
+        qtbot, dataclasses.replace(services, settings=S.Settings(), environ=environ)
+    )
+    assert window.destination.current_target() is Target.SANDBOX
+    note = window.statusBar().currentMessage()
+    assert "cannot be read: this session starts from the defaults, on the sandbox" in note
+    assert "will not be kept after quitting" in note
+    assert not (window.editor.wire_text() or "").count("[Sample]")  # not a first start
+
+
+def test_a_read_only_settings_file_is_read_and_says_changes_will_not_be_kept(
+    qtbot: QtBot, services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = S.Settings()
+    settings.set(S.TARGET, Target.CUSTOM.value)
+    settings.set(S.CUSTOM_URL, "http://127.0.0.1:9/us/attribution")
+    settings.sync()
+    real_open = open
+
+    def read_only(path: object, mode: str = "r", *args: object, **kwargs: object) -> object:
+        if str(path) == settings.path and mode != "r":
+            raise PermissionError(13, "Permission denied")
+        return real_open(path, mode, *args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr("builtins.open", read_only)
+    window = open_window(qtbot, dataclasses.replace(services, settings=S.Settings()))
+    monkeypatch.undo()
+    assert window.destination.current_target() is Target.CUSTOM  # what was saved
+    note = window.statusBar().currentMessage()
+    assert "cannot be written (Permission denied)" in note and "cannot be read" not in note

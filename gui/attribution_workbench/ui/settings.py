@@ -174,6 +174,35 @@ class Settings:
         self._qsettings = QSettings(path or default_path(), QSettings.Format.IniFormat)
         self._secrets: set[str] = set()
         self.reset: list[str] = []  # keys read with a garbage value (the default was used)
+        self.existed = os.path.exists(self.path)  # False: the very first start
+
+    def read_problem(self) -> str | None:
+        """Why the stored settings could not be read (every value is then its default), or
+        None. QSettings reads the file on first use and only reports it in status()."""
+        self._qsettings.value(VERSION.name)
+        status = self._qsettings.status()
+        if status is QSettings.Status.AccessError:
+            return f"The settings file {self.path} cannot be read"
+        if status is QSettings.Status.FormatError:
+            return f"The settings file {self.path} is damaged"
+        return None
+
+    def save_problem(self) -> str | None:
+        """Why this session's settings could not be saved at quit, or None; checked without
+        writing anything (the file is opened for appending and closed)."""
+        try:
+            if os.path.lexists(self.path):
+                with open(self.path, "a", encoding="utf-8"):
+                    pass
+                return None
+            folder = os.path.dirname(self.path) or "."
+            while not os.path.exists(folder):  # QSettings creates the missing folders
+                folder = os.path.dirname(folder)
+            if not os.path.isdir(folder) or not os.access(folder, os.W_OK | os.X_OK):
+                return f"The settings folder {folder} cannot be written"
+        except OSError as exc:
+            return f"The settings file {self.path} cannot be written ({exc.strerror or exc})"
+        return None
 
     @property
     def path(self) -> str:
@@ -223,6 +252,8 @@ class Settings:
     def sync(self) -> None:
         self.set(VERSION, SCHEMA_VERSION)
         self._qsettings.sync()
+        if self._qsettings.status() is not QSettings.Status.NoError:
+            _log.warning("The settings could not be saved to %s.", self.path)
 
     def names(self) -> Iterator[str]:
         """The keys currently stored (declared or not), for tests and diagnostics."""

@@ -25,6 +25,8 @@ SAMPLE_PREFIX = "[Sample]"  # the company-prefix convention, with an obviously m
 def restore_settings(window: MainWindow, settings: S.Settings, environ: Mapping[str, str]) -> None:
     # The geometry was restored by the window itself, before its first frame.
     s = settings
+    unreadable = s.read_problem()
+    unsaved = s.save_problem()
     if state := s.get(S.WINDOW_STATE):
         window.restoreState(QByteArray(state))
     # Until the user drags them: editor | right side half and half; on the right, the
@@ -48,12 +50,15 @@ def restore_settings(window: MainWindow, settings: S.Settings, environ: Mapping[
     window.destination.set_custom_url(s.get(S.CUSTOM_URL))
     window.key_profiles.restore(s.get(S.PROFILE))
     target = s.get(S.TARGET)
-    if not target:
+    if not target and unreadable:
+        # The saved choice is unknown: never guess production (a real project's data).
+        target = Target.SANDBOX.value
+    elif not target:
         # First start: without a key in the environment, the offline sandbox works at once.
         has_env_key = bool(environ.get(KEY_ENV_VAR, "").strip())
         target = Target.AMPLITUDE.value if has_env_key else Target.SANDBOX.value
     window.destination.set_target(Target(target))
-    if not editor_state and target == Target.SANDBOX.value:
+    if not editor_state and not s.existed and target == Target.SANDBOX.value:
         # The first start (the form is saved at every shutdown), on the sandbox: a sample
         # event that is valid as it is, so a new user can press Send at once. Not when it
         # would go to Amplitude (a key in the environment): a fake install in a real
@@ -63,12 +68,17 @@ def restore_settings(window: MainWindow, settings: S.Settings, environ: Mapping[
     window.preview.set_format(Format(s.get(S.PREVIEW_FORMAT)))
     window.preview.set_transport(Transport(s.get(S.TRANSPORT)))
     window.response.pretty.setChecked(s.get(S.PRETTY_JSON))
-    if reset := s.check_all():
-        # No timeout: the user should see which preferences were lost.
-        names = ", ".join(reset)
-        window.statusBar().showMessage(
-            f"Some settings were invalid and were reset to their defaults: {names}."
-        )
+    notes = []
+    if unreadable:
+        notes.append(f"{unreadable}: this session starts from the defaults, on the sandbox.")
+    elif reset := s.check_all():
+        notes.append(f"Some settings were invalid and were reset to their defaults: "
+                     f"{', '.join(reset)}.")
+    if unsaved:
+        notes.append(f"{unsaved}: changes to the settings will not be kept after quitting.")
+    if notes:
+        # No timeout: the user should see which preferences were lost, or will be.
+        window.statusBar().showMessage(" ".join(notes))
 
 
 def first_run_event() -> AttributionEvent:
