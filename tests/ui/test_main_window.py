@@ -752,3 +752,45 @@ def test_an_unreadable_history_entry_leaves_the_destination_alone(window: MainWi
     assert WindowHistory(window).app_event_for(entry) is None
     assert (window.destination.current_region(), window.destination.current_target()) == before
     assert "no readable event" in window.statusBar().currentMessage()
+
+
+def test_a_huge_pasted_value_keeps_the_window_responsive(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    # A pasted 5 MB property froze the window for seconds a keystroke: the table laid out
+    # the whole value on every repaint, Qt's default wrap searched the 5 MB "word" for a
+    # break, and the request was re-encoded after every key. (Budgets are measured in
+    # bench/, not asserted here: these check the mechanisms.)
+    from PySide6.QtGui import QTextOption
+    from PySide6.QtWidgets import QPlainTextEdit, QTableView
+
+    from attribution_workbench.ui.main_window import LARGE_EVENT_PAUSE_MS
+    from attribution_workbench.ui.properties_model import CELL_CHARS
+
+    blob = "x" * 1_000_000
+    small = json.dumps(IOS_EVENT.to_dict())
+    event = {**IOS_EVENT.to_dict(), "user_properties": {"[Acme] blob": blob}}
+    raw = window.findChild(QPlainTextEdit, "event_json")
+    raw.setPlainText(json.dumps(event))
+    settle(qtbot, window)
+    assert raw.wordWrapMode() is QTextOption.WrapMode.WrapAnywhere
+    table = window.findChild(QTableView, "user_properties")
+    shown = table.model().index(0, 1).data(Qt.ItemDataRole.DisplayRole)
+    assert len(shown) < CELL_CHARS + 100 and "1,000,000 characters" in shown
+    assert table.model().index(0, 1).data(Qt.ItemDataRole.EditRole) == blob
+    # Edits of a huge event rebuild the request when typing pauses; Send never sees stale
+    # bytes: prepared_request() runs the pending rebuild first.
+    field = window.findChild(QLineEdit, "event_type")
+    field.setFocus()
+    qtbot.keyClick(field, Qt.Key.Key_X)
+    assert window._rebuild_timer.isActive()
+    assert window._rebuild_timer.interval() == LARGE_EVENT_PAUSE_MS
+    prepared = window.prepared_request()
+    assert prepared is not None and "Installx" in prepared.event_text
+    assert blob in prepared.event_text
+    # A small event goes back to the usual wrap and immediate rebuilds.
+    raw.setPlainText(small)
+    settle(qtbot, window)
+    assert raw.wordWrapMode() is QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere
+    qtbot.keyClick(field, Qt.Key.Key_X)
+    assert window._rebuild_timer.interval() == 0

@@ -12,7 +12,7 @@ import types
 from pathlib import Path
 from typing import Any
 from unittest import mock
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 import pytest
 from hypothesis import given, settings
@@ -488,3 +488,17 @@ def test_prepare_v2_key_span_masks_exactly_the_key(key: str, value: str) -> None
 def test_an_event_object_and_its_text_give_the_same_bytes() -> None:
     event = AttributionEvent(event_type="[A] b", platform="ios", idfa="X")
     assert prepare(event, US, KEY).body == prepare(event.canonical_json(), US, KEY).body
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text())
+def test_encode_component_is_quote_with_nothing_safe(text: str) -> None:
+    # encode_component maps bytes through a table (it runs on every edit of a possibly
+    # multi-megabyte event); it must spell everything exactly as quote(text, safe="").
+    try:
+        expected = quote(text, safe="")
+    except UnicodeEncodeError:
+        with pytest.raises(WireError):
+            encode_component(text)
+        return
+    assert encode_component(text) == expected

@@ -51,6 +51,8 @@ if TYPE_CHECKING:
 
 MAX_REASONS = 3
 DEFAULT_SIZE = (1200, 800)
+LARGE_EVENT_CHARS = 256 * 1024  # past this, edits rebuild the request when typing pauses
+LARGE_EVENT_PAUSE_MS = 250
 EDITOR_MIN_WIDTH = 220  # with the right side, the window still fits an 800 px screen
 
 
@@ -296,7 +298,12 @@ class MainWindow(QMainWindow):
     # --- the request -----------------------------------------------------------------------
     @Slot()
     def schedule_rebuild(self) -> None:
-        self._rebuild_timer.start()
+        # A huge event (a pasted multi-megabyte property) takes ~0.1 s per rebuild: its
+        # edits are gathered until typing pauses, so keys do not queue up behind rebuilds.
+        # Send and prepared_request() run a pending rebuild first, so nothing goes stale.
+        prepared = self._prepared
+        large = prepared is not None and len(prepared.event_text) > LARGE_EVENT_CHARS
+        self._rebuild_timer.start(LARGE_EVENT_PAUSE_MS if large else 0)
 
     @Slot()
     def _on_destination_changed(self) -> None:

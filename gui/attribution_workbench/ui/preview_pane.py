@@ -46,7 +46,7 @@ from attribution_workbench.core.wire import (
     Transport,
     WireError,
 )
-from attribution_workbench.ui.layout import buddy_label, choice_box
+from attribution_workbench.ui.layout import buddy_label, choice_box, fit_wrap
 
 FORMAT_ITEMS = (
     (Format.BODY, "Form body"),
@@ -357,14 +357,14 @@ class PreviewPane(QGroupBox):
 
     def _replace_text(self, text: str) -> None:
         old, self._shown = self._shown, text
-        # Percent-encoded text has no spaces: wrap it anywhere. The others wrap at words.
-        mode = (
+        # Percent-encoded text has no spaces: wrap it anywhere. The others wrap at words,
+        # unless a very long word (an encoded body in curl, a pasted blob) would stall Qt.
+        usual = (
             QTextOption.WrapMode.WrapAnywhere
             if self.current_format() in (Format.BODY, Format.QUERY)
             else QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere
         )
-        if self.preview.wordWrapMode() != mode:
-            self.preview.setWordWrapMode(mode)
+        fit_wrap(self.preview, text[:SHOW_LIMIT], usual)
         if len(text) > SHOW_LIMIT or len(old) > SHOW_LIMIT:
             # Laying out megabytes stalls the UI thread for seconds; show the start only.
             # shown_text() (what Copy copies) and the bytes sent stay complete.

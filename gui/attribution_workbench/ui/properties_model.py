@@ -51,6 +51,18 @@ class PropertyRow:
         return not self.key and not self.text and self.kind in (ValueType.AUTO, ValueType.STRING)
 
 
+# A cell shows at most this much of a long value (the editor and the wire keep all of it):
+# laying out a pasted 5 MB value on every repaint froze the window for seconds a keystroke.
+CELL_CHARS = 1000
+
+
+def shown_cell(text: str) -> str:
+    """``text`` as a table cell shows it: cut after CELL_CHARS, saying how long it is."""
+    if len(text) <= CELL_CHARS:
+        return text
+    return f"{text[:CELL_CHARS]}… ({len(text):,} characters; double-click to see all)"
+
+
 def _show(key: str) -> str:
     return json.dumps(key, ensure_ascii=False)
 
@@ -280,11 +292,11 @@ class PropertiesModel(QAbstractTableModel):
         column = index.column()
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
             if column == KEY:
-                return row.key
+                return row.key if role == Qt.ItemDataRole.EditRole else shown_cell(row.key)
             if column == VALUE:
                 if row.kind is ValueType.NULL and role == Qt.ItemDataRole.DisplayRole:
                     return "null"
-                return row.text
+                return row.text if role == Qt.ItemDataRole.EditRole else shown_cell(row.text)
             if role == Qt.ItemDataRole.EditRole:
                 return row.kind.value
             return inferred(row.kind, row.text)

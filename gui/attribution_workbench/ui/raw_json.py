@@ -22,7 +22,7 @@ from attribution_workbench.core.event import JsonProblem
 from attribution_workbench.core.rules import Finding
 from attribution_workbench.ui.findings import FieldNote
 from attribution_workbench.ui.keys import bind_keys
-from attribution_workbench.ui.layout import STRETCH, TIGHT_SPACING, annotate, hbox, vbox
+from attribution_workbench.ui.layout import STRETCH, TIGHT_SPACING, annotate, fit_wrap, hbox, vbox
 
 GOTO_KEY = "F8"
 FORMAT_KEY = "Ctrl+Shift+F"
@@ -159,6 +159,7 @@ class RawJsonPane(QWidget):
         """Replace the text without emitting ``text_edited`` (the caller handles it)."""
         self._setting = True
         try:
+            fit_wrap(self.editor, text)
             self.editor.setPlainText(text)
         finally:
             self._setting = False
@@ -232,4 +233,5 @@ class RawJsonPane(QWidget):
         if self._stash is not None:
             self._stash = None
             self.restore_button.hide()
+        fit_wrap(self.editor, self.editor.toPlainText())  # e.g. after a paste of a long token
         self.text_edited.emit()

@@ -32,7 +32,7 @@ from attribution_workbench.core.answers import explain
 from attribution_workbench.core.wire import KeyStyle, PreparedRequest, redact_key
 from attribution_workbench.ui import colours
 from attribution_workbench.ui.colours import BUSY, FAIL, IDLE, OK
-from attribution_workbench.ui.layout import readable_label
+from attribution_workbench.ui.layout import fit_wrap, readable_label
 
 # Laying out a megabyte of text stalls the GUI thread for ~50 ms; the pane shows at most this
 # many characters of a body (and says so). The History entry keeps the whole body read.
@@ -188,7 +188,7 @@ class ResponsePane(QGroupBox):
         self.pretty.hide()
         self.truncated.hide()
         self.headers.setRowCount(0)
-        self.request.setPlainText(request_text(request) if request is not None else "")
+        self._set_request_text(request_text(request) if request is not None else "")
 
     def clear(self) -> None:
         self._reset("No request sent yet", IDLE, "", None)
@@ -233,7 +233,7 @@ class ResponsePane(QGroupBox):
         for row, (name, value) in enumerate(outcome.headers):
             self.headers.setItem(row, 0, QTableWidgetItem(name))
             self.headers.setItem(row, 1, QTableWidgetItem(redact_key(value, key)))
-        self.request.setPlainText(request_text(request))
+        self._set_request_text(request_text(request))
 
     def show_error(self, error: SendErrorLike, request: PreparedRequest) -> None:
         kind = _kind_text(error.kind)
@@ -261,8 +261,13 @@ class ResponsePane(QGroupBox):
         self.message.setText(text)
         self.message.setVisible(bool(text))
 
+    def _set_request_text(self, text: str) -> None:
+        fit_wrap(self.request, text)
+        self.request.setPlainText(text)
+
     def _set_body_text(self, text: str) -> None:
         self.body.setPlaceholderText("The server's answer appears here after Send.")
+        fit_wrap(self.body, text)
         self.body.setPlainText(text)
 
     def _show_body(self) -> None:
