@@ -398,3 +398,25 @@ def test_a_signal_wakes_the_event_loop_without_a_polling_timer(qtbot: QtBot) -> 
         assert owner.quits == 1 and time.monotonic() - started < 2.0
     finally:
         restore()
+
+
+def test_a_task_that_finishes_after_its_signals_are_gone_is_quiet(
+    qtbot: QtBot, capfd: pytest.CaptureFixture[str]
+) -> None:
+    # At quit, a job still running (a history write waiting on another program's lock)
+    # finished after its signal object was deleted: PySide printed "Signal source has been
+    # deleted" tracebacks on stderr.
+    import shiboken6
+
+    runner = TaskRunner()
+    release = threading.Event()
+
+    def slow() -> str:
+        release.wait(5)
+        return "done"
+
+    task = runner.run(slow, lambda result, error: None)
+    shiboken6.delete(task.signals)  # what shutdown does to it underneath
+    release.set()
+    qtbot.waitUntil(lambda: runner._pool.activeThreadCount() == 0, timeout=5000)
+    assert "Traceback" not in capfd.readouterr().err

@@ -49,7 +49,13 @@ class _Job(QRunnable):
             result = self._fn()
         except BaseException as exc:  # every failure must reach the callback, or Send sticks
             error = exc
-        self._signals.done.emit(_Done(self._task_id, result, error))
+        try:
+            self._signals.done.emit(_Done(self._task_id, result, error))
+        except RuntimeError:
+            # The app quit while this ran (a history write waiting on another program's
+            # lock, say): the signal object is gone and nobody is left to tell. Without
+            # this, PySide printed "Signal source has been deleted" tracebacks at exit.
+            pass
 
 
 @dataclass
