@@ -88,10 +88,11 @@ def _validate(path: Path, console: Console) -> tuple[int, int]:
         raise CliError(f"Cannot read {path}: {exc.strerror or exc}.") from None
     for row in counts.first_invalid:
         console.note(f"row {row.number}: invalid")
-        if row.error is not None:
-            console.note(f"  error: {row.error}")
-        for finding in row.findings:
-            console.note("  " + format_finding(finding))
+        lines = [format_finding(finding) for finding in row.findings]
+        if row.error is not None and f"error: {row.error}" not in lines:
+            lines.insert(0, f"error: {row.error}")  # (a JSON error is a finding already)
+        for line in lines:
+            console.note("  " + line)
     if counts.invalid > len(counts.first_invalid):
         more = counts.invalid - len(counts.first_invalid)
         console.note(f"…and {more} more invalid row(s).")

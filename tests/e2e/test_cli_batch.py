@@ -189,3 +189,14 @@ def test_rows_that_never_left_are_not_counted_as_sent(tmp_path: Path) -> None:
     assert summary["by_status"] == {"not-sent": 4}
     text = run_cli("batch", str(path), "--sandbox", dead, key=US_KEY, timeout=60)
     assert "4 processed, 0 sent: 0 ok, 4 failed, 0 skipped (invalid)." in text.stdout
+
+
+def test_a_row_that_is_not_json_is_explained_once(tmp_path: Path) -> None:
+    path = tmp_path / "events.jsonl"
+    path.write_text(
+        f'{{"event_type":"[A] x","platform":"ios","idfa":"{IDFA.format(1)}"}}\n{{not json\n',
+        encoding="utf-8",
+    )
+    result = run_cli("batch", str(path), "--sandbox", "http://127.0.0.1:1", key=US_KEY)
+    assert result.code == 2 and "row 2: invalid" in result.stderr
+    assert result.stderr.count("not valid JSON") == 1
