@@ -374,7 +374,7 @@ def run_sandbox(args: argparse.Namespace, console: Console) -> int:
     with _stop_on_signals(stop.set):
         try:
             console.out(f"listening on {server.base_url}")
-            for line in _network_notes(args.host, server.base_url):
+            for line in _network_notes(args.host, server.port):
                 console.note(line)
             for region in ("us", "eu"):
                 if region in given:
@@ -390,13 +390,12 @@ def run_sandbox(args: argparse.Namespace, console: Console) -> int:
     return EXIT_OK
 
 
-def _network_notes(host: str, base_url: str) -> list[str]:
+def _network_notes(host: str, port: int) -> list[str]:
     """What a sandbox on a network address means (nothing for a loopback one)."""
     from attribution_workbench.core.regions import is_loopback_host
 
     if is_loopback_host(host):
         return []
-    port = base_url.rsplit(":", 1)[1]
     notes = [
         f"warning: {host} is a network address: other computers can send events (and the "
         "keys in them) to this sandbox. Its inspection API (/_sandbox/) answers this "

@@ -162,18 +162,17 @@ def destination(args: argparse.Namespace, region: Region) -> Destination:
     try:
         if getattr(args, "endpoint", None):
             chosen = Destination(region, Target.CUSTOM, args.endpoint)
-            _check_key_host(args, chosen.endpoint())
-            return chosen
-        if getattr(args, "sandbox", None) is not None:
-            chosen = Destination(region, Target.SANDBOX, args.sandbox or sandbox_base_url())
+        elif getattr(args, "sandbox", None) is not None:
             # A sandbox is local (loopback) as a rule; one elsewhere (a shared test machine,
             # or $ATTRIBUTION_SANDBOX_URL left pointing at some host) gets the key only with
             # --allow-host, like --endpoint.
-            _check_key_host(args, chosen.endpoint())
-            return chosen
-        return Destination(region)
+            chosen = Destination(region, Target.SANDBOX, args.sandbox or sandbox_base_url())
+        else:
+            return Destination(region)
+        _check_key_host(args, chosen.endpoint())
     except DestinationError as exc:
         raise CliError(str(exc)) from None
+    return chosen
 
 
 def _check_key_host(args: argparse.Namespace, url: str) -> None:

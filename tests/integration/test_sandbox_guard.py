@@ -76,7 +76,7 @@ def test_values_that_would_break_later_requests_are_refused(clean_sandbox: Sandb
 
 
 def test_a_network_address_gets_a_warning_and_a_usable_url() -> None:
-    assert _network_notes("127.0.0.1", "http://127.0.0.1:8787") == []
-    notes = _network_notes("0.0.0.0", "http://0.0.0.0:8787")
+    assert _network_notes("127.0.0.1", 8787) == []
+    notes = _network_notes("0.0.0.0", 8787)
     assert "other computers can send events" in notes[0]
     assert notes[1] == "From this computer, use http://127.0.0.1:8787."
