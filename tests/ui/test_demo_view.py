@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from pytestqt.qtbot import QtBot
 
@@ -20,7 +22,8 @@ from attribution_workbench.ui.demo_view import (
     DemoPanel,
 )
 from attribution_workbench.ui.main_window import MainWindow
-from window_helpers import OFFSCREEN_NOISE, settle, wait_sent
+from attribution_workbench.ui.services import Services
+from window_helpers import OFFSCREEN_NOISE, open_window, settle, wait_sent
 
 pytest_plugins = ["conftest_window"]  # the window fixtures
 pytestmark = pytest.mark.qt_log_ignore(*OFFSCREEN_NOISE)
@@ -86,13 +89,13 @@ def test_run_demo_reaches_matched(qtbot: QtBot, window: MainWindow) -> None:
     panel = open_demo(window)
     panel.script.hold_ms = 300
     assert panel.preset.currentText() == DEFAULT_PRESET
-    seen_held: list[bool] = []
-    panel.script.progress.connect(lambda text: seen_held.append(text.startswith("Held")))
+    seen_accepted: list[bool] = []
+    panel.script.progress.connect(lambda text: seen_accepted.append(text.startswith("Accepted")))
     qtbot.mouseClick(panel.run, Qt.MouseButton.LeftButton)
     assert panel.cancel.isEnabled() and not panel.run.isEnabled()
     wait_title(qtbot, panel, 3, "Matched — the user now has the campaign properties")
     assert "Facebook Ads" in panel.rows[3].title.text()
-    assert any(seen_held)
+    assert any(seen_accepted)
     qtbot.waitUntil(lambda: panel.run.isEnabled() and not panel.cancel.isEnabled())
     assert "App event accepted" in panel.status.text()
     assert window.editor.current_event().event_type  # the preset is in the form
@@ -105,7 +108,7 @@ def test_run_demo_can_be_cancelled_while_held(
     hold_ms = 500  # short: uncancelled, the app event would go out during the wait below
     panel.script.hold_ms = hold_ms
     panel.run_demo()
-    qtbot.waitUntil(lambda: panel.status.text().startswith("Held"), timeout=10_000)
+    qtbot.waitUntil(lambda: panel.status.text().startswith("Accepted"), timeout=10_000)
     assert panel.script.phase is Phase.HOLDING  # cancelled while held, not after
     qtbot.mouseClick(panel.cancel, Qt.MouseButton.LeftButton)
     assert panel.status.text() == "Demo cancelled."
@@ -167,3 +170,79 @@ def test_on_amplitude_an_app_event_answer_lands_on_the_app_event_step(
     window.failed.emit(SendError("timeout", "The server did not answer within 15 s."))
     qtbot.waitUntil(lambda: panel.rows[2].state is StepState.FAILED)
     assert panel.rows[0].state is not StepState.FAILED  # the attribution step is untouched
+
+
+def test_a_timeline_that_cannot_be_read_hides_stale_steps_and_keeps_the_narration(
+    qtbot: QtBot, window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # With the sandbox gone, the steps of the previous ad ID stayed on screen under the new
+    # heading (a false "received"), requests' pool internals replaced the demo's message,
+    # and the error stayed after the sandbox answered again.
+    from attribution_workbench.core.demo import InspectorError, SandboxInspector
+
+    panel = open_demo(window)
+    window.send()
+    wait_sent(qtbot, window)
+    wait_title(qtbot, panel, 1, "Held (72 h window")
+    panel.status.setText("The demo's own words.")
+    # What a stopped sandbox gives (the real words: a refused port, read for real).
+    with pytest.raises(InspectorError) as refused:
+        SandboxInspector("http://127.0.0.1:9").clock()  # nothing listens on port 9
+    monkeypatch.setattr(SandboxInspector, "timeline", lambda *a: (_ for _ in ()).throw(
+        refused.value))
+    panel.refresh()
+    qtbot.waitUntil(panel.read_error.isVisible, timeout=10_000)
+    words = panel.read_error.text()
+    assert "did not answer (connection refused" in words and "HTTPConnectionPool" not in words
+    assert titles(panel) == [] and panel.status.text() == "The demo's own words."
+    monkeypatch.undo()
+    panel.refresh()
+    qtbot.waitUntil(lambda: not panel.read_error.isVisible(), timeout=10_000)
+    wait_title(qtbot, panel, 1, "Held (72 h window")
+
+
+def test_a_preset_with_its_own_ad_id_does_not_claim_a_fresh_one(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    panel = open_demo(window)
+    panel.script.hold_ms = 200
+    index = next(i for i in range(panel.preset.count()) if "docs" in panel.preset.itemText(i))
+    panel.preset.setCurrentIndex(index)
+    said: list[str] = []
+    panel.script.progress.connect(said.append)
+    panel.run_demo()
+    qtbot.waitUntil(lambda: panel.run.isEnabled(), timeout=10_000)
+    assert "its own ad ID" in said[0] and "fresh" not in said[0]
+    assert not any(line.startswith("Held") for line in said)
+
+
+def test_the_demo_records_its_app_event_where_it_went(
+    qtbot: QtBot, services: Services
+) -> None:
+    # Switching the region mid-demo: the app event rightly went to /us/2/httpapi, but the
+    # history stored it as EU, and the panel followed the combo box to EU.
+    from attribution_workbench.app import open_history
+    from attribution_workbench.core.regions import Region
+
+    window = open_window(qtbot, dataclasses.replace(services, history=open_history))
+    qtbot.waitUntil(lambda: window.backend.sandbox is not None)
+    panel = open_demo(window)
+    panel.script.hold_ms = 600
+    panel.run_demo()
+    qtbot.waitUntil(lambda: panel.script.phase is Phase.HOLDING, timeout=10_000)
+    window.destination.set_region(Region.EU)
+    qtbot.waitUntil(lambda: panel.run.isEnabled(), timeout=10_000)
+    assert "App event accepted" in panel.status.text()
+    app_events: list[object] = []
+
+    def recorded() -> bool:  # the history is written in a worker after the answer
+        window.history.call(
+            lambda h: [e for e in h.page(limit=5) if e.api == "/2/httpapi"],
+            lambda result, _error: app_events.extend(result or []),
+        )
+        return bool(app_events)
+
+    qtbot.waitUntil(recorded, timeout=5000)
+    assert app_events[0].region == "us"  # type: ignore[attr-defined]
+    assert "/us/2/httpapi" in app_events[0].url  # type: ignore[attr-defined]
+    assert "(US)" in panel.heading.text() or not panel.script.running()

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
-from PySide6.QtCore import QEvent, QObject
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QPushButton, QWidget
 
@@ -254,3 +254,37 @@ def test_opening_history_shows_no_window_of_its_own_and_names_its_inputs(
         assert widget.accessibleName(), widget.objectName()
     # The window's Alt+letters stay with the window's fields: no mnemonic on the panel.
     assert all("&" not in button.text() for button in panel.findChildren(QPushButton))
+
+
+def test_resend_keeps_the_key_profile_the_user_chose(
+    qtbot: QtBot, window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Resend ("with the current key") switched the profile back to the entry's, so a 400
+    # invalid_api_key could only be resent with the same bad key.
+    panel = panel_of(qtbot, window)
+    send(qtbot, window)
+    wait_rows(qtbot, panel, 1)
+    entry = panel.model.entry(0)
+    assert entry is not None and entry.profile == "default"
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    qtbot.keyClick(window, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)
+    dialog = window.key_profiles.dialog
+    assert dialog is not None
+    qtbot.waitUntil(lambda: not dialog.is_busy() and dialog.table.rowCount() > 0)
+    qtbot.keyClicks(dialog.profile_name, "staging")
+    qtbot.mouseClick(dialog.add_profile, Qt.MouseButton.LeftButton)
+    dialog.close()
+    profiles = window.destination.profile
+    qtbot.waitUntil(lambda: profiles.findText("staging") >= 0)
+    profiles.setCurrentIndex(profiles.findText("staging"))
+    sent: list[str] = []
+    monkeypatch.setattr(window, "send", lambda: sent.append(window.destination.current_profile()))
+    select(panel, 0)
+    panel.resend_selected()
+    qtbot.waitUntil(lambda: bool(sent), timeout=5000)
+    assert sent == ["staging"] and window.destination.current_profile() == "staging"
+    # Open (not resend) does put the entry's profile back.
+    select(panel, 0)
+    panel.open_selected()
+    assert window.destination.current_profile() == "default"

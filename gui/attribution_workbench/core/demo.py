@@ -84,7 +84,9 @@ class SandboxInspector:
             response = self._client.request(method, url, json=body, timeout=INSPECT_TIMEOUT_S)
             status, text = int(response.status_code), str(response.text)
         except Exception as exc:  # any transport failure becomes one readable error
-            raise InspectorError(f"The sandbox did not answer: {exc}") from None
+            raise InspectorError(
+                f"The sandbox at {self.base_url} did not answer ({_transport_reason(exc)})."
+            ) from None
         try:
             data = json.loads(text)
         except ValueError:
@@ -123,6 +125,25 @@ class SandboxInspector:
         if callable(close):
             close()
         self._client = None
+
+
+_REASONS = (
+    ("refused", "connection refused: is it still running?"),
+    ("timed out", "timed out"),
+    ("reset", "the connection was reset"),
+    ("closed connection", "it closed the connection"),
+    ("Remote end closed", "it closed the connection"),
+)
+
+
+def _transport_reason(exc: Exception) -> str:
+    """A few words for a transport failure; requests' own text is a page of pool internals
+    ("HTTPConnectionPool(host=..., port=...): Max retries exceeded with url: ...")."""
+    text = str(exc)
+    for needle, words in _REASONS:
+        if needle in text:
+            return words
+    return type(exc).__name__
 
 
 def _list_of_dicts(data: Any) -> list[dict[str, Any]]:

@@ -56,6 +56,7 @@ class DemoScript(QObject):
         self._event: AttributionEvent | None = None
         self._request: PreparedRequest | None = None
         self._destination: Destination | None = None
+        self._profile: str | None = None
         self._waiting_for_send = False  # the app event waits for the user's own send to end
         self._next: Callable[[], None] | None = None
         self._timer = QTimer(self)
@@ -67,6 +68,10 @@ class DemoScript(QObject):
 
     def running(self) -> bool:
         return self.phase is not Phase.IDLE
+
+    def destination(self) -> Destination | None:
+        """Where the running demo sends (kept from its attribution event), else None."""
+        return self._destination if self.running() else None
 
     def start(self, preset: Preset) -> bool:
         """Start a run with ``preset`` (fresh IDs) in the form; False when a run or a send
@@ -80,7 +85,13 @@ class DemoScript(QObject):
             return False
         self._event = event
         self.phase = Phase.PREPARING
-        self.progress.emit(f"Started from “{preset.name}” with a fresh ad ID.")
+        if preset.generate:
+            self.progress.emit(f"Started from “{preset.name}” with a fresh ad ID.")
+        else:  # e.g. the docs' examples keep their example IDs
+            self.progress.emit(
+                f"Started from “{preset.name}” with its own ad ID {event.first_ad_id()}: if "
+                "it was sent before, the sandbox knows its user and matches it at once."
+            )
         # The key (or the sandbox) may still be on its way right after start-up.
         self._window.when_key_ready(self._send_attribution, READY_WAIT_S)
         return True
@@ -120,6 +131,7 @@ class DemoScript(QObject):
         self._request = window.prepared_request()
         # The app event goes where the attribution went, even if the user changes it meanwhile.
         self._destination = window.destination.destination()
+        self._profile = window.backend.profile
         self.phase = Phase.ATTRIBUTION
         self.progress.emit("Sending the attribution event…")
         if refusal := window.send():  # e.g. the user kept the key from an unknown host
@@ -135,8 +147,10 @@ class DemoScript(QObject):
             self._finish(False, f"The attribution event was not accepted: {answer}")
             return
         self.phase = Phase.HOLDING
-        self.progress.emit(f"Held: no user has this ad ID yet. The app opens in "
-                           f"{self.hold_ms / 1000:g} s…")
+        # Accepted is all the answer says: held if no user has this ad ID yet, matched at
+        # once if one has (the timeline shows which).
+        self.progress.emit(f"Accepted: the timeline shows whether it is held. The app opens "
+                           f"in {self.hold_ms / 1000:g} s…")
         self._later(self.hold_ms, self._send_app_event)
 
     @Slot(object)
@@ -172,6 +186,8 @@ class DemoScript(QObject):
         refusal = window.send_request(
             request,
             lambda req, result, error: self._on_app_event_done(req, result, error, device_id),
+            destination=destination,  # recorded in the history where it went
+            profile=self._profile,
         )
         if refusal:
             self._finish(False, f"The app event was not sent: {refusal}")

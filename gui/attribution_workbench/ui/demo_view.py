@@ -171,9 +171,15 @@ class DemoPanel(QWidget):
         self.heading.setObjectName("demo_heading")
         self.heading.setWordWrap(True)
         self.rows = [StepRow(self) for _ in range(4)]
-        self.status = QLabel()
+        self.status = QLabel()  # the demo's narration and the clock's moves
         self.status.setObjectName("demo_status")
         self.status.setWordWrap(True)
+        # Why the timeline cannot be read right now; its own line, so the demo's narration
+        # (say, why a run failed) is not replaced by it.
+        self.read_error = QLabel()
+        self.read_error.setObjectName("demo_read_error")
+        self.read_error.setWordWrap(True)
+        self.read_error.hide()
 
         self.preset = QComboBox()
         self.preset.setObjectName("demo_preset")
@@ -207,6 +213,7 @@ class DemoPanel(QWidget):
         layout.addWidget(self.heading)
         for row in self.rows:
             layout.addWidget(row)
+        layout.addWidget(self.read_error)
         layout.addWidget(self.status)
         layout.addStretch(1)
         # Two rows, so the dock can stay narrow beside the form on a laptop-sized screen.
@@ -304,14 +311,16 @@ class DemoPanel(QWidget):
                                  "android_app_set_id): there is nothing to match.")
             self.show_steps(timeline_from([], [], 0))
             return
-        self.heading.setText(f"<b>Ad ID {ad_id}</b> · local sandbox "
-                             f"({self._window.destination.current_region().value.upper()})")
+        # A running demo is followed where it sends, even if the user switches the region.
+        running = self.script.destination()
+        region = (running.region if running else self._window.destination.current_region()).value
+        self.heading.setText(f"<b>Ad ID {ad_id}</b> · local sandbox ({region.upper()})")
         if self._refreshing:
             self._again = True
             return
         if self._inspector is None or self._inspector.base_url != sandbox.base_url.rstrip("/"):
             self._inspector = SandboxInspector(sandbox.base_url)
-        inspector, region = self._inspector, self._window.destination.current_region().value
+        inspector = self._inspector
         self._refreshing = True
         self._runner.run(lambda: inspector.timeline(ad_id, region), self._on_timeline,
                          "demo timeline")
@@ -321,9 +330,15 @@ class DemoPanel(QWidget):
         if self._closed:
             return
         if error is not None:
-            self.status.setText(str(error) if isinstance(error, InspectorError)
-                                else f"Could not read the sandbox: {error!r}")
+            # The steps on screen were another moment's (maybe another ad ID's): none is
+            # shown rather than a stale one that looks current.
+            self.show_steps([])
+            why = str(error) if isinstance(error, InspectorError) else type(error).__name__
+            self.read_error.setText(f"⚠ The timeline cannot be read: {why} It shows again "
+                                    "when the sandbox answers.")
+            self.read_error.show()
         elif self.on_sandbox():
+            self.read_error.hide()
             self.show_steps(result)
         if self._again:
             self._again = False

@@ -82,7 +82,7 @@ class HistoryPanel(QWidget):
         annotate(
             self.text,
             "History filter",
-            "Show only the entries whose event text, URL or answer contains this text",
+            "Show only the entries whose event text, URL or request body contains this text",
         )
         self.status = choice_box(
             "history_status",

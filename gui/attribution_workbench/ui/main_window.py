@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from PySide6.QtGui import QCloseEvent, QPaintEvent, QShowEvent
     from PySide6.QtWidgets import QDockWidget, QPushButton, QSpinBox, QSplitter
 
-    from attribution_workbench.core.regions import Target
+    from attribution_workbench.core.regions import Destination, Target
     from attribution_workbench.core.wire import PreparedRequest
     from attribution_workbench.ui.backend import Backend, SendCallback
     from attribution_workbench.ui.batch_dialog import BatchDialog
@@ -431,14 +431,18 @@ class MainWindow(QMainWindow):
         request: PreparedRequest,
         on_done: SendCallback | None = None,
         response: ResponsePane | None = None,
+        destination: Destination | None = None,
+        profile: str | None = None,
     ) -> str | None:
         """The one way anything in the window sends (Send, the app-event dialog, the demo).
 
         Asks before the key goes to an unknown host, takes the one in-flight slot (Send
         becomes Cancel, Esc cancels), records the answer in the history with the profile,
-        region and target of this moment, shows it in ``response`` (the window's pane by
-        default), reports unexpected errors, then calls ``on_done(request, result, error)``
-        and emits ``sent`` or ``failed`` (the demo view follows every answer, app events too).
+        region and target of this moment (or ``destination`` and ``profile``: where a request
+        prepared earlier goes, e.g. the demo's app event), shows it in ``response`` (the
+        window's pane by default), reports unexpected errors, then calls
+        ``on_done(request, result, error)`` and emits ``sent`` or ``failed`` (the demo view
+        follows every answer, app events too).
         Returns None once it is on its way, else why it was not sent (also in the status bar).
         """
         refusal = None
@@ -450,9 +454,9 @@ class MainWindow(QMainWindow):
             self.show_status(refusal)
             return refusal
         context = (
-            self.backend.profile,
-            self.destination.current_region().value,
-            self.destination.current_target().value,
+            profile or self.backend.profile,
+            (destination.region if destination else self.destination.current_region()).value,
+            (destination.target if destination else self.destination.current_target()).value,
         )
         pane = response or self.response
 
@@ -580,9 +584,9 @@ class MainWindow(QMainWindow):
     def _on_history_notice(self, text: str) -> None:
         self._history_hooks.on_notice(text)
 
-    def load_history_entry(self, entry: Any) -> bool:
+    def load_history_entry(self, entry: Any, keep_profile: bool = False) -> bool:
         """Put a history entry (core.history.Entry) back into the form and destination."""
-        return self._history_hooks.load_entry(entry)
+        return self._history_hooks.load_entry(entry, keep_profile)
 
     def resend_history_entry(self, entry: Any) -> None:
         """Load the entry, then send it through the normal path with the current key."""

@@ -53,7 +53,7 @@ class WindowHistory:
     def on_notice(self, text: str) -> None:
         self._window.statusBar().showMessage(text)  # no timeout: it says where the old file went
 
-    def load_entry(self, entry: Any) -> bool:
+    def load_entry(self, entry: Any, keep_profile: bool = False) -> bool:
         """Put a history entry (core.history.Entry) back into the form and destination;
         False when it is not an event, or the user kept the current one."""
         from attribution_workbench.ui.event_files import replace_event
@@ -64,7 +64,7 @@ class WindowHistory:
             return False
         if not replace_event(window, entry.event_text):
             return False
-        self._point_at(entry)
+        self._point_at(entry, keep_profile)
         window.preview.set_transport(Transport(entry.transport))
         window.rebuild_now()
         window.show_status(f"Loaded history entry #{entry.id}.")
@@ -86,8 +86,9 @@ class WindowHistory:
         self._window.rebuild_now()
         return open_app_event_dialog(self._window, event)
 
-    def _point_at(self, entry: Any) -> None:
-        """The window's region, target (custom URL) and key profile, as the entry's send had."""
+    def _point_at(self, entry: Any, keep_profile: bool = False) -> None:
+        """The window's region, target (custom URL) and key profile, as the entry's send had
+        (``keep_profile``: the profile the user has chosen stays, e.g. to resend with it)."""
         from urllib.parse import urlsplit
 
         destination = self._window.destination
@@ -95,14 +96,18 @@ class WindowHistory:
         if entry.target == Target.CUSTOM.value:
             destination.set_custom_url(urlsplit(entry.url)._replace(query="").geturl())
         destination.set_target(Target(entry.target))
+        if keep_profile:
+            return
         if (index := destination.profile.findText(entry.profile)) >= 0:
             destination.profile.setCurrentIndex(index)
 
     def resend_entry(self, entry: Any) -> None:
-        """Load the entry, then send it through the normal path with the current key."""
+        """Load the entry, then send it through the normal path with the current key (the
+        key profile the user has chosen, not the entry's: resending a 401 with another
+        profile's key is what Resend is for)."""
         if self._resend_wait is not None and not self._resend_wait.ended():
             return  # a resend is already waiting for its key: one press, one send
-        if not self._window.load_history_entry(entry):
+        if not self._window.load_history_entry(entry, keep_profile=True):
             return
         # The key for a newly chosen profile or region (or the sandbox) may be on its way.
         self._resend_wait = self._window.when_key_ready(self._window.send, RESEND_WAIT_S)
