@@ -12,6 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractButton,
+    QApplication,
     QComboBox,
     QLabel,
     QLineEdit,
@@ -32,7 +33,7 @@ from attribution_workbench.ui.main_window import MainWindow
 from attribution_workbench.ui.menus import DOCS_URL
 from attribution_workbench.ui.services import Services
 from attribution_workbench.ui.settings import Settings
-from window_helpers import IOS_EVENT, OFFSCREEN_NOISE, UrlRecorder, open_window, settle
+from window_helpers import IOS_EVENT, OFFSCREEN_NOISE, UrlRecorder, open_window, settle, wait_sent
 
 pytest_plugins = ["conftest_window"]  # the window fixtures
 pytestmark = pytest.mark.qt_log_ignore(*OFFSCREEN_NOISE)
@@ -794,3 +795,43 @@ def test_a_huge_pasted_value_keeps_the_window_responsive(
     assert raw.wordWrapMode() is QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere
     qtbot.keyClick(field, Qt.Key.Key_X)
     assert window._rebuild_timer.interval() == 0
+
+
+def test_tab_leaves_every_table_and_ctrl_d_never_deletes(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    # Qt's tables move Tab from cell to cell and wrap round by default: the API keys dialog
+    # could not be left by keyboard. And StandardKey.Delete holds Ctrl+D on Linux (xcb),
+    # so View > Demo's shortcut deleted the current property row.
+    from PySide6.QtGui import QKeySequence
+    from PySide6.QtWidgets import QAbstractItemView, QTableView
+
+    from attribution_workbench.ui.keys import KeyBindings
+
+    window.send()
+    wait_sent(qtbot, window)
+    window.show_history()
+    window.window_actions.batch.trigger()
+    window.activateWindow()
+    qtbot.keyClick(window, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)
+    tables = [t for t in QApplication.allWidgets() if isinstance(t, QTableView)]
+    names = {t.objectName() for t in tables}
+    assert {"user_properties", "response_headers", "history_table"} <= names, names
+    assert {"profiles_table", "verify_matrix", "batch_results"} <= names, names
+    assert [t.objectName() for t in tables if t.tabKeyNavigation()] == []
+    headers = window.findChild(QTableView, "response_headers")
+    window.response.tabs.setCurrentIndex(window.response.tabs.indexOf(headers))
+    headers.setFocus()
+    headers.setCurrentIndex(headers.model().index(0, 0))
+    qtbot.keyClick(headers, Qt.Key.Key_Tab)
+    assert not headers.hasFocus()
+    for keys in window.findChildren(KeyBindings):
+        for key, _callback in keys._bindings:
+            assert key is not QKeySequence.StandardKey.Delete, keys.parent().objectName()
+    table = window.findChild(QTableView, "user_properties")
+    rows = table.model().rowCount()
+    table.setFocus()
+    table.setCurrentIndex(table.model().index(0, 0))
+    qtbot.keyClick(table, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier)
+    assert table.model().rowCount() == rows
+    assert isinstance(table, QAbstractItemView)

@@ -102,6 +102,7 @@ class BatchDialog(QDialog):
         self.progress = _named(QProgressBar(), "batch_progress")
         self.stats = _named(QLabel(""), "batch_stats")
         self.table = _named(QTableWidget(0, len(COLUMNS)), "batch_results")
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table; arrows move inside
         self.table.setHorizontalHeaderLabels(list(COLUMNS))
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)

@@ -118,6 +118,7 @@ class CredentialsDialog(QDialog):
         self.env_note.setVisible(bool(self._credentials.env_key()))
 
         self.table = QTableWidget(0, 1 + len(REGION_COLUMNS))
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table; arrows move inside
         self.table.setObjectName("profiles_table")
         self.table.setHorizontalHeaderLabels(["Profile", "US key", "EU key"])
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, QObject, Slot
+from PySide6.QtCore import QEvent, QKeyCombination, QObject, Qt, Slot
 from PySide6.QtGui import QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QApplication, QWidget
 
@@ -65,7 +65,10 @@ class KeyBindings(QObject):
         self._bindings.append((QKeySequence(key) if isinstance(key, str) else key, callback))
 
     def _match(self, event: QKeyEvent) -> Callable[[], object] | None:
-        pressed = QKeySequence(event.keyCombination())
+        # The keypad's Del or Ins is the same key to the user as the main block's.
+        combination = event.keyCombination()
+        modifiers = combination.keyboardModifiers() & ~Qt.KeyboardModifier.KeypadModifier
+        pressed = QKeySequence(QKeyCombination(modifiers, combination.key()))
         for key, callback in self._bindings:
             if isinstance(key, QKeySequence.StandardKey):
                 if event.matches(key):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QSize, Qt, Signal, Slot
-from PySide6.QtGui import QIcon, QKeySequence
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QWidget
 
 from attribution_workbench.core.event import canonical_json
@@ -58,7 +58,8 @@ class OtherKeys(QWidget):
                 "Remove the selected key from the event (Delete in the list)",
             ),
         )
-        bind_keys(self.list, (QKeySequence.StandardKey.Delete, self.remove_current))
+        # "Del", not StandardKey.Delete: on Linux that holds Ctrl+D too (View ▸ Demo).
+        bind_keys(self.list, ("Del", self.remove_current))
         self.note = FieldNote("other_keys")
         label = QLabel("Other keys (kept and sent; edit them as raw JSON):")
         label.setBuddy(self.list)

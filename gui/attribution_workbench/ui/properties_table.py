@@ -280,7 +280,7 @@ class PropertiesTable(QWidget):
         bind_keys(
             self.view,
             ("Ins", self.add_row),
-            (QKeySequence.StandardKey.Delete, self.remove_rows),
+            ("Del", self.remove_rows),  # not StandardKey.Delete: on Linux it holds Ctrl+D (Demo)
             ("Alt+Up", lambda: self.move_row(-1)),
             ("Alt+Down", lambda: self.move_row(1)),
             (QKeySequence.StandardKey.Paste, self.paste),

@@ -130,6 +130,7 @@ class ResponsePane(QGroupBox):
         self.truncated.hide()
 
         self.headers = QTableWidget(0, 2)
+        self.headers.setTabKeyNavigation(False)  # Tab leaves the table; arrows move inside
         self.headers.setObjectName("response_headers")
         self.headers.setHorizontalHeaderLabels(["Header", "Value"])
         self.headers.verticalHeader().hide()

@@ -189,6 +189,7 @@ class VerifyPanel(QWidget):
         self.scope.setObjectName("verify_scope")
         self.scope.setWordWrap(True)
         self.matrix = QTableWidget(len(Region), 1 + len(METHOD_TITLES))
+        self.matrix.setTabKeyNavigation(False)  # Tab leaves the table; arrows move inside
         self.matrix.setObjectName("verify_matrix")
         self.matrix.setHorizontalHeaderLabels(["Result", *METHOD_TITLES.values()])
         self.matrix.setVerticalHeaderLabels([region.label for region in Region])
