@@ -254,3 +254,19 @@ def test_a_pasted_key_never_reaches_the_editor_preview_or_saved_state(
     settings = window.backend.settings
     settings.sync()
     assert PASTED_KEY not in Path(settings.path).read_text(encoding="utf-8")
+
+
+def test_the_key_offer_takes_the_focus_and_tab_never_types_into_the_paste_box(
+    qtbot: QtBot, window: MainWindow, memory_keyring: MemoryKeyring
+) -> None:
+    # Import hid the focused paste box: Tab then typed a tab into it, which cleared what
+    # was recognised, and Save key did nothing at all.
+    dialog = open_import(qtbot, window)
+    assert dialog.text.tabChangesFocus() and dialog.text.accessibleName() == "Text to import"
+    paste(qtbot, dialog, CURL)
+    qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.save_key.isVisible() and dialog.save_key.isEnabled())
+    assert dialog.focusWidget() is dialog.save_key  # the focus the dialog gives when active
+    dialog._result = None  # as if the text had been read again meanwhile
+    dialog.on_save_key()
+    assert "no key to save" in dialog.key_offer.text()

@@ -835,3 +835,38 @@ def test_tab_leaves_every_table_and_ctrl_d_never_deletes(
     qtbot.keyClick(table, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier)
     assert table.model().rowCount() == rows
     assert isinstance(table, QAbstractItemView)
+
+
+def test_panels_take_the_focus_when_shown_and_give_it_back_when_hidden(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    # Opened from the keyboard, History and Demo left the focus in the form (about 35 Tabs
+    # away); closing History from inside it put the focus on the banner's button.
+    field = window.findChild(QLineEdit, "event_type")
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    field.setFocus()
+    for show, name in ((window.show_history, "history"), (window.show_demo, "demo_view")):
+        dock = show()
+        assert dock.objectName() == name and dock.isVisible()
+        assert dock.isAncestorOf(QApplication.focusWidget())
+        show()  # the same toggle hides it
+        assert not dock.isVisible() and QApplication.focusWidget() is field
+
+
+def test_small_screens_and_narrow_windows(qtbot: QtBot, window: MainWindow) -> None:
+    # At 200 % scaling a 1080p laptop offers 960 x 540 logical pixels: the first window
+    # was 1200 x 800, Send off-screen. At 1,024 px the time box showed three digits, and
+    # opening the Demo grew the window to 1,276 px.
+    from PySide6.QtCore import QSize
+
+    from attribution_workbench.ui.main_window import DEFAULT_SIZE, default_size
+
+    assert default_size(QSize(1920, 1080)) == DEFAULT_SIZE
+    assert default_size(QSize(960, 540)) == (912, 513)
+    window.resize(1024, 700)
+    time_box = window.findChild(QLineEdit, "time")
+    assert time_box.minimumWidth() > time_box.fontMetrics().horizontalAdvance("8" * 13)
+    window.show_demo()
+    qtbot.wait(50)
+    assert window.width() == 1024 and window.minimumSizeHint().width() <= 1024

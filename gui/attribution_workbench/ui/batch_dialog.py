@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from attribution_workbench.core import batch
-from attribution_workbench.ui.layout import STRETCH, hbox, push_button, vbox
+from attribution_workbench.ui.layout import STRETCH, annotate, buddy_label, hbox, push_button, vbox
 from attribution_workbench.ui.tasks import CancelRelay, Task, TaskRunner
 
 if TYPE_CHECKING:
@@ -80,6 +80,7 @@ class BatchDialog(QDialog):
         self.file = _named(QLineEdit(), "batch_file")
         self.file.setReadOnly(True)
         self.file.setPlaceholderText("A .csv or .jsonl file")
+        annotate(self.file, "Batch file", "The .csv or .jsonl file whose rows are sent")
         self.choose = push_button("&Choose file…", self.ask_file, name="batch_choose")
         self.validation = _named(QLabel("Choose a file to validate its rows."), "batch_validation")
         self.validation.setWordWrap(True)
@@ -97,6 +98,8 @@ class BatchDialog(QDialog):
         self.concurrency = _named(QSpinBox(), "batch_concurrency")
         self.concurrency.setRange(1, 32)
         self.concurrency.setValue(4)
+        annotate(self.rate, "Rate", "At most this many events per second; 0 is unlimited")
+        annotate(self.concurrency, "Concurrency", "How many requests are on their way at once")
         self.start = push_button("&Start", self.start_batch, name="batch_start")
         self.cancel = push_button("Ca&ncel", self.cancel_batch, name="batch_cancel")
         self.progress = _named(QProgressBar(), "batch_progress")
@@ -104,6 +107,7 @@ class BatchDialog(QDialog):
         self.table = _named(QTableWidget(0, len(COLUMNS)), "batch_results")
         self.table.setTabKeyNavigation(False)  # Tab leaves the table; arrows move inside
         self.table.setHorizontalHeaderLabels(list(COLUMNS))
+        annotate(self.table, "Batch results", "One row per event: its status and the answer")
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.retry = push_button("&Retry failed", self.retry_failed, name="batch_retry")
@@ -113,8 +117,9 @@ class BatchDialog(QDialog):
                 hbox(self.file, self.choose),
                 self.validation,
                 self.invalid_rows,
-                hbox(self.skip_invalid, STRETCH, QLabel("Rate:"), self.rate),
-                hbox(QLabel("Concurrency:"), self.concurrency, STRETCH, self.start, self.cancel),
+                hbox(self.skip_invalid, STRETCH, buddy_label("R&ate:", self.rate), self.rate),
+                hbox(buddy_label("C&oncurrency:", self.concurrency), self.concurrency, STRETCH,
+                     self.start, self.cancel),
                 self.progress,
                 self.stats,
                 self.table,

@@ -136,6 +136,10 @@ class CredentialsDialog(QDialog):
         self.profile_name = QLineEdit()
         self.profile_name.setObjectName("profile_name")
         self.profile_name.setPlaceholderText("Profile name, e.g. staging or prod-eu")
+        self.profile_name.setAccessibleName("New profile name")
+        self.profile_name.setAccessibleDescription(
+            "The name of a key profile to add, e.g. staging or prod-eu"
+        )
         self.profile_name.textChanged.connect(self._update_controls)
         self.add_profile = self._button("Add profile", "add_profile", self.on_add_profile)
         self.rename_profile = self._button("Rename to", "rename_profile", self.on_rename_profile)

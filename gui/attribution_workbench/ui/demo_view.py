@@ -37,7 +37,14 @@ from attribution_workbench.core.demo import (
 from attribution_workbench.core.regions import Target
 from attribution_workbench.ui import colours
 from attribution_workbench.ui.demo_script import DemoScript
-from attribution_workbench.ui.layout import GROUP_SPACING, MARGIN, SPACING, STRETCH, hbox
+from attribution_workbench.ui.layout import (
+    GROUP_SPACING,
+    MARGIN,
+    SPACING,
+    STRETCH,
+    hbox,
+    toggle_dock,
+)
 from attribution_workbench.ui.tasks import TaskRunner
 
 if TYPE_CHECKING:
@@ -216,10 +223,11 @@ class DemoPanel(QWidget):
         layout.addWidget(self.read_error)
         layout.addWidget(self.status)
         layout.addStretch(1)
-        # Two rows, so the dock can stay narrow beside the form on a laptop-sized screen.
+        # Three short rows, so the dock stays narrow beside the form on a laptop-sized screen
+        # (one row of five buttons made the window grow past 1,024 px to fit it).
         layout.addLayout(hbox(self.preset, STRETCH))
-        layout.addLayout(hbox(self.run, self.cancel, STRETCH, self.advance_24, self.advance_72,
-                              self.presentation))
+        layout.addLayout(hbox(self.run, self.cancel, STRETCH))
+        layout.addLayout(hbox(self.advance_24, self.advance_72, self.presentation, STRETCH))
 
         self.script = DemoScript(window)
         self.script.progress.connect(self.status.setText)
@@ -483,6 +491,9 @@ def show_demo(window: MainWindow) -> QDockWidget:
         dock.show()
     else:
         dock.setVisible(not dock.isVisible())
+    shown = dock.widget()
+    if isinstance(shown, DemoPanel):
+        toggle_dock(dock, shown.preset, shown_now=dock.isVisible())
     return dock
 
 

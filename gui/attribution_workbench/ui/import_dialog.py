@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QTimer, Slot
+from PySide6.QtCore import Qt, QTimer, Slot
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QDialog,
@@ -29,6 +29,7 @@ from attribution_workbench.core.profiles import SlotState, SlotStatus
 from attribution_workbench.core.regions import Region, Target
 from attribution_workbench.core.wire import mask_key
 from attribution_workbench.sandbox.config import DEMO_KEYS
+from attribution_workbench.ui.layout import annotate
 from attribution_workbench.ui.tasks import Task, TaskRunner
 
 if TYPE_CHECKING:
@@ -96,6 +97,13 @@ class ImportDialog(QDialog):
         self.text = QPlainTextEdit()
         self.text.setObjectName("import_text")
         self.text.setPlaceholderText("curl -X POST https://api2.amplitude.com/attribution …")
+        self.text.setTabChangesFocus(True)  # a paste box: Tab moves on, as in a form
+        annotate(
+            self.text,
+            "Text to import",
+            "Paste a curl command, a raw HTTP request, a form body, a URL or an event JSON",
+        )
+        self.hint.setBuddy(self.text)
         self.summary = QLabel()
         self.summary.setObjectName("import_summary")
         self.summary.setWordWrap(True)
@@ -141,6 +149,15 @@ class ImportDialog(QDialog):
             widget.setVisible(shown)
         for widget in paste:
             widget.setVisible(not shown)
+        if shown:
+            # The focused paste box is hidden now: a keyboard user lands on the offer (Save
+            # is disabled until the keyring has answered; _enable_save moves on to it).
+            self.discard_key.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _enable_save(self) -> None:
+        self.save_key.setEnabled(True)
+        if self.focusWidget() in (None, self.discard_key, self.text, self.import_button):
+            self.save_key.setFocus(Qt.FocusReason.OtherFocusReason)
 
     @Slot()
     def on_text_changed(self) -> None:
@@ -212,7 +229,7 @@ class ImportDialog(QDialog):
         credentials = self._window.backend.credentials()
         if credentials is None:
             self.key_offer.setText(f"{intro} Save it to {slot} in the keyring?")
-            self.save_key.setEnabled(True)
+            self._enable_save()
             return
 
         def checked(status: SlotStatus | None, error: BaseException | None) -> None:
@@ -228,7 +245,7 @@ class ImportDialog(QDialog):
             else:  # the keyring could not say
                 question = f"Save it to {slot} in the keyring (replacing any key there)?"
             self.key_offer.setText(f"{intro} {question}")
-            self.save_key.setEnabled(True)
+            self._enable_save()
 
         self._task = self._runner.run(
             lambda: credentials.slot_status(profile, region), checked, "check the key slot"
@@ -244,7 +261,10 @@ class ImportDialog(QDialog):
     def on_save_key(self) -> None:
         result, region = self._result, self._key_region
         credentials = self._window.backend.credentials()
-        if result is None or result.found_key is None or region is None or self._task:
+        if self._task:
+            return  # a save is already on its way
+        if result is None or result.found_key is None or region is None:
+            self.key_offer.setText("There is no key to save any more; paste it again.")
             return
         if credentials is None:
             self.key_offer.setText("The keyring is not ready yet; try again in a moment.")

@@ -14,8 +14,10 @@ from itertools import pairwise
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QIcon, QTextOption
 from PySide6.QtWidgets import (
+    QApplication,
     QBoxLayout,
     QComboBox,
+    QDockWidget,
     QHBoxLayout,
     QLabel,
     QLayout,
@@ -185,3 +187,22 @@ def fit_wrap(
     mode = QTextOption.WrapMode.WrapAnywhere if _LONG_WORD.search(text) else usual
     if edit.wordWrapMode() != mode:
         edit.setWordWrapMode(mode)
+
+
+def toggle_dock(dock: QDockWidget, focus: QWidget, *, shown_now: bool) -> None:
+    """After a panel's toggle (View ▸ History, View ▸ Demo): a panel that was just shown
+    takes the keyboard focus (``focus``: its first control), so a keyboard user need not
+    Tab through the whole window to reach it; a panel that was hidden with the focus inside
+    gives it back to where it was before (else Qt moves it to the next widget it finds)."""
+    if shown_now:
+        before = QApplication.focusWidget()
+        if before is not None and not dock.isAncestorOf(before):
+            dock.setProperty("focus_before", before)
+        focus.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        return
+    before = dock.property("focus_before")
+    try:
+        if isinstance(before, QWidget) and before.isVisible():
+            before.setFocus(Qt.FocusReason.ShortcutFocusReason)
+    except RuntimeError:  # that widget has been deleted meanwhile
+        pass

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QByteArray, QTimer, Signal, Slot
+from PySide6.QtCore import QByteArray, QSize, QTimer, Signal, Slot
 from PySide6.QtWidgets import QMainWindow, QWidget
 
 from attribution_workbench import APP_NAME, MENU_TITLES, assets
@@ -54,6 +54,14 @@ DEFAULT_SIZE = (1200, 800)
 LARGE_EVENT_CHARS = 256 * 1024  # past this, edits rebuild the request when typing pauses
 LARGE_EVENT_PAUSE_MS = 250
 EDITOR_MIN_WIDTH = 220  # with the right side, the window still fits an 800 px screen
+
+
+def default_size(available: QSize) -> tuple[int, int]:
+    """DEFAULT_SIZE, made to fit the screen's free area (a laptop at 200 % scaling offers
+    960 x 540 logical pixels); the window's own minimum still applies."""
+    width = min(DEFAULT_SIZE[0], int(available.width() * 0.95))
+    height = min(DEFAULT_SIZE[1], int(available.height() * 0.95))
+    return width, height
 
 
 class MainWindow(QMainWindow):
@@ -119,7 +127,7 @@ class MainWindow(QMainWindow):
         if geometry := self._settings.get(S.WINDOW_GEOMETRY):
             self.restoreGeometry(QByteArray(geometry))
         else:
-            self.resize(*DEFAULT_SIZE)
+            self.resize(*default_size(self.screen().availableGeometry().size()))
 
     def _show_frame(self) -> None:
         """The first frame of a staged start: the menu titles (disabled), nothing else.

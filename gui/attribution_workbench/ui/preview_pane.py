@@ -26,6 +26,7 @@ from PySide6.QtGui import (
     QTextOption,
 )
 from PySide6.QtWidgets import (
+    QComboBox,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -204,6 +205,12 @@ class PreviewPane(QGroupBox):
             tip="Where the parameters travel: POST body or query string",
         )
         self.transport.currentIndexChanged.connect(self._on_transport_changed)
+        # Full width when there is room; narrower (the text elided) rather than making the
+        # whole right side, and with the Demo dock open the window, wider than the screen.
+        self.transport.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.transport.setMinimumContentsLength(10)
 
         self.reveal_key = QToolButton()
         self.reveal_key.setObjectName("reveal_key")
@@ -342,10 +349,12 @@ class PreviewPane(QGroupBox):
             text = ""
             placeholder = f"No preview: {self._problem}" if self._problem else ""
             self.info.setText("")
+            self.info.setAccessibleName("Request size and transport")
         else:
             text = request.render(self.current_format(), self.key_style())
             placeholder = NO_BODY_NOTE if self.current_format() is Format.BODY else ""
             self.info.setText(self._info(request))
+            self.info.setAccessibleName(f"Request: {self.info.text()}")
         if text != self._shown:
             self._replace_text(text)
         self.preview.setPlaceholderText(placeholder)

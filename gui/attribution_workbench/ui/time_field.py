@@ -89,6 +89,10 @@ class TimeField(QWidget):
         self.ms_edit.setObjectName("time")
         self.ms_edit.setPlaceholderText(NOT_SET)
         self.ms_edit.setClearButtonEnabled(True)
+        # Room for a 13-digit millisecond time and the clear button: at a narrow window the
+        # box shrank to its last three digits.
+        digits = self.ms_edit.fontMetrics().horizontalAdvance("8" * 13)
+        self.ms_edit.setMinimumWidth(digits + 2 * self.ms_edit.fontMetrics().height() + 8)
         annotate(
             self.ms_edit,
             "Time in milliseconds",

@@ -48,7 +48,14 @@ class WindowHistory:
             window.history_dock.show()
         else:
             window.history_dock.setVisible(not window.history_dock.isVisible())
-        return window.history_dock
+        from attribution_workbench.ui.history_view import HistoryPanel
+        from attribution_workbench.ui.layout import toggle_dock
+
+        dock = window.history_dock
+        shown = dock.widget()
+        if isinstance(shown, HistoryPanel):
+            toggle_dock(dock, shown.text, shown_now=dock.isVisible())
+        return dock
 
     def on_notice(self, text: str) -> None:
         self._window.statusBar().showMessage(text)  # no timeout: it says where the old file went
