@@ -246,3 +246,22 @@ def test_the_demo_records_its_app_event_where_it_went(
     assert app_events[0].region == "us"  # type: ignore[attr-defined]
     assert "/us/2/httpapi" in app_events[0].url  # type: ignore[attr-defined]
     assert "(US)" in panel.heading.text() or not panel.script.running()
+
+
+def test_presentation_mode_on_a_1280_by_720_projector_clips_nothing(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    # The Matched step's title got 51 of the 150 px it needs: the story had no scroll area.
+    window.resize(1280, 720)
+    panel = open_demo(window)
+    panel.script.hold_ms = 200
+    panel.presentation.setChecked(True)
+    panel.run_demo()
+    qtbot.waitUntil(lambda: panel.run.isEnabled(), timeout=10_000)
+    wait_title(qtbot, panel, 3, "Matched — the user now has")
+    qtbot.wait(50)
+    assert window.width() == 1280
+    for row in panel.rows:
+        title = row.title
+        assert title.height() >= title.heightForWidth(title.width()), title.text()
+    assert panel.story.verticalScrollBar().maximum() > 0  # it scrolls instead

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -214,15 +215,30 @@ class DemoPanel(QWidget):
         self.presentation.setCheckable(True)
         self.presentation.setToolTip("Large type for a projector")
 
+        # The story scrolls when it does not fit (presentation mode's large type on a
+        # 1280 x 720 projector clipped the Matched step); the controls stay in view.
+        story = QWidget()
+        story_layout = QVBoxLayout(story)
+        story_layout.setContentsMargins(0, 0, 0, 0)
+        story_layout.setSpacing(SPACING)
+        story_layout.addWidget(self.heading)
+        for row in self.rows:
+            story_layout.addWidget(row)
+        story_layout.addWidget(self.read_error)
+        story_layout.addWidget(self.status)
+        story_layout.addStretch(1)
+        self._story = story
+        self.story = QScrollArea()
+        self.story.setObjectName("demo_story")
+        self.story.setWidget(story)
+        self.story.setWidgetResizable(True)
+        self.story.setFrameShape(QFrame.Shape.NoFrame)
+        self.story.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(MARGIN, MARGIN, MARGIN, MARGIN)
         layout.setSpacing(SPACING)
-        layout.addWidget(self.heading)
-        for row in self.rows:
-            layout.addWidget(row)
-        layout.addWidget(self.read_error)
-        layout.addWidget(self.status)
-        layout.addStretch(1)
+        layout.addWidget(self.story, 1)
+        self._fit_story_width()
         # Three short rows, so the dock stays narrow beside the form on a laptop-sized screen
         # (one row of five buttons made the window grow past 1,024 px to fit it).
         layout.addLayout(hbox(self.preset, STRETCH))
@@ -302,8 +318,8 @@ class DemoPanel(QWidget):
         ad_id = self.ad_id()
         if not on_sandbox:
             self.heading.setText(
-                f"<b>Ad ID {ad_id or '(none)'}</b> · target: Amplitude — this view can only "
-                "show what was sent and answered."
+                f"<b>Ad ID {breakable(ad_id or '(none)')}</b> · target: Amplitude — this view "
+                "can only show what was sent and answered."
             )
             self.show_steps(timeline_for_amplitude(
                 self._amp_sent, self._amp_app, answer=self._amp_answer,
@@ -322,7 +338,8 @@ class DemoPanel(QWidget):
         # A running demo is followed where it sends, even if the user switches the region.
         running = self.script.destination()
         region = (running.region if running else self._window.destination.current_region()).value
-        self.heading.setText(f"<b>Ad ID {ad_id}</b> · local sandbox ({region.upper()})")
+        self.heading.setText(f"<b>Ad ID {breakable(ad_id)}</b> · local sandbox "
+                             f"({region.upper()})")
         if self._refreshing:
             self._again = True
             return
@@ -377,6 +394,19 @@ class DemoPanel(QWidget):
         self.heading.setFont(font)
         self.status.setFont(font)
         self.show_steps(self._steps)
+        self._fit_story_width()
+
+    def _fit_story_width(self) -> None:
+        # Only the height scrolls: the dock stays as wide as the story needs.
+        bar = self.story.verticalScrollBar().sizeHint().width()
+        self.story.setMinimumWidth(self._story.minimumSizeHint().width() + bar)
+        dock = self.parent()
+        if self._scale > 1 and isinstance(dock, QDockWidget):
+            # Large type: give the story up to half the window, as a projector audience
+            # reads the panel, not the form.
+            window = self._window
+            wanted = max(dock.width(), window.width() // 2)
+            window.resizeDocks([dock], [wanted], Qt.Orientation.Horizontal)
 
     # --- the scripted demo -----------------------------------------------------------------
     @Slot()
@@ -476,6 +506,12 @@ class DemoPanel(QWidget):
         self._runner.wait(3000)
         if self._inspector is not None:
             self._inspector.close()
+
+
+def breakable(ad_id: str) -> str:
+    """``ad_id`` with a line-break chance after each hyphen: rich text does not break a UUID
+    by itself, and in presentation mode one bold UUID made the panel 590 px wide."""
+    return ad_id.replace("-", "-\u200b")
 
 
 def show_demo(window: MainWindow) -> QDockWidget:
