@@ -26,7 +26,6 @@ from PySide6.QtGui import (
     QTextOption,
 )
 from PySide6.QtWidgets import (
-    QComboBox,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -205,12 +204,10 @@ class PreviewPane(QGroupBox):
             tip="Where the parameters travel: POST body or query string",
         )
         self.transport.currentIndexChanged.connect(self._on_transport_changed)
-        # Full width when there is room; narrower (the text elided) rather than making the
-        # whole right side, and with the Demo dock open the window, wider than the screen.
-        self.transport.setSizeAdjustPolicy(
-            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
-        )
-        self.transport.setMinimumContentsLength(10)
+        # Full width when there is room (its size hint); narrower, the text elided, rather
+        # than making the right side, and with the Demo dock open the window, wider than
+        # the screen (an explicit minimum overrides the hint's).
+        self.transport.setMinimumWidth(self.transport.fontMetrics().horizontalAdvance("Query st…"))
 
         self.reveal_key = QToolButton()
         self.reveal_key.setObjectName("reveal_key")
