@@ -14,7 +14,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QPushButton, QWidget
 
 from attribution_workbench.app import open_history
-from attribution_workbench.core.history import History, default_path
+from attribution_workbench.core.history import Entry, History, default_path
 from attribution_workbench.core.regions import Destination, Region, Target
 from attribution_workbench.core.wire import Transport, prepare
 from attribution_workbench.sandbox import DEMO_KEYS, SandboxServer
@@ -57,6 +57,16 @@ def send(qtbot: QtBot, window: MainWindow) -> None:
     wait_sent(qtbot, window)
 
 
+def send_one(qtbot: QtBot, window: MainWindow) -> tuple[HistoryPanel, Entry]:
+    """Open the panel, send once, wait for its row: (panel, that entry)."""
+    panel = panel_of(qtbot, window)
+    send(qtbot, window)
+    wait_rows(qtbot, panel, 1)
+    entry = panel.model.entry(0)
+    assert entry is not None
+    return panel, entry
+
+
 def select(panel: HistoryPanel, row: int) -> None:
     panel.table.clearSelection()
     panel.table.selectRow(row)
@@ -65,11 +75,8 @@ def select(panel: HistoryPanel, row: int) -> None:
 def test_send_open_resend_copy_delete_clear(
     qtbot: QtBot, window: MainWindow, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    panel = panel_of(qtbot, window)
-    send(qtbot, window)
-    wait_rows(qtbot, panel, 1)
-    entry = panel.model.entry(0)
-    assert entry is not None and entry.ok and entry.event_type == IOS_EVENT.event_type
+    panel, entry = send_one(qtbot, window)
+    assert entry.ok and entry.event_type == IOS_EVENT.event_type
     assert entry.target == "sandbox" and entry.region == "us"
     assert "[Adjust] Install" in panel.model.data(panel.model.index(0, 4))
 
@@ -261,11 +268,8 @@ def test_resend_keeps_the_key_profile_the_user_chose(
 ) -> None:
     # Resend ("with the current key") switched the profile back to the entry's, so a 400
     # invalid_api_key could only be resent with the same bad key.
-    panel = panel_of(qtbot, window)
-    send(qtbot, window)
-    wait_rows(qtbot, panel, 1)
-    entry = panel.model.entry(0)
-    assert entry is not None and entry.profile == "default"
+    panel, entry = send_one(qtbot, window)
+    assert entry.profile == "default"
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow)
     qtbot.keyClick(window, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)
