@@ -852,6 +852,9 @@ def test_panels_take_the_focus_when_shown_and_give_it_back_when_hidden(
         assert dock.isAncestorOf(QApplication.focusWidget())
         show()  # the same toggle hides it
         assert not dock.isVisible() and QApplication.focusWidget() is field
+        show()
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Escape)  # Esc hides it too
+        assert not dock.isVisible() and QApplication.focusWidget() is field
 
 
 def test_small_screens_and_narrow_windows(qtbot: QtBot, window: MainWindow) -> None:

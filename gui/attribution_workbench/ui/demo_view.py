@@ -38,6 +38,7 @@ from attribution_workbench.core.demo import (
 from attribution_workbench.core.regions import Target
 from attribution_workbench.ui import colours
 from attribution_workbench.ui.demo_script import DemoScript
+from attribution_workbench.ui.keys import escape_hides
 from attribution_workbench.ui.layout import (
     GROUP_SPACING,
     MARGIN,
@@ -524,6 +525,7 @@ def show_demo(window: MainWindow) -> QDockWidget:
         dock.setWidget(panel)
         window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
         window.installEventFilter(panel)  # the window's Close stops the panel's work
+        escape_hides(window, panel, lambda: show_demo(window))
         dock.show()
     else:
         dock.setVisible(not dock.isVisible())

@@ -14,6 +14,7 @@ window that was just opened has had no key pressed in any of these widgets yet.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtCore import QEvent, QKeyCombination, QObject, Qt, Slot
 from PySide6.QtGui import QKeyEvent, QKeySequence
@@ -96,3 +97,16 @@ def bind_keys(widget: QWidget, *bindings: tuple[Key | str, Callable[[], object]]
     for key, callback in bindings:
         keys.add(key, callback)
     return keys
+
+
+def escape_hides(window: Any, panel: QWidget, toggle: Callable[[], object]) -> KeyBindings:
+    """Esc in a docked panel: cancels a send in flight, as Esc does everywhere in the window
+    (its Cancel send action), else hides the panel (``toggle``), which returns the focus."""
+
+    def escape() -> None:
+        if window.is_sending():
+            window.cancel_send()
+        else:
+            toggle()
+
+    return bind_keys(panel, ("Esc", escape))

@@ -34,6 +34,7 @@ class WindowHistory:
         window = self._window
         if window.history_dock is None:
             from attribution_workbench.ui.history_view import HistoryPanel, make_dock
+            from attribution_workbench.ui.keys import escape_hides
 
             window.history.start()
             panel = HistoryPanel(
@@ -44,6 +45,7 @@ class WindowHistory:
                 app_event_entry=self.app_event_for,
             )
             window.history_dock = make_dock(panel, window)
+            escape_hides(window, panel, self.show)
             window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, window.history_dock)
             window.history_dock.show()
         else:
