@@ -116,17 +116,8 @@ class _Handler(BaseHTTPRequestHandler):
         # over 1 MB); recorded, and answered, as the same upload sent without asking would be.
         length = self.headers.get("Content-Length", "").strip()
         if _DIGITS.fullmatch(length) and int(length) > MAX_REQUEST_BODY:
-            self.close_connection = True
-            target = split_target(self.path)
-            if not target.inspection:
-                self.server.state.finish(
-                    self._record(target, b""), 413,
-                    note=f"body over {MAX_REQUEST_BODY} bytes (refused before upload)",
-                )
-            if target.endpoint == HTTPAPI and not target.inspection:
-                self._json(413, payload_too_large())
-            else:
-                self._send(413, [("Content-Type", TEXT)], b"Payload Too Large")
+            too_large = f"body over {MAX_REQUEST_BODY} bytes (refused before upload)"
+            self._refuse_body(split_target(self.path), _BadBody(413, too_large))
             return False
         return super().handle_expect_100()
 
@@ -201,16 +192,7 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             body = self._read_body()
         except _BadBody as exc:
-            # The rest of the stream cannot be trusted to start at a request boundary.
-            self.close_connection = True
-            if target.inspection:
-                self._json(exc.status, {"error": str(exc)})
-                return
-            state.finish(self._record(target, b""), exc.status, note=str(exc))
-            if target.endpoint == HTTPAPI and exc.status == 413:
-                self._json(413, payload_too_large())
-            else:
-                self._send(exc.status, [("Content-Type", TEXT)], str(exc).encode())
+            self._refuse_body(target, exc)
             return
         if target.inspection:
             status, payload = inspection.handle(state, self.command, target.endpoint,
@@ -224,6 +206,19 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             state.finish(rec, fault=fault.mode)
             self._apply_fault(fault, rec, target, body)
+
+    def _refuse_body(self, target: Target, refusal: _BadBody) -> None:
+        """Answer (and record) a request whose body is not read: too large, malformed. The
+        rest of the stream cannot be trusted to start at a request boundary."""
+        self.close_connection = True
+        if target.inspection:
+            self._json(refusal.status, {"error": str(refusal)})
+            return
+        self.server.state.finish(self._record(target, b""), refusal.status, note=str(refusal))
+        if target.endpoint == HTTPAPI and refusal.status == 413:
+            self._json(413, payload_too_large())
+        else:
+            self._send(refusal.status, [("Content-Type", TEXT)], str(refusal).encode())
 
     def _record(self, target: Target, body: bytes) -> RecordedRequest:
         host, port = self.client_address[:2]
