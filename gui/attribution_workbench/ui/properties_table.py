@@ -16,7 +16,6 @@ from PySide6.QtCore import (
     QAbstractItemModel,
     QEvent,
     QItemSelectionModel,
-    QModelIndex,
     QObject,
     QPersistentModelIndex,
     Qt,
@@ -49,7 +48,14 @@ from attribution_workbench.ui.layout import (
     tool_button,
     vbox,
 )
-from attribution_workbench.ui.properties_model import KEY, TYPE, TYPE_HELP, VALUE, PropertiesModel
+from attribution_workbench.ui.properties_model import (
+    KEY,
+    TYPE,
+    TYPE_HELP,
+    VALUE,
+    Index,
+    PropertiesModel,
+)
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QStyleOptionViewItem
@@ -81,10 +87,7 @@ class LiveTextDelegate(QStyledItemDelegate):
         self.closeEditor.connect(self._on_close_editor)
 
     def createEditor(  # noqa: N802
-        self,
-        parent: QWidget,
-        option: QStyleOptionViewItem,
-        index: QModelIndex | QPersistentModelIndex,
+        self, parent: QWidget, option: QStyleOptionViewItem, index: Index
     ) -> QWidget:
         editor = super().createEditor(parent, option, index)
         if isinstance(editor, QLineEdit):
@@ -101,9 +104,7 @@ class LiveTextDelegate(QStyledItemDelegate):
         if editor.isVisible():
             self.commitData.emit(editor)
 
-    def setEditorData(  # noqa: N802
-        self, editor: QWidget, index: QModelIndex | QPersistentModelIndex
-    ) -> None:
+    def setEditorData(self, editor: QWidget, index: Index) -> None:  # noqa: N802
         # The model changed because of this very editor (each keystroke is committed):
         # setting the same text again would move the cursor to the end and drop a selection.
         if isinstance(editor, QLineEdit) and editor.text() == index.data(Qt.ItemDataRole.EditRole):
@@ -125,10 +126,7 @@ class TypeDelegate(QStyledItemDelegate):
     or the popup), and Enter, Tab or Escape close the editor as usual."""
 
     def createEditor(  # noqa: N802
-        self,
-        parent: QWidget,
-        option: QStyleOptionViewItem,
-        index: QModelIndex | QPersistentModelIndex,
+        self, parent: QWidget, option: QStyleOptionViewItem, index: Index
     ) -> QWidget:
         combo = QComboBox(parent)
         for kind, label in TYPE_LABELS.items():
@@ -138,17 +136,12 @@ class TypeDelegate(QStyledItemDelegate):
         combo.currentIndexChanged.connect(lambda _i: self.commitData.emit(combo))
         return combo
 
-    def setEditorData(  # noqa: N802
-        self, editor: QWidget, index: QModelIndex | QPersistentModelIndex
-    ) -> None:
+    def setEditorData(self, editor: QWidget, index: Index) -> None:  # noqa: N802
         assert isinstance(editor, QComboBox)
         editor.setCurrentIndex(max(0, editor.findData(index.data(Qt.ItemDataRole.EditRole))))
 
     def setModelData(  # noqa: N802
-        self,
-        editor: QWidget,
-        model: QAbstractItemModel,
-        index: QModelIndex | QPersistentModelIndex,
+        self, editor: QWidget, model: QAbstractItemModel, index: Index
     ) -> None:
         assert isinstance(editor, QComboBox)
         model.setData(index, editor.currentData(), Qt.ItemDataRole.EditRole)
