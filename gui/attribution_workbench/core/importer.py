@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import unquote_plus, urlsplit
 
 from attribution_workbench.core import _curl
+from attribution_workbench.core.answers import json_object
 from attribution_workbench.core.event import parse_event_text
 from attribution_workbench.core.regions import (
     AMPLITUDE_BASE,
@@ -223,7 +224,7 @@ def _read_curl(text: str) -> _Request:
     for kind, value in parsed.data:
         if kind == "urlencode":
             data.extend(_urlencode_piece(value, request))
-        elif (as_json := _json_object(value)) is not None:
+        elif value.lstrip().startswith("{") and (as_json := json_object(value)) is not None:
             # -d '{"api_key": …, "event": …}' (-H 'Content-Type: application/json'): a JSON
             # body, not form data; a bare JSON event is the event. The endpoint reads a form
             # (api_key=…&event=…), which is what the app sends.
@@ -246,16 +247,6 @@ def _read_curl(text: str) -> _Request:
     if parsed.method and parsed.method.upper() not in ("POST", "GET"):
         request.problems.append(f"The method {parsed.method.upper()} was ignored; it is POST.")
     return request
-
-
-def _json_object(text: str) -> dict[str, Any] | None:
-    if not text.lstrip().startswith("{"):
-        return None
-    try:
-        value = json.loads(text)
-    except (ValueError, RecursionError):
-        return None
-    return value if isinstance(value, dict) else None
 
 
 def _urlencode_piece(value: str, request: _Request) -> list[tuple[str, str]]:
