@@ -45,7 +45,7 @@ from attribution_workbench.ui.layout import (
     SPACING,
     STRETCH,
     hbox,
-    toggle_dock,
+    set_dock_shown,
 )
 from attribution_workbench.ui.tasks import TaskRunner
 
@@ -215,6 +215,7 @@ class DemoPanel(QWidget):
         self.presentation.setObjectName("presentation")
         self.presentation.setCheckable(True)
         self.presentation.setToolTip("Large type for a projector")
+        self.setFocusProxy(self.preset)  # where the focus goes when the panel is shown
 
         # The story scrolls when it does not fit (presentation mode's large type on a
         # 1280 x 720 projector clipped the Matched step); the controls stay in view.
@@ -526,12 +527,10 @@ def show_demo(window: MainWindow) -> QDockWidget:
         window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
         window.installEventFilter(panel)  # the window's Close stops the panel's work
         escape_hides(window, panel, lambda: show_demo(window))
-        dock.show()
+        shown = True
     else:
-        dock.setVisible(not dock.isVisible())
-    shown = dock.widget()
-    if isinstance(shown, DemoPanel):
-        toggle_dock(dock, shown.preset, shown_now=dock.isVisible())
+        shown = not dock.isVisible()
+    set_dock_shown(dock, shown)
     return dock
 
 

@@ -84,6 +84,7 @@ class HistoryPanel(QWidget):
             "History filter",
             "Show only the entries whose event text, URL or request body contains this text",
         )
+        self.setFocusProxy(self.text)  # where the focus goes when the panel is shown
         self.status = choice_box(
             "history_status",
             (("All", None), ("OK", "ok"), ("Failed", "failed")),

@@ -189,17 +189,20 @@ def fit_wrap(
         edit.setWordWrapMode(mode)
 
 
-def toggle_dock(dock: QDockWidget, focus: QWidget, *, shown_now: bool) -> None:
-    """After a panel's toggle (View ▸ History, View ▸ Demo): a panel that was just shown
-    takes the keyboard focus (``focus``: its first control), so a keyboard user need not
-    Tab through the whole window to reach it; a panel that was hidden with the focus inside
-    gives it back to where it was before (else Qt moves it to the next widget it finds)."""
-    if shown_now:
+def set_dock_shown(dock: QDockWidget, shown: bool) -> None:
+    """Show or hide a panel's dock (View ▸ History, View ▸ Demo), the keyboard focus going
+    with it: a shown panel takes it (its focus proxy: its first control), so a keyboard user
+    need not Tab through the whole window to reach it; a hidden one gives it back to where
+    it was before (else Qt moves it to the next widget it finds)."""
+    if shown:
         before = QApplication.focusWidget()
         if before is not None and not dock.isAncestorOf(before):
             dock.setProperty("focus_before", before)
-        focus.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        dock.show()
+        if (panel := dock.widget()) is not None:
+            panel.setFocus(Qt.FocusReason.ShortcutFocusReason)
         return
+    dock.hide()
     before = dock.property("focus_before")
     try:
         if isinstance(before, QWidget) and before.isVisible():

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QDockWidget
 
 from attribution_workbench.core.regions import Region, Target
 from attribution_workbench.core.wire import Transport
+from attribution_workbench.ui.layout import set_dock_shown
 
 if TYPE_CHECKING:
     from attribution_workbench.ui.key_wait import KeyWait
@@ -47,17 +48,11 @@ class WindowHistory:
             window.history_dock = make_dock(panel, window)
             escape_hides(window, panel, self.show)
             window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, window.history_dock)
-            window.history_dock.show()
+            shown = True
         else:
-            window.history_dock.setVisible(not window.history_dock.isVisible())
-        from attribution_workbench.ui.history_view import HistoryPanel
-        from attribution_workbench.ui.layout import toggle_dock
-
-        dock = window.history_dock
-        shown = dock.widget()
-        if isinstance(shown, HistoryPanel):
-            toggle_dock(dock, shown.text, shown_now=dock.isVisible())
-        return dock
+            shown = not window.history_dock.isVisible()
+        set_dock_shown(window.history_dock, shown)
+        return window.history_dock
 
     def on_notice(self, text: str) -> None:
         self._window.statusBar().showMessage(text)  # no timeout: it says where the old file went
