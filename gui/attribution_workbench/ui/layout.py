@@ -173,7 +173,8 @@ def tab_order(widgets: list[QWidget]) -> None:
 
 # A "word" this long makes Qt's default wrap (at word boundaries, else anywhere) search it for
 # a break point over and over: a 200 KB token took 0.6 s per keystroke, 5 MB minutes.
-_LONG_WORD = re.compile(r"\S{2000}")
+LONG_WORD_CHARS = 2000
+_LONG_WORD = re.compile(rf"\S{{{LONG_WORD_CHARS}}}")
 
 
 def fit_wrap(
@@ -183,7 +184,7 @@ def fit_wrap(
 ) -> None:
     """Give ``edit`` the ``usual`` wrap mode, or wrap-anywhere when ``text`` (what it is
     about to show) holds a very long word. Call it before the text is set: the layout
-    happens as the text goes in."""
+    happens as the text goes in. (Text under LONG_WORD_CHARS cannot hold such a word.)"""
     mode = QTextOption.WrapMode.WrapAnywhere if _LONG_WORD.search(text) else usual
     if edit.wordWrapMode() != mode:
         edit.setWordWrapMode(mode)

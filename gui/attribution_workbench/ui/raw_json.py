@@ -15,14 +15,22 @@ import re
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtGui import QFontDatabase
+from PySide6.QtGui import QFontDatabase, QTextOption
 from PySide6.QtWidgets import QLabel, QPlainTextEdit, QPushButton, QWidget
 
 from attribution_workbench.core.event import JsonProblem
 from attribution_workbench.core.rules import Finding
 from attribution_workbench.ui.findings import FieldNote
 from attribution_workbench.ui.keys import bind_keys
-from attribution_workbench.ui.layout import STRETCH, TIGHT_SPACING, annotate, fit_wrap, hbox, vbox
+from attribution_workbench.ui.layout import (
+    LONG_WORD_CHARS,
+    STRETCH,
+    TIGHT_SPACING,
+    annotate,
+    fit_wrap,
+    hbox,
+    vbox,
+)
 
 GOTO_KEY = "F8"
 FORMAT_KEY = "Ctrl+Shift+F"
@@ -233,5 +241,10 @@ class RawJsonPane(QWidget):
         if self._stash is not None:
             self._stash = None
             self.restore_button.hide()
-        fit_wrap(self.editor, self.editor.toPlainText())  # e.g. after a paste of a long token
+        # After a paste of a long token, say; a short text needs no second copy of itself
+        # (text() is read again by the editor) unless the mode must go back to the usual.
+        editor = self.editor
+        usual = editor.wordWrapMode() == QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere
+        if editor.document().characterCount() > LONG_WORD_CHARS or not usual:
+            fit_wrap(editor, editor.toPlainText())
         self.text_edited.emit()
