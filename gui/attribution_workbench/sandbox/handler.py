@@ -100,13 +100,10 @@ class _Handler(BaseHTTPRequestHandler):
         target = split_target(target_text or "/")
         if target.inspection:
             return  # the inspection API is not recorded
-        host, port = self.client_address[:2]
         headers = getattr(self, "headers", None)
-        rec = self.server.state.record(
-            region=target.region, method=method, target=target_text, path=target.path,
-            endpoint=target.endpoint, query=target.query,
+        rec = self._record(
+            target, b"", method=method, target_text=target_text,
             headers=list(headers.items()) if headers is not None else [],
-            body=b"", client=f"{host}:{port}",
         )
         hint = " (spaces in a URL must be sent as %20 or +)" if " " in target_text else ""
         self.server.state.finish(rec, code, note=f"refused before reading: {words}{hint}")
@@ -220,11 +217,17 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             self._send(refusal.status, [("Content-Type", TEXT)], str(refusal).encode())
 
-    def _record(self, target: Target, body: bytes) -> RecordedRequest:
+    def _record(self, target: Target, body: bytes, *, method: str | None = None,
+                target_text: str | None = None,
+                headers: list[tuple[str, str]] | None = None) -> RecordedRequest:
+        """Record this request (``method``, ``target_text``, ``headers``: as far as a request
+        refused while being parsed was read; by default the parsed request's)."""
         host, port = self.client_address[:2]
         return self.server.state.record(
-            region=target.region, method=self.command, target=self.path, path=target.path,
-            endpoint=target.endpoint, query=target.query, headers=list(self.headers.items()),
+            region=target.region, method=self.command if method is None else method,
+            target=self.path if target_text is None else target_text, path=target.path,
+            endpoint=target.endpoint, query=target.query,
+            headers=list(self.headers.items()) if headers is None else headers,
             body=body, client=f"{host}:{port}",
         )
 
